@@ -1,0 +1,10 @@
+//! The event log of Markaz: one contract (`EventStore`), two backends (embedded
+//! SQLite and EventStoreDB), the per-stream hash chain and the command-handling
+//! loop (load, fold, decide, append, retry).
+
+pub mod contract;
+
+pub use contract::{
+    AppendOutcome, EventFeed, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,
+    StreamHead,
+};
