@@ -4,5 +4,27 @@
 //! Nothing here does I/O, spawns tasks or reads a clock: time, new ids and the
 //! actor arrive inside each command, so replaying history is deterministic.
 
+pub mod catalogue;
+pub mod complaint;
 pub mod metadata;
+pub mod officer;
 pub mod time;
+pub mod values;
+
+pub use catalogue::{Catalogue, CatalogueError, Category};
+pub use complaint::{
+    decide, evolve, Complainant, ComplaintAcknowledged, ComplaintAction, ComplaintCommand,
+    ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred, ComplaintReopened,
+    ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn, DomainError,
+    FileComplaint, GenderDeskReasons,
+};
+pub use metadata::{event_id_for, Actor, EventMetadata, OfficerId, Role};
+pub use officer::{
+    decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,
+    OfficerError, OfficerEvent, OfficerRegistered, OfficerRevoked, OfficerState,
+};
+pub use time::Timestamp;
+pub use values::{
+    CategoryCode, Channel, Cnic, ComplaintId, Description, Gender, MarkazCode, Outcome, PersonName,
+    Phone, Rating, ReferralKind, ShortText, TrackingCode, ValueError,
+};

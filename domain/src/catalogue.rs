@@ -1,0 +1,222 @@
+//! The category catalogue: what complaints a centre takes and how fast it must
+//! acknowledge and resolve each.
+//!
+//! The catalogue in force when a complaint is filed fixes its deadlines; they
+//! are recorded in the `ComplaintFiled` event, so changing the catalogue later
+//! never rewrites history.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::values::{CategoryCode, ValueError};
+
+/// One kind of complaint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub code: CategoryCode,
+    pub name_en: String,
+    pub name_ur: String,
+    /// The offence is usually non-cognizable: police may not act without a
+    /// Magistrate's order (s.155 CrPC), which is the bulk of a centre's work.
+    /// A triage hint for reports, not a legal ruling on a case.
+    pub non_cognizable: bool,
+    /// Cases of this category go to the gender desk whoever files them.
+    pub gender_sensitive: bool,
+    pub acknowledge_within_hours: u32,
+    pub resolve_within_hours: u32,
+}
+
+/// Why a catalogue file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("the catalogue is not valid TOML of [[category]] tables: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("the catalogue has no [[category]] table: add at least one")]
+    Empty,
+    #[error("category `{0}` appears more than once: give each category a unique code")]
+    DuplicateCode(String),
+    #[error("category `{code}`: {problem}")]
+    Invalid { code: String, problem: String },
+    #[error(transparent)]
+    Value(#[from] ValueError),
+}
+
+/// The categories in force, in display order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Catalogue {
+    categories: Vec<Category>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    #[serde(default)]
+    category: Vec<Category>,
+}
+
+impl Catalogue {
+    /// Builds a catalogue, checking codes are unique and deadlines sensible.
+    pub fn new(categories: Vec<Category>) -> Result<Self, CatalogueError> {
+        if categories.is_empty() {
+            return Err(CatalogueError::Empty);
+        }
+        let mut seen = HashSet::new();
+        for category in &categories {
+            let code = category.code.as_str().to_owned();
+            if !seen.insert(code.clone()) {
+                return Err(CatalogueError::DuplicateCode(code));
+            }
+            let invalid = |problem: &str| CatalogueError::Invalid {
+                code: code.clone(),
+                problem: problem.to_owned(),
+            };
+            if category.name_en.trim().is_empty() || category.name_ur.trim().is_empty() {
+                return Err(invalid("name_en and name_ur must not be empty"));
+            }
+            if category.acknowledge_within_hours == 0 || category.resolve_within_hours == 0 {
+                return Err(invalid("deadlines must be at least one hour"));
+            }
+            if category.resolve_within_hours < category.acknowledge_within_hours {
+                return Err(invalid(
+                    "resolve_within_hours must not be shorter than acknowledge_within_hours",
+                ));
+            }
+        }
+        Ok(Catalogue { categories })
+    }
+
+    /// Reads a catalogue from `[[category]]` tables with the fields of [`Category`].
+    pub fn from_toml_str(text: &str) -> Result<Self, CatalogueError> {
+        let file: CatalogueFile = toml::from_str(text)?;
+        Catalogue::new(file.category)
+    }
+
+    pub fn get(&self, code: &CategoryCode) -> Option<&Category> {
+        self.categories
+            .iter()
+            .find(|category| &category.code == code)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Category> {
+        self.categories.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.categories.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.categories.is_empty()
+    }
+}
+
+impl Default for Catalogue {
+    /// The complaints a Khidmat Markaz takes. Deadlines: acknowledge within a
+    /// day, sooner where someone may be in danger (domestic violence 4h,
+    /// harassment, threats and police misconduct 8h); police misconduct must
+    /// also be resolved within a day, as illegal detention and bribery are
+    /// under Punjab's 8787 complaint rules.
+    ///
+    /// Theft and domestic violence are marked cognizable: theft (s.379 PPC) and
+    /// the hurt offences behind most domestic-violence complaints let police
+    /// register an FIR and act without a Magistrate's order. The others are
+    /// usually handled as non-cognizable matters.
+    fn default() -> Self {
+        let entry = |code: &str,
+                     name_en: &str,
+                     name_ur: &str,
+                     non_cognizable: bool,
+                     gender_sensitive: bool,
+                     acknowledge_within_hours: u32,
+                     resolve_within_hours: u32| Category {
+            code: CategoryCode::parse(code)
+                .unwrap_or_else(|_| unreachable!("seed codes are valid")),
+            name_en: name_en.to_owned(),
+            name_ur: name_ur.to_owned(),
+            non_cognizable,
+            gender_sensitive,
+            acknowledge_within_hours,
+            resolve_within_hours,
+        };
+        Catalogue {
+            categories: vec![
+                entry("harassment", "Harassment", "ہراسانی", true, true, 8, 72),
+                entry(
+                    "domestic_violence",
+                    "Domestic violence",
+                    "گھریلو تشدد",
+                    false,
+                    true,
+                    4,
+                    72,
+                ),
+                entry(
+                    "threats_intimidation",
+                    "Threats and intimidation",
+                    "دھمکیاں اور ڈرانا",
+                    true,
+                    false,
+                    8,
+                    72,
+                ),
+                entry(
+                    "theft_report",
+                    "Theft report",
+                    "چوری کی رپورٹ",
+                    false,
+                    false,
+                    24,
+                    336,
+                ),
+                entry(
+                    "lost_documents",
+                    "Lost documents",
+                    "گمشدہ دستاویزات",
+                    true,
+                    false,
+                    24,
+                    72,
+                ),
+                entry(
+                    "fraud_cheating",
+                    "Fraud or cheating",
+                    "دھوکہ دہی",
+                    true,
+                    false,
+                    24,
+                    336,
+                ),
+                entry(
+                    "property_dispute",
+                    "Property dispute",
+                    "جائیداد کا تنازعہ",
+                    true,
+                    false,
+                    24,
+                    336,
+                ),
+                entry(
+                    "nuisance",
+                    "Public nuisance",
+                    "عوامی پریشانی",
+                    true,
+                    false,
+                    24,
+                    168,
+                ),
+                entry(
+                    "police_misconduct",
+                    "Police misconduct",
+                    "پولیس کی بدسلوکی",
+                    true,
+                    false,
+                    8,
+                    24,
+                ),
+                entry("other", "Other", "دیگر", true, false, 24, 336),
+            ],
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! What may be asked of a complaint.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalogue::Category;
+use crate::metadata::Actor;
+use crate::time::Timestamp;
+use crate::values::{
+    Channel, Cnic, ComplaintId, Description, Gender, MarkazCode, Outcome, PersonName, Phone,
+    Rating, ReferralKind, ShortText, TrackingCode,
+};
+
+/// One command: who asks, when, and what. Time, ids and the actor come in
+/// here so that `decide` stays a pure function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintCommand {
+    /// Unique per request; event ids derive from it so retries are recognised.
+    pub command_id: Uuid,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: ComplaintAction,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ComplaintAction {
+    File(FileComplaint),
+    Acknowledge {
+        note: Option<ShortText>,
+    },
+    Refer {
+        to: ShortText,
+        kind: ReferralKind,
+        reason: ShortText,
+    },
+    Resolve {
+        outcome: Outcome,
+        summary: ShortText,
+    },
+    /// `window_days` comes from configuration (default 30): how long after
+    /// resolution a complaint may be reopened.
+    Reopen {
+        reason: ShortText,
+        window_days: u32,
+    },
+    Rate {
+        stars: Rating,
+        comment: Option<ShortText>,
+    },
+    Withdraw {
+        reason: ShortText,
+    },
+}
+
+impl ComplaintAction {
+    /// A stable name for errors and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ComplaintAction::File(_) => "file",
+            ComplaintAction::Acknowledge { .. } => "acknowledge",
+            ComplaintAction::Refer { .. } => "refer",
+            ComplaintAction::Resolve { .. } => "resolve",
+            ComplaintAction::Reopen { .. } => "reopen",
+            ComplaintAction::Rate { .. } => "rate",
+            ComplaintAction::Withdraw { .. } => "withdraw",
+        }
+    }
+}
+
+/// The person who complains. Personal data: shown only to roles that need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complainant {
+    pub name: PersonName,
+    pub gender: Gender,
+    pub phone: Phone,
+    pub cnic: Option<Cnic>,
+    pub address: Option<ShortText>,
+}
+
+/// A new complaint, with its ids already chosen by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileComplaint {
+    pub complaint_id: ComplaintId,
+    pub tracking_code: TrackingCode,
+    pub markaz: MarkazCode,
+    /// The catalogue entry in force: its deadlines are copied into the event.
+    pub category: Category,
+    pub complainant: Complainant,
+    pub description: Description,
+    pub location: Option<ShortText>,
+    pub channel: Channel,
+    pub gender_desk_requested: bool,
+}

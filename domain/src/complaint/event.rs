@@ -1,0 +1,110 @@
+//! What happened to a complaint: the current shape of its events.
+//!
+//! Who acted and when is in the event metadata, not repeated here. The stored
+//! encoding of each event lives in the codec, frozen per version.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Timestamp;
+use crate::values::{
+    CategoryCode, Channel, ComplaintId, Description, MarkazCode, Outcome, Rating, ReferralKind,
+    ShortText, TrackingCode,
+};
+
+use super::command::Complainant;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ComplaintEvent {
+    Filed(ComplaintFiled),
+    Acknowledged(ComplaintAcknowledged),
+    Referred(ComplaintReferred),
+    Resolved(ComplaintResolved),
+    Rated(ComplaintRated),
+    Reopened(ComplaintReopened),
+    Withdrawn(ComplaintWithdrawn),
+}
+
+impl ComplaintEvent {
+    /// The stored event type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ComplaintEvent::Filed(_) => "ComplaintFiled",
+            ComplaintEvent::Acknowledged(_) => "ComplaintAcknowledged",
+            ComplaintEvent::Referred(_) => "ComplaintReferred",
+            ComplaintEvent::Resolved(_) => "ComplaintResolved",
+            ComplaintEvent::Rated(_) => "ComplaintRated",
+            ComplaintEvent::Reopened(_) => "ComplaintReopened",
+            ComplaintEvent::Withdrawn(_) => "ComplaintWithdrawn",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintFiled {
+    pub complaint_id: ComplaintId,
+    pub tracking_code: TrackingCode,
+    pub markaz: MarkazCode,
+    pub category: CategoryCode,
+    pub complainant: Complainant,
+    pub description: Description,
+    pub location: Option<ShortText>,
+    pub channel: Channel,
+    /// Whether the case goes to the gender desk; `gender_desk_reasons` says why.
+    pub gender_desk: bool,
+    pub gender_desk_reasons: GenderDeskReasons,
+    /// SLA deadlines computed from the catalogue in force at filing.
+    pub acknowledge_by: Timestamp,
+    pub resolve_by: Timestamp,
+    pub non_cognizable: bool,
+}
+
+/// Why a case went (or did not go) to the gender desk. Any reason suffices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenderDeskReasons {
+    /// The complainant asked for it.
+    pub requested: bool,
+    /// The complainant is female or transgender.
+    pub complainant_gender: bool,
+    /// The category is gender-sensitive.
+    pub sensitive_category: bool,
+}
+
+impl GenderDeskReasons {
+    pub fn any(&self) -> bool {
+        self.requested || self.complainant_gender || self.sensitive_category
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintAcknowledged {
+    pub note: Option<ShortText>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintReferred {
+    pub to: ShortText,
+    pub kind: ReferralKind,
+    pub reason: ShortText,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintResolved {
+    pub outcome: Outcome,
+    pub summary: ShortText,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintRated {
+    pub stars: Rating,
+    pub comment: Option<ShortText>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintReopened {
+    pub reason: ShortText,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComplaintWithdrawn {
+    pub reason: ShortText,
+}

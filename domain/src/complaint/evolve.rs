@@ -1,0 +1,47 @@
+//! Folding events into state.
+
+use crate::time::Timestamp;
+
+use super::event::ComplaintEvent;
+use super::state::{ComplaintState, ComplaintStatus};
+
+/// Applies one event. `at` is the event's `occurred_at` from its metadata,
+/// which payloads do not repeat.
+pub fn evolve(mut state: ComplaintState, event: &ComplaintEvent, at: Timestamp) -> ComplaintState {
+    state.version += 1;
+    match event {
+        ComplaintEvent::Filed(filed) => {
+            state.status = Some(ComplaintStatus::Filed);
+            state.id = Some(filed.complaint_id);
+            state.tracking_code = Some(filed.tracking_code.clone());
+            state.markaz = Some(filed.markaz.clone());
+            state.category = Some(filed.category.clone());
+            state.gender_desk = filed.gender_desk;
+            state.filed_at = Some(at);
+        }
+        ComplaintEvent::Acknowledged(_) => {
+            state.status = Some(ComplaintStatus::Acknowledged);
+        }
+        ComplaintEvent::Referred(referred) => {
+            state.status = Some(ComplaintStatus::Referred);
+            state.current_unit = Some(referred.to.clone());
+        }
+        ComplaintEvent::Resolved(_) => {
+            state.status = Some(ComplaintStatus::Resolved);
+            state.resolved_at = Some(at);
+        }
+        ComplaintEvent::Rated(_) => {
+            state.rated = true;
+        }
+        ComplaintEvent::Reopened(_) => {
+            // Reopened work is back with the centre, already acknowledged.
+            state.status = Some(ComplaintStatus::Acknowledged);
+            state.resolved_at = None;
+            state.reopen_count += 1;
+        }
+        ComplaintEvent::Withdrawn(_) => {
+            state.status = Some(ComplaintStatus::Withdrawn);
+        }
+    }
+    state
+}

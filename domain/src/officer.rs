@@ -1,0 +1,201 @@
+//! The officer aggregate: registration and revocation of the people who use
+//! the service, each in one stream `officer-<uuid>`.
+//!
+//! Only a hash of an officer's token is ever recorded.
+
+use uuid::Uuid;
+
+use crate::metadata::{Actor, OfficerId, Role};
+use crate::time::Timestamp;
+use crate::values::{MarkazCode, PersonName, ShortText};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OfficerEvent {
+    Registered(OfficerRegistered),
+    Revoked(OfficerRevoked),
+}
+
+impl OfficerEvent {
+    /// The stored event type name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            OfficerEvent::Registered(_) => "OfficerRegistered",
+            OfficerEvent::Revoked(_) => "OfficerRevoked",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficerRegistered {
+    pub officer_id: OfficerId,
+    pub name: PersonName,
+    pub role: Role,
+    /// The centre the officer works at; `None` only for admins and auditors.
+    pub markaz: Option<MarkazCode>,
+    /// SHA-256 (or similar) of the bearer token; the token itself is never stored.
+    pub token_hash: [u8; 32],
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficerRevoked {
+    pub reason: Option<ShortText>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficerCommand {
+    pub command_id: Uuid,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: OfficerAction,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OfficerAction {
+    Register {
+        officer_id: OfficerId,
+        name: PersonName,
+        role: Role,
+        markaz: Option<MarkazCode>,
+        token_hash: [u8; 32],
+    },
+    Revoke {
+        reason: Option<ShortText>,
+    },
+}
+
+/// An officer as they stand after their events. `Default` is "not registered".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OfficerState {
+    pub id: Option<OfficerId>,
+    pub name: Option<PersonName>,
+    pub role: Option<Role>,
+    pub markaz: Option<MarkazCode>,
+    pub token_hash: Option<[u8; 32]>,
+    pub registered_at: Option<Timestamp>,
+    pub revoked: bool,
+    pub revoked_at: Option<Timestamp>,
+    /// Number of events folded.
+    pub version: u64,
+}
+
+impl OfficerState {
+    pub fn is_registered(&self) -> bool {
+        self.id.is_some()
+    }
+
+    /// Whether the officer's token should be accepted.
+    pub fn is_active(&self) -> bool {
+        self.is_registered() && !self.revoked
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OfficerError {
+    #[error("no such officer: check the officer id")]
+    NotFound,
+    #[error("the officer is already registered: register a new officer with a new id")]
+    AlreadyRegistered,
+    #[error("the officer is already revoked: register a new officer if they need access again")]
+    AlreadyRevoked,
+    #[error("a {role} officer needs a markaz: give the code of the centre they work at")]
+    MarkazRequired { role: Role },
+    #[error("not allowed: {reason}")]
+    NotAllowed { reason: String },
+}
+
+impl OfficerError {
+    /// A stable snake_case code for problem types.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OfficerError::NotFound => "not_found",
+            OfficerError::AlreadyRegistered => "already_registered",
+            OfficerError::AlreadyRevoked => "already_revoked",
+            OfficerError::MarkazRequired { .. } => "markaz_required",
+            OfficerError::NotAllowed { .. } => "not_allowed",
+        }
+    }
+}
+
+/// Whether officers of `role` must belong to a markaz: everyone except
+/// admins and auditors, who work across centres.
+pub fn role_requires_markaz(role: Role) -> bool {
+    !matches!(role, Role::Admin | Role::Auditor)
+}
+
+/// Decides what `command` does to the officer in `state`. Officers are
+/// managed by admins or by the operator on the command line (`Actor::System`).
+pub fn decide_officer(
+    state: &OfficerState,
+    command: &OfficerCommand,
+) -> Result<Vec<OfficerEvent>, OfficerError> {
+    match &command.actor {
+        Actor::System
+        | Actor::Officer {
+            role: Role::Admin, ..
+        } => {}
+        _ => {
+            return Err(OfficerError::NotAllowed {
+                reason: "only an admin may manage officers".to_owned(),
+            })
+        }
+    }
+    match &command.action {
+        OfficerAction::Register {
+            officer_id,
+            name,
+            role,
+            markaz,
+            token_hash,
+        } => {
+            if state.is_registered() {
+                return Err(OfficerError::AlreadyRegistered);
+            }
+            if markaz.is_none() && role_requires_markaz(*role) {
+                return Err(OfficerError::MarkazRequired { role: *role });
+            }
+            Ok(vec![OfficerEvent::Registered(OfficerRegistered {
+                officer_id: *officer_id,
+                name: name.clone(),
+                role: *role,
+                markaz: markaz.clone(),
+                token_hash: *token_hash,
+            })])
+        }
+        OfficerAction::Revoke { reason } => {
+            if !state.is_registered() {
+                return Err(OfficerError::NotFound);
+            }
+            if state.revoked {
+                return Err(OfficerError::AlreadyRevoked);
+            }
+            Ok(vec![OfficerEvent::Revoked(OfficerRevoked {
+                reason: reason.clone(),
+            })])
+        }
+    }
+}
+
+/// Applies one officer event; `at` is its `occurred_at`.
+pub fn evolve_officer(
+    mut state: OfficerState,
+    event: &OfficerEvent,
+    at: Timestamp,
+) -> OfficerState {
+    state.version += 1;
+    match event {
+        OfficerEvent::Registered(registered) => {
+            state.id = Some(registered.officer_id);
+            state.name = Some(registered.name.clone());
+            state.role = Some(registered.role);
+            state.markaz = registered.markaz.clone();
+            state.token_hash = Some(registered.token_hash);
+            state.registered_at = Some(at);
+        }
+        OfficerEvent::Revoked(_) => {
+            // Revocation is final: nothing un-revokes an officer.
+            state.revoked = true;
+            state.revoked_at = Some(at);
+        }
+    }
+    state
+}
