@@ -123,8 +123,11 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Events of the global feed with position > `after`, in order, at most `max_count`.
-    async fn read_all(&self, after: u64, max_count: usize)
-        -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// Every event with position > `after`, then every new event as it is
     /// committed, in global order, with no gap and no duplicate at the seam.

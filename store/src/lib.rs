@@ -3,8 +3,11 @@
 //! loop (load, fold, decide, append, retry).
 
 pub mod contract;
+pub mod hash_chain;
+pub mod sqlite;
 
 pub use contract::{
     AppendOutcome, EventFeed, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,
     StreamHead,
 };
+pub use sqlite::SqliteStore;

@@ -1,0 +1,99 @@
+//! The layout of the event file and how a connection is prepared.
+//!
+//! The schema version lives in `PRAGMA user_version`. A file written by a newer
+//! build (a higher version than `SCHEMA_VERSION`) is refused rather than
+//! misread; older versions are migrated forward in one transaction.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::sql_error;
+use crate::contract::StoreError;
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a connection waits for a lock held by another connection (only
+/// schema creation and checkpoints take one; readers never wait for the writer).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SCHEMA_V1: &str = "
+CREATE TABLE events (
+    position       INTEGER PRIMARY KEY,
+    stream         TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    event_id       BLOB    NOT NULL UNIQUE,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred_at    INTEGER NOT NULL,
+    payload        BLOB    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    hash           BLOB    NOT NULL,
+    UNIQUE (stream, version)
+);
+";
+
+/// Opens the writer's connection, creating or migrating the schema.
+pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(sql_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Backend(format!(
+            "could not switch {} to WAL mode (got {mode}); use a local file system",
+            path.display()
+        )));
+    }
+    apply_pragmas(&conn)?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection to an existing, migrated file.
+pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    // Read-write flags with `query_only`: a read-only open cannot create the
+    // WAL index file and would fail on some file systems.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    conn.execute_batch("PRAGMA query_only = ON;")
+        .map_err(sql_error)?;
+    Ok(conn)
+}
+
+/// Durability settings shared by the store and the raw baseline of the benchmark.
+pub fn apply_pragmas(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(sql_error)
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(sql_error)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "{} has event schema version {version} but this build knows only up to \
+             {SCHEMA_VERSION}; run a newer Markaz on it",
+            path.display()
+        )));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // Version 0 is a new, empty file. Later versions add steps here.
+    let script =
+        format!("BEGIN IMMEDIATE; {SCHEMA_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;");
+    conn.execute_batch(&script).map_err(sql_error)
+}
+
+fn open_error(path: &Path, error: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!(
+        "cannot open event file {}: {error}; check the data directory exists and is writable",
+        path.display()
+    ))
+}

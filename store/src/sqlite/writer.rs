@@ -1,0 +1,336 @@
+//! The single writer: group commit of queued appends.
+//!
+//! Appends arrive on a channel. The writer takes everything queued at that
+//! moment, applies each append inside its own savepoint of one transaction (a
+//! failing append is rolled back alone and does not fail its neighbours),
+//! commits once — one fsync for the whole group — and only then answers each
+//! caller and publishes the new committed head. While it waits for the disk,
+//! new appends queue up and form the next group, so throughput under
+//! concurrency is not bounded by fsync latency.
+
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::rows::metadata_column;
+use super::sql_error;
+use crate::contract::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
+use crate::hash_chain::{chain_hash, GENESIS_HASH};
+
+/// At most this many appends share one transaction.
+const MAX_GROUP_APPENDS: usize = 1_024;
+/// A group stops growing once it holds this many events.
+const MAX_GROUP_EVENTS: usize = 20_000;
+/// Longest accepted stream name, in bytes.
+const MAX_STREAM_NAME: usize = 512;
+
+/// One append waiting for the writer.
+pub struct AppendRequest {
+    pub stream: String,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+    pub reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+/// Why one append of a group did not go through.
+enum ApplyError {
+    /// Fails this append only.
+    Rejected(StoreError),
+    /// An event id is already stored: maybe a retry of an earlier append.
+    DuplicateId(Uuid),
+    /// The database failed: the whole group is abandoned.
+    Fatal(StoreError),
+}
+
+impl From<rusqlite::Error> for ApplyError {
+    fn from(error: rusqlite::Error) -> Self {
+        ApplyError::Fatal(sql_error(error))
+    }
+}
+
+/// Owns the writing connection; runs on its own thread.
+pub struct Writer {
+    conn: Connection,
+    /// Position of the last event written, committed or not.
+    head: u64,
+    committed: watch::Sender<u64>,
+}
+
+impl Writer {
+    /// Prepares a writer whose committed head is published on `committed`.
+    pub fn new(conn: Connection, committed: watch::Sender<u64>) -> Result<Self, StoreError> {
+        let head = last_position(&conn).map_err(sql_error)?;
+        committed.send_replace(head);
+        Ok(Writer {
+            conn,
+            head,
+            committed,
+        })
+    }
+
+    /// Serves appends until every sender is gone.
+    pub fn run(mut self, mut requests: mpsc::Receiver<AppendRequest>) {
+        while let Some(first) = requests.blocking_recv() {
+            let mut events = first.events.len();
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP_APPENDS && events < MAX_GROUP_EVENTS {
+                match requests.try_recv() {
+                    Ok(next) => {
+                        events += next.events.len();
+                        group.push(next);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(group);
+        }
+    }
+
+    fn commit_group(&mut self, group: Vec<AppendRequest>) {
+        match self.write_group(&group) {
+            Ok(results) => {
+                self.committed.send_replace(self.head);
+                for (request, result) in group.into_iter().zip(results) {
+                    // A caller that gave up waiting is no reason to fail the others.
+                    let _ = request.reply.send(result);
+                }
+            }
+            Err(error) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                if let Ok(head) = last_position(&self.conn) {
+                    self.head = head;
+                }
+                tracing::error!(%error, "event store group commit failed");
+                for request in group {
+                    let _ = request.reply.send(Err(StoreError::Unavailable(format!(
+                        "the append was not written: {error}"
+                    ))));
+                }
+            }
+        }
+    }
+
+    /// Writes a group in one transaction; `Err` means nothing was committed.
+    fn write_group(
+        &mut self,
+        group: &[AppendRequest],
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sql_error)?;
+        let mut results = Vec::with_capacity(group.len());
+        for request in group {
+            results.push(self.append_in_savepoint(request)?);
+        }
+        self.conn.execute_batch("COMMIT").map_err(sql_error)?;
+        Ok(results)
+    }
+
+    fn append_in_savepoint(
+        &mut self,
+        request: &AppendRequest,
+    ) -> Result<Result<AppendOutcome, StoreError>, StoreError> {
+        let head_before = self.head;
+        self.conn
+            .execute_batch("SAVEPOINT append")
+            .map_err(sql_error)?;
+        let applied = self.apply(request);
+        if applied.is_ok() {
+            self.conn
+                .execute_batch("RELEASE append")
+                .map_err(sql_error)?;
+        } else {
+            self.conn
+                .execute_batch("ROLLBACK TO append; RELEASE append")
+                .map_err(sql_error)?;
+            self.head = head_before;
+        }
+        match applied {
+            Ok(outcome) => Ok(Ok(outcome)),
+            Err(ApplyError::Rejected(error)) => Ok(Err(error)),
+            Err(ApplyError::Fatal(error)) => Err(error),
+            Err(ApplyError::DuplicateId(event_id)) => match self.already_stored(request) {
+                Ok(Some(outcome)) => Ok(Ok(outcome)),
+                Ok(None) => Ok(Err(StoreError::DuplicateEventId {
+                    event_id,
+                    detail: "it is part of another append".into(),
+                })),
+                Err(ApplyError::Rejected(error)) => Ok(Err(error)),
+                Err(ApplyError::Fatal(error)) => Err(error),
+                Err(ApplyError::DuplicateId(_)) => {
+                    Err(StoreError::Backend("unexpected duplicate id check".into()))
+                }
+            },
+        }
+    }
+
+    fn apply(&mut self, request: &AppendRequest) -> Result<AppendOutcome, ApplyError> {
+        validate_stream(&request.stream).map_err(ApplyError::Rejected)?;
+        let (current, mut prev_hash, last_position) = stream_head(&self.conn, &request.stream)?;
+        let matches = match request.expected {
+            ExpectedVersion::NoStream => current == 0,
+            ExpectedVersion::Exact(version) => current == version,
+            ExpectedVersion::Any => true,
+        };
+        if !matches {
+            return match self.already_stored(request)? {
+                Some(outcome) => Ok(outcome),
+                None => Err(ApplyError::Rejected(StoreError::WrongExpectedVersion {
+                    stream: request.stream.clone(),
+                    expected: request.expected,
+                    actual: current,
+                })),
+            };
+        }
+        if request.events.is_empty() {
+            return Ok(AppendOutcome {
+                version: current,
+                position: last_position,
+            });
+        }
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO events (position, stream, version, event_id, event_type, schema_version, \
+             occurred_at, payload, metadata, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut version = current;
+        for event in &request.events {
+            version += 1;
+            let position = self.head + 1;
+            let hash = chain_hash(&prev_hash, &request.stream, version, event);
+            let metadata = metadata_column(&event.metadata).map_err(ApplyError::Rejected)?;
+            let inserted = insert.execute(params![
+                to_sql_int(position)?,
+                request.stream,
+                to_sql_int(version)?,
+                event.metadata.event_id.as_bytes().as_slice(),
+                event.event_type,
+                event.schema_version,
+                event.metadata.occurred_at.as_micros(),
+                event.payload,
+                metadata,
+                hash.as_slice(),
+            ]);
+            match inserted {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(failure, _))
+                    if failure.code == ErrorCode::ConstraintViolation =>
+                {
+                    return Err(ApplyError::DuplicateId(event.metadata.event_id));
+                }
+                Err(error) => return Err(error.into()),
+            }
+            self.head = position;
+            prev_hash = hash;
+        }
+        Ok(AppendOutcome {
+            version,
+            position: self.head,
+        })
+    }
+
+    /// The original outcome if every event of `request` is already stored, in
+    /// order, at the places this append would have put them; `None` if none is
+    /// stored; an error if only some are, or elsewhere.
+    fn already_stored(&self, request: &AppendRequest) -> Result<Option<AppendOutcome>, ApplyError> {
+        let mut lookup = self
+            .conn
+            .prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")?;
+        let mut found = Vec::with_capacity(request.events.len());
+        for event in &request.events {
+            let place: Option<(String, i64, i64)> = lookup
+                .query_row([event.metadata.event_id.as_bytes().as_slice()], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?;
+            found.push((event.metadata.event_id, place));
+        }
+        let Some(first_stored) = found.iter().find(|(_, place)| place.is_some()) else {
+            return Ok(None);
+        };
+        let first_stored_id = first_stored.0;
+        let elsewhere = |detail: String| {
+            Err(ApplyError::Rejected(StoreError::DuplicateEventId {
+                event_id: first_stored_id,
+                detail,
+            }))
+        };
+        let mut places = Vec::with_capacity(found.len());
+        for (event_id, place) in found {
+            match place {
+                Some(place) => places.push(place),
+                None => {
+                    return elsewhere(format!(
+                        "some events of this append are stored and {event_id} is not; \
+                         an append is stored whole or not at all, so this is a different append"
+                    ))
+                }
+            }
+        }
+        let first_version = places[0].1;
+        let consecutive = places.iter().enumerate().all(|(i, (stream, version, _))| {
+            *stream == request.stream && *version == first_version + i as i64
+        });
+        let expected_start = match request.expected {
+            ExpectedVersion::NoStream => Some(1),
+            ExpectedVersion::Exact(version) => Some(version as i64 + 1),
+            ExpectedVersion::Any => None,
+        };
+        if !consecutive || expected_start.is_some_and(|start| start != first_version) {
+            let (stream, version, _) = &places[0];
+            return elsewhere(format!(
+                "it is stored as version {version} of stream {stream}, not where this append puts it"
+            ));
+        }
+        let (_, last_version, last_position) = places[places.len() - 1];
+        Ok(Some(AppendOutcome {
+            version: last_version as u64,
+            position: last_position as u64,
+        }))
+    }
+}
+
+fn validate_stream(stream: &str) -> Result<(), StoreError> {
+    if stream.is_empty() || stream.len() > MAX_STREAM_NAME {
+        return Err(StoreError::InvalidRequest(format!(
+            "stream name must be 1 to {MAX_STREAM_NAME} bytes long, got {} bytes",
+            stream.len()
+        )));
+    }
+    Ok(())
+}
+
+fn to_sql_int(value: u64) -> Result<i64, ApplyError> {
+    i64::try_from(value).map_err(|_| {
+        ApplyError::Rejected(StoreError::InvalidRequest(format!(
+            "{value} is beyond the largest version or position the store can hold"
+        )))
+    })
+}
+
+/// The stream's version, the hash of its last event and that event's position.
+fn stream_head(conn: &Connection, stream: &str) -> Result<(u64, [u8; 32], u64), ApplyError> {
+    let mut query = conn.prepare_cached(
+        "SELECT version, hash, position FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1",
+    )?;
+    let head: Option<(i64, Vec<u8>, i64)> = query
+        .query_row([stream], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    match head {
+        None => Ok((0, GENESIS_HASH, 0)),
+        Some((version, hash, position)) => {
+            let hash: [u8; 32] = hash.as_slice().try_into().map_err(|_| {
+                ApplyError::Fatal(StoreError::Corrupt(format!(
+                    "event {version} of stream {stream} has a malformed hash"
+                )))
+            })?;
+            Ok((version as u64, hash, position as u64))
+        }
+    }
+}
+
+fn last_position(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|position| position as u64)
+}
