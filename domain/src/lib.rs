@@ -5,6 +5,7 @@
 //! actor arrive inside each command, so replaying history is deterministic.
 
 pub mod catalogue;
+pub mod codec;
 pub mod complaint;
 pub mod metadata;
 pub mod officer;
@@ -12,6 +13,7 @@ pub mod time;
 pub mod values;
 
 pub use catalogue::{Catalogue, CatalogueError, Category};
+pub use codec::{decode, encode, known_types, to_json, CodecError, DomainEvent, EncodedEvent};
 pub use complaint::{
     decide, evolve, Complainant, ComplaintAcknowledged, ComplaintAction, ComplaintCommand,
     ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred, ComplaintReopened,

@@ -13,6 +13,9 @@ use crate::values::{
 
 use super::command::Complainant;
 
+// Filing carries the whole complaint and the rest a note; boxing it would
+// complicate every construction and match for a few hundred bytes per value.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ComplaintEvent {
     Filed(ComplaintFiled),

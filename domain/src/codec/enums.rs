@@ -1,0 +1,109 @@
+//! The frozen one-byte codes of domain enums in stored payloads.
+//!
+//! Written out by hand, never derived, so that reordering or adding a domain
+//! variant can never change the meaning of stored bytes. Codes are only ever
+//! added, never reused.
+
+use crate::metadata::Role;
+use crate::values::{Channel, Gender, Outcome, ReferralKind};
+
+/// A domain enum with a frozen byte code.
+pub(crate) trait FrozenCode: Sized + Copy + 'static {
+    const FIELD: &'static str;
+    const TABLE: &'static [(Self, u8)];
+}
+
+pub(crate) fn to_code<T: FrozenCode + PartialEq>(value: T) -> u8 {
+    T::TABLE
+        .iter()
+        .find(|(variant, _)| *variant == value)
+        .map(|(_, code)| *code)
+        .unwrap_or_else(|| unreachable!("every variant of {} has a code", T::FIELD))
+}
+
+pub(crate) fn from_code<T: FrozenCode>(code: u8) -> Option<T> {
+    T::TABLE
+        .iter()
+        .find(|(_, c)| *c == code)
+        .map(|(variant, _)| *variant)
+}
+
+impl FrozenCode for Gender {
+    const FIELD: &'static str = "gender";
+    const TABLE: &'static [(Self, u8)] = &[
+        (Gender::Female, 0),
+        (Gender::Male, 1),
+        (Gender::Transgender, 2),
+        (Gender::Undisclosed, 3),
+    ];
+}
+
+impl FrozenCode for Channel {
+    const FIELD: &'static str = "channel";
+    const TABLE: &'static [(Self, u8)] = &[
+        (Channel::Counter, 0),
+        (Channel::Phone, 1),
+        (Channel::Online, 2),
+        (Channel::Email, 3),
+    ];
+}
+
+impl FrozenCode for ReferralKind {
+    const FIELD: &'static str = "kind";
+    const TABLE: &'static [(Self, u8)] = &[
+        (ReferralKind::PoliceStation, 0),
+        (ReferralKind::Magistrate, 1),
+        (ReferralKind::Department, 2),
+        (ReferralKind::GenderDesk, 3),
+    ];
+}
+
+impl FrozenCode for Outcome {
+    const FIELD: &'static str = "outcome";
+    const TABLE: &'static [(Self, u8)] = &[
+        (Outcome::Resolved, 0),
+        (Outcome::FirRegistered, 1),
+        (Outcome::NoAction, 2),
+        (Outcome::ReferredToCourt, 3),
+    ];
+}
+
+impl FrozenCode for Role {
+    const FIELD: &'static str = "role";
+    const TABLE: &'static [(Self, u8)] = &[
+        (Role::Desk, 0),
+        (Role::GenderDesk, 1),
+        (Role::Supervisor, 2),
+        (Role::Auditor, 3),
+        (Role::Admin, 4),
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<T: FrozenCode + PartialEq + std::fmt::Debug>(all: &[T]) {
+        assert_eq!(
+            T::TABLE.len(),
+            all.len(),
+            "{} table is incomplete",
+            T::FIELD
+        );
+        for &variant in all {
+            assert_eq!(from_code::<T>(to_code(variant)), Some(variant));
+        }
+        let mut codes: Vec<u8> = T::TABLE.iter().map(|(_, c)| *c).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len(), "{} codes are reused", T::FIELD);
+    }
+
+    #[test]
+    fn every_variant_has_a_unique_code() {
+        check(Gender::ALL);
+        check(Channel::ALL);
+        check(ReferralKind::ALL);
+        check(Outcome::ALL);
+        check(&Role::ALL);
+    }
+}

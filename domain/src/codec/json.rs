@@ -1,0 +1,93 @@
+//! The JSON view of events, for timelines and exports.
+//!
+//! Built from the domain event directly (never through postcard), with the
+//! field names of the HTTP API, times as RFC 3339 UTC strings and enums as
+//! their API names. It is a view: nothing reads it back into events.
+
+use serde_json::{json, Value};
+
+use super::DomainEvent;
+use crate::complaint::{Complainant, ComplaintEvent};
+use crate::officer::OfficerEvent;
+use crate::values::ShortText;
+
+/// The event's data as a JSON object (the `data` of a timeline entry). The
+/// type name and metadata travel beside it, not inside it.
+pub fn to_json(event: &DomainEvent) -> Value {
+    match event {
+        DomainEvent::Complaint(event) => complaint_json(event),
+        DomainEvent::Officer(event) => officer_json(event),
+    }
+}
+
+fn text(value: &Option<ShortText>) -> Value {
+    value
+        .as_ref()
+        .map_or(Value::Null, |text| Value::from(text.as_str()))
+}
+
+fn complainant_json(complainant: &Complainant) -> Value {
+    json!({
+        "name": complainant.name.as_str(),
+        "gender": complainant.gender.as_str(),
+        "phone": complainant.phone.as_str(),
+        "cnic": complainant.cnic.as_ref().map(|cnic| cnic.to_string()),
+        "address": text(&complainant.address),
+    })
+}
+
+fn complaint_json(event: &ComplaintEvent) -> Value {
+    match event {
+        ComplaintEvent::Filed(e) => json!({
+            "complaint_id": e.complaint_id.to_string(),
+            "tracking_code": e.tracking_code.as_str(),
+            "markaz": e.markaz.as_str(),
+            "category": e.category.as_str(),
+            "complainant": complainant_json(&e.complainant),
+            "description": e.description.as_str(),
+            "location": text(&e.location),
+            "channel": e.channel.as_str(),
+            "gender_desk": e.gender_desk,
+            "gender_desk_reasons": {
+                "requested": e.gender_desk_reasons.requested,
+                "complainant_gender": e.gender_desk_reasons.complainant_gender,
+                "sensitive_category": e.gender_desk_reasons.sensitive_category,
+            },
+            "acknowledge_by": e.acknowledge_by.to_rfc3339(),
+            "resolve_by": e.resolve_by.to_rfc3339(),
+            "non_cognizable": e.non_cognizable,
+        }),
+        ComplaintEvent::Acknowledged(e) => json!({ "note": text(&e.note) }),
+        ComplaintEvent::Referred(e) => json!({
+            "to": e.to.as_str(),
+            "kind": e.kind.as_str(),
+            "reason": e.reason.as_str(),
+        }),
+        ComplaintEvent::Resolved(e) => json!({
+            "outcome": e.outcome.as_str(),
+            "summary": e.summary.as_str(),
+        }),
+        ComplaintEvent::Rated(e) => json!({
+            "stars": e.stars.stars(),
+            "comment": text(&e.comment),
+        }),
+        ComplaintEvent::Reopened(e) => json!({ "reason": e.reason.as_str() }),
+        ComplaintEvent::Withdrawn(e) => json!({ "reason": e.reason.as_str() }),
+    }
+}
+
+fn officer_json(event: &OfficerEvent) -> Value {
+    match event {
+        OfficerEvent::Registered(e) => {
+            let token_hash: String = e.token_hash.iter().map(|b| format!("{b:02x}")).collect();
+            json!({
+                "officer_id": e.officer_id.to_string(),
+                "name": e.name.as_str(),
+                "role": e.role.as_str(),
+                "markaz": e.markaz.as_ref().map(|m| m.as_str()),
+                "token_hash": token_hash,
+            })
+        }
+        OfficerEvent::Revoked(e) => json!({ "reason": text(&e.reason) }),
+    }
+}

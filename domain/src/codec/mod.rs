@@ -1,0 +1,64 @@
+//! The versioned event codec: how domain events become stored bytes and back.
+//!
+//! Payloads are postcard, which carries no field names, so every stored event
+//! also carries its type name and schema version. Each (type, version) has a
+//! frozen struct (`v1.rs`, `v2.rs`); `encode` always writes the latest
+//! version, `decode` reads every version ever written and upcasts old ones to
+//! the current domain event. The JSON view (`json.rs`) is built straight from
+//! the domain event, never through postcard.
+
+mod enums;
+mod error;
+mod frozen;
+mod json;
+mod registry;
+pub mod v1;
+pub mod v2;
+
+pub use error::CodecError;
+pub use json::to_json;
+pub use registry::{decode, encode, known_types, latest_version};
+
+use crate::complaint::ComplaintEvent;
+use crate::officer::OfficerEvent;
+
+/// Every event the store may hold, across aggregates.
+///
+/// New aggregates add variants at the end; marked non-exhaustive so that
+/// other crates keep compiling when they do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DomainEvent {
+    Complaint(ComplaintEvent),
+    Officer(OfficerEvent),
+}
+
+impl DomainEvent {
+    /// The stored type name, e.g. `ComplaintFiled`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            DomainEvent::Complaint(event) => event.type_name(),
+            DomainEvent::Officer(event) => event.type_name(),
+        }
+    }
+}
+
+impl From<ComplaintEvent> for DomainEvent {
+    fn from(event: ComplaintEvent) -> Self {
+        DomainEvent::Complaint(event)
+    }
+}
+
+impl From<OfficerEvent> for DomainEvent {
+    fn from(event: OfficerEvent) -> Self {
+        DomainEvent::Officer(event)
+    }
+}
+
+/// An event ready to store: its type, schema version and postcard payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedEvent {
+    pub event_type: &'static str,
+    pub schema_version: u16,
+    pub payload: Vec<u8>,
+}

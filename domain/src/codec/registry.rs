@@ -1,0 +1,156 @@
+//! The registry of (type, version) pairs and the dispatch between them and
+//! the frozen structs.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::frozen::Decoding;
+use super::v1::{
+    ComplaintAcknowledgedV1, ComplaintFiledV1, ComplaintRatedV1, ComplaintReferredV1,
+    ComplaintReopenedV1, ComplaintResolvedV1, ComplaintWithdrawnV1, OfficerRegisteredV1,
+    OfficerRevokedV1,
+};
+use super::v2::ComplaintFiledV2;
+use super::{CodecError, DomainEvent, EncodedEvent};
+use crate::complaint::ComplaintEvent;
+use crate::officer::OfficerEvent;
+
+/// Every (type, versions) ever written. Entries and versions are only ever
+/// added: each one must stay decodable forever and has a golden file.
+const KNOWN_TYPES: &[(&str, &[u16])] = &[
+    ("ComplaintFiled", &[1, 2]),
+    ("ComplaintAcknowledged", &[1]),
+    ("ComplaintReferred", &[1]),
+    ("ComplaintResolved", &[1]),
+    ("ComplaintRated", &[1]),
+    ("ComplaintReopened", &[1]),
+    ("ComplaintWithdrawn", &[1]),
+    ("OfficerRegistered", &[1]),
+    ("OfficerRevoked", &[1]),
+];
+
+/// Every event type ever written, with the schema versions of each.
+pub fn known_types() -> &'static [(&'static str, &'static [u16])] {
+    KNOWN_TYPES
+}
+
+/// The schema version `encode` writes for `event_type`, if the type is known.
+pub fn latest_version(event_type: &str) -> Option<u16> {
+    KNOWN_TYPES
+        .iter()
+        .find(|(name, _)| *name == event_type)
+        .and_then(|(_, versions)| versions.iter().copied().max())
+}
+
+/// Encodes `event` in the latest schema version of its type.
+pub fn encode(event: &DomainEvent) -> EncodedEvent {
+    let event_type = event.type_name();
+    let (schema_version, payload) = match event {
+        DomainEvent::Complaint(event) => match event {
+            ComplaintEvent::Filed(e) => (2, to_bytes(&ComplaintFiledV2::from_domain(e))),
+            ComplaintEvent::Acknowledged(e) => {
+                (1, to_bytes(&ComplaintAcknowledgedV1::from_domain(e)))
+            }
+            ComplaintEvent::Referred(e) => (1, to_bytes(&ComplaintReferredV1::from_domain(e))),
+            ComplaintEvent::Resolved(e) => (1, to_bytes(&ComplaintResolvedV1::from_domain(e))),
+            ComplaintEvent::Rated(e) => (1, to_bytes(&ComplaintRatedV1::from_domain(e))),
+            ComplaintEvent::Reopened(e) => (1, to_bytes(&ComplaintReopenedV1::from_domain(e))),
+            ComplaintEvent::Withdrawn(e) => (1, to_bytes(&ComplaintWithdrawnV1::from_domain(e))),
+        },
+        DomainEvent::Officer(event) => match event {
+            OfficerEvent::Registered(e) => (1, to_bytes(&OfficerRegisteredV1::from_domain(e))),
+            OfficerEvent::Revoked(e) => (1, to_bytes(&OfficerRevokedV1::from_domain(e))),
+        },
+    };
+    EncodedEvent {
+        event_type,
+        schema_version,
+        payload,
+    }
+}
+
+/// Decodes a stored payload of any version ever written into the current
+/// domain event. Rejects unknown types and versions, malformed payloads,
+/// trailing bytes and values that no longer validate.
+pub fn decode(
+    event_type: &str,
+    schema_version: u16,
+    payload: &[u8],
+) -> Result<DomainEvent, CodecError> {
+    let (name, versions) = KNOWN_TYPES
+        .iter()
+        .find(|(name, _)| *name == event_type)
+        .ok_or_else(|| CodecError::UnknownType {
+            event_type: event_type.to_owned(),
+        })?;
+    let d = Decoding {
+        event_type: name,
+        version: schema_version,
+    };
+    let complaint = |event: ComplaintEvent| DomainEvent::Complaint(event);
+    let officer = |event: OfficerEvent| DomainEvent::Officer(event);
+    let event = match (*name, schema_version) {
+        ("ComplaintFiled", 1) => complaint(ComplaintEvent::Filed(
+            take::<ComplaintFiledV1>(d, payload)?.upcast(d)?,
+        )),
+        ("ComplaintFiled", 2) => complaint(ComplaintEvent::Filed(
+            take::<ComplaintFiledV2>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintAcknowledged", 1) => complaint(ComplaintEvent::Acknowledged(
+            take::<ComplaintAcknowledgedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintReferred", 1) => complaint(ComplaintEvent::Referred(
+            take::<ComplaintReferredV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintResolved", 1) => complaint(ComplaintEvent::Resolved(
+            take::<ComplaintResolvedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintRated", 1) => complaint(ComplaintEvent::Rated(
+            take::<ComplaintRatedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintReopened", 1) => complaint(ComplaintEvent::Reopened(
+            take::<ComplaintReopenedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintWithdrawn", 1) => complaint(ComplaintEvent::Withdrawn(
+            take::<ComplaintWithdrawnV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("OfficerRegistered", 1) => officer(OfficerEvent::Registered(
+            take::<OfficerRegisteredV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("OfficerRevoked", 1) => officer(OfficerEvent::Revoked(
+            take::<OfficerRevokedV1>(d, payload)?.into_domain(d)?,
+        )),
+        _ => {
+            return Err(CodecError::UnknownVersion {
+                event_type: event_type.to_owned(),
+                version: schema_version,
+                known: versions,
+            })
+        }
+    };
+    Ok(event)
+}
+
+fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing plain structs of strings, integers and arrays into a Vec
+    // cannot fail: postcard only errors on unsupported types or full buffers.
+    postcard::to_stdvec(value).unwrap_or_else(|error| unreachable!("postcard encoding: {error}"))
+}
+
+/// Reads one `T` and insists it used every byte of the payload.
+fn take<T: DeserializeOwned>(decoding: Decoding, payload: &[u8]) -> Result<T, CodecError> {
+    let (value, rest) =
+        postcard::take_from_bytes::<T>(payload).map_err(|error| CodecError::Malformed {
+            event_type: decoding.event_type,
+            version: decoding.version,
+            reason: error.to_string(),
+        })?;
+    if !rest.is_empty() {
+        return Err(CodecError::TrailingBytes {
+            event_type: decoding.event_type,
+            version: decoding.version,
+            count: rest.len(),
+        });
+    }
+    Ok(value)
+}
