@@ -3,6 +3,7 @@
 //! loop (load, fold, decide, append, retry).
 
 pub mod contract;
+pub mod esdb;
 pub mod hash_chain;
 pub mod sqlite;
 

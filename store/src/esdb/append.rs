@@ -1,0 +1,141 @@
+//! Appends: chaining hashes onto the stream's previous event, always writing
+//! with an exact expected revision, and repeating unknown outcomes with the
+//! identical request.
+
+use kurrentdb::{AppendToStreamOptions, Client};
+
+use super::connection::EsdbOptions;
+use super::mapping::{encode_event, required_version, store_error, stream_state_after};
+use super::read::{event_at, last_event, retry_policy, stream_version, EventHead};
+use super::retry::retrying;
+use crate::contract::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
+use crate::hash_chain::{chain_hash, GENESIS_HASH};
+
+/// Appends `events` to `stream` if it is at `expected`.
+pub async fn append(
+    client: &Client,
+    options: &EsdbOptions,
+    stream: &str,
+    expected: ExpectedVersion,
+    events: &[NewEvent],
+) -> Result<AppendOutcome, StoreError> {
+    if events.is_empty() {
+        return Err(StoreError::InvalidRequest(format!(
+            "an append to {stream} needs at least one event"
+        )));
+    }
+    match required_version(expected) {
+        Some(0) => append_after(client, options, stream, expected, 0, &GENESIS_HASH, events).await,
+        Some(version) => {
+            // The hash chains onto the event at `version`. If the stream is
+            // already longer, the append still goes to the server: when these
+            // very events sit right after `version` (a retry of a write that
+            // landed), the server answers with success, otherwise with the
+            // wrong-version error carrying the real version.
+            match event_at(client, options, stream, version - 1).await? {
+                Some(previous) => {
+                    append_after(
+                        client,
+                        options,
+                        stream,
+                        expected,
+                        version,
+                        &previous.hash,
+                        events,
+                    )
+                    .await
+                }
+                None => Err(StoreError::WrongExpectedVersion {
+                    stream: stream.to_owned(),
+                    expected,
+                    actual: stream_version(client, options, stream).await?,
+                }),
+            }
+        }
+        None => append_at_end(client, options, stream, events).await,
+    }
+}
+
+/// An `Any` append: read the end, append exactly there, and on losing a race
+/// read the new end and try again (a bounded number of times).
+async fn append_at_end(
+    client: &Client,
+    options: &EsdbOptions,
+    stream: &str,
+    events: &[NewEvent],
+) -> Result<AppendOutcome, StoreError> {
+    let mut conflicts = 0;
+    loop {
+        let last = last_event(client, options, stream).await?;
+        let (version, previous_hash) = match last {
+            Some(EventHead { revision, hash, .. }) => (revision + 1, hash),
+            None => (0, GENESIS_HASH),
+        };
+        match append_after(
+            client,
+            options,
+            stream,
+            ExpectedVersion::Any,
+            version,
+            &previous_hash,
+            events,
+        )
+        .await
+        {
+            Err(StoreError::WrongExpectedVersion { .. })
+                if conflicts < options.max_conflict_retries =>
+            {
+                conflicts += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Appends `events` as versions `version + 1 ..` of `stream`, chained onto
+/// `previous_hash`, with the exact expected revision of `version`.
+async fn append_after(
+    client: &Client,
+    options: &EsdbOptions,
+    stream: &str,
+    reported_expected: ExpectedVersion,
+    version: u64,
+    previous_hash: &[u8; 32],
+    events: &[NewEvent],
+) -> Result<AppendOutcome, StoreError> {
+    let mut hash = *previous_hash;
+    let mut data = Vec::with_capacity(events.len());
+    for (event, new_version) in events.iter().zip(version + 1..) {
+        hash = chain_hash(&hash, stream, new_version, event);
+        data.push(encode_event(event, &hash)?.into_event_data());
+    }
+    let request = AppendToStreamOptions::default()
+        .stream_state(stream_state_after(version))
+        .deadline(options.call_deadline);
+    // Every attempt sends the same events (same ids) with the same expected
+    // revision: if an earlier attempt landed, the server recognises it.
+    let written = retrying(retry_policy(options), "append", || {
+        client.append_to_stream(stream, &request, data.clone())
+    })
+    .await
+    .map_err(|e| store_error(e, stream, reported_expected))?;
+
+    let new_version = version + events.len() as u64;
+    let position = match written.position.commit {
+        // A repeat recognised as already written may come back without a
+        // position: ask the stream where its last event landed.
+        0 | u64::MAX => event_at(client, options, stream, new_version - 1)
+            .await?
+            .map(|head| head.position)
+            .ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "EventStoreDB acknowledged an append to {stream} but its event {new_version} cannot be read back"
+                ))
+            })?,
+        commit => commit,
+    };
+    Ok(AppendOutcome {
+        version: new_version,
+        position,
+    })
+}

@@ -1,0 +1,146 @@
+//! The live feed: a catch-up subscription to `$all`, filtered on our stream
+//! prefixes, inside our own resubscribe loop.
+//!
+//! The client's own retry resumes from the last event it saw; our loop is the
+//! outer guard for failures it gives up on. Either way a new subscription
+//! starts after the last position *we delivered* (start positions are
+//! exclusive), and anything at or before it is dropped, so the consumer never
+//! sees a duplicate at the seam.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use kurrentdb::{
+    Client, Position, RetryOptions, StreamPosition, SubscribeToAllOptions, Subscription,
+    SubscriptionEvent,
+};
+
+use super::connection::EsdbOptions;
+use super::mapping::{is_our_stream, is_retryable, start_position, store_error};
+use super::read::{decode_resolved, original_event, our_streams_filter};
+use crate::contract::{EventFeed, ExpectedVersion, RecordedEvent, StoreError};
+
+/// Whether an event at `position` is new to a consumer that started after
+/// `after` and has been given everything up to `delivered`.
+pub fn is_new(after: u64, delivered: Option<Position>, position: Position) -> bool {
+    match delivered {
+        Some(delivered) => position > delivered,
+        None => position.commit > after,
+    }
+}
+
+struct Feed {
+    client: Client,
+    options: Arc<EsdbOptions>,
+    after: u64,
+    delivered: Option<Position>,
+    subscription: Option<Subscription>,
+    failures: u32,
+    finished: bool,
+}
+
+/// Every event of our streams after `after`, then live ones, in `$all` order.
+pub fn subscribe(client: Client, options: Arc<EsdbOptions>, after: u64) -> EventFeed {
+    let feed = Feed {
+        client,
+        options,
+        after,
+        delivered: None,
+        subscription: None,
+        failures: 0,
+        finished: false,
+    };
+    futures::stream::unfold(feed, |mut feed| async move {
+        if feed.finished {
+            return None;
+        }
+        let next = feed.next_event().await;
+        feed.finished = next.is_err();
+        Some((next, feed))
+    })
+    .boxed()
+}
+
+impl Feed {
+    fn request(&self) -> SubscribeToAllOptions {
+        let position = match self.delivered {
+            Some(position) => StreamPosition::Position(position),
+            None => start_position(self.after),
+        };
+        SubscribeToAllOptions::default()
+            .position(position)
+            .filter(our_streams_filter(&self.options))
+            .retry_options(
+                RetryOptions::default()
+                    .retry_limit(self.options.max_attempts as usize)
+                    .retry_delay(self.options.retry_delay),
+            )
+    }
+
+    async fn next_event(&mut self) -> Result<RecordedEvent, StoreError> {
+        loop {
+            let subscription = match &mut self.subscription {
+                Some(subscription) => subscription,
+                None => {
+                    let subscription = self.client.subscribe_to_all(&self.request()).await;
+                    self.subscription.insert(subscription)
+                }
+            };
+            match subscription.next_subscription_event().await {
+                Ok(SubscriptionEvent::EventAppeared(resolved)) => {
+                    self.failures = 0;
+                    let event = original_event(&resolved)?;
+                    let position = event.position;
+                    if !is_new(self.after, self.delivered, position)
+                        || !is_our_stream(event.stream_id(), &self.options.stream_prefixes)
+                    {
+                        continue;
+                    }
+                    let recorded = decode_resolved(&resolved)?;
+                    self.delivered = Some(position);
+                    return Ok(recorded);
+                }
+                Ok(_) => {}
+                Err(error)
+                    if is_retryable(&error) && self.failures < self.options.max_resubscribes =>
+                {
+                    self.failures += 1;
+                    self.subscription = None;
+                    tracing::warn!(%error, failures = self.failures, "subscription to $all dropped, resubscribing after the last delivered event");
+                    tokio::time::sleep(self.options.retry_delay.saturating_mul(self.failures))
+                        .await;
+                }
+                Err(error) => return Err(store_error(error, "", ExpectedVersion::Any)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(commit: u64, prepare: u64) -> Position {
+        Position { commit, prepare }
+    }
+
+    #[test]
+    fn before_anything_is_delivered_the_start_is_exclusive() {
+        assert!(is_new(0, None, at(1, 1)));
+        assert!(!is_new(500, None, at(500, 500)));
+        assert!(!is_new(500, None, at(499, 499)));
+        assert!(is_new(500, None, at(501, 501)));
+    }
+
+    #[test]
+    fn after_a_reconnect_nothing_at_or_before_the_last_delivery_repeats() {
+        let delivered = Some(at(900, 900));
+        assert!(!is_new(0, delivered, at(900, 900)));
+        assert!(!is_new(0, delivered, at(100, 100)));
+        assert!(is_new(0, delivered, at(901, 901)));
+        // Events of one legacy transaction share a commit position and differ
+        // by prepare position: the later ones are still new.
+        assert!(is_new(0, Some(at(900, 850)), at(900, 870)));
+        assert!(!is_new(0, Some(at(900, 870)), at(900, 850)));
+    }
+}
