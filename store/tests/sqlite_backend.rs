@@ -1,0 +1,170 @@
+//! Behaviour of the embedded backend beyond the shared contract: the file
+//! format, reopening, tamper detection.
+
+use markaz_domain::metadata::{Actor, EventMetadata};
+use markaz_domain::time::Timestamp;
+use markaz_store::hash_chain::{verify_all, verify_stream};
+use markaz_store::sqlite::SCHEMA_VERSION;
+use markaz_store::{EventStore, ExpectedVersion, NewEvent, SqliteStore, StoreError};
+use uuid::Uuid;
+
+fn event(label: &str, n: u64) -> NewEvent {
+    NewEvent {
+        event_type: "BackendChecked".into(),
+        schema_version: 1,
+        payload: format!("{label}#{n}").into_bytes(),
+        metadata: EventMetadata {
+            event_id: Uuid::new_v4(),
+            occurred_at: Timestamp::from_micros(1_764_000_000_000_000),
+            actor: Actor::System,
+            correlation_id: Uuid::new_v4(),
+            causation_id: Uuid::new_v4(),
+        },
+    }
+}
+
+fn event_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("events.db");
+    (dir, path)
+}
+
+#[tokio::test]
+async fn reopening_keeps_events_and_continues_chains() {
+    let (_dir, path) = event_file();
+    {
+        let store = SqliteStore::open(&path).expect("open");
+        store
+            .append(
+                "complaint-a",
+                ExpectedVersion::NoStream,
+                vec![event("a", 1), event("a", 2)],
+            )
+            .await
+            .expect("append");
+    }
+    let store = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(store.head_position().await.expect("head"), 2);
+    let outcome = store
+        .append(
+            "complaint-a",
+            ExpectedVersion::Exact(2),
+            vec![event("a", 3)],
+        )
+        .await
+        .expect("append after reopening");
+    assert_eq!((outcome.version, outcome.position), (3, 3));
+    let report = verify_all(&store).await.expect("verify");
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.events_checked, 3);
+    let heads = store.stream_heads().await.expect("heads");
+    assert_eq!(heads.len(), 1);
+    assert_eq!(heads[0].version, 3);
+    let last = store.read_stream("complaint-a", 3, 1).await.expect("read");
+    assert_eq!(heads[0].hash, last[0].hash);
+}
+
+#[tokio::test]
+async fn an_edited_event_breaks_its_chain() {
+    let (_dir, path) = event_file();
+    let store = SqliteStore::open(&path).expect("open");
+    for stream in ["complaint-a", "complaint-b"] {
+        store
+            .append(
+                stream,
+                ExpectedVersion::NoStream,
+                (1..=3).map(|n| event(stream, n)).collect(),
+            )
+            .await
+            .expect("append");
+    }
+    let tamper = rusqlite::Connection::open(&path).expect("open the file directly");
+    tamper
+        .execute(
+            "UPDATE events SET payload = x'00' WHERE stream = 'complaint-b' AND version = 2",
+            [],
+        )
+        .expect("edit a payload");
+    let report = verify_all(&store).await.expect("verify");
+    let broken = report.first_broken.expect("the edit must be found");
+    assert_eq!((broken.stream.as_str(), broken.version), ("complaint-b", 2));
+    assert!(verify_stream(&store, "complaint-a")
+        .await
+        .expect("verify a")
+        .is_ok());
+
+    tamper
+        .execute(
+            "DELETE FROM events WHERE stream = 'complaint-a' AND version = 2",
+            [],
+        )
+        .expect("delete an event");
+    let report = verify_stream(&store, "complaint-a")
+        .await
+        .expect("verify a");
+    let broken = report.first_broken.expect("the gap must be found");
+    assert_eq!(broken.version, 3);
+    assert!(broken.what.contains("gap"), "{}", broken.what);
+}
+
+#[tokio::test]
+async fn a_file_from_a_newer_version_is_refused() {
+    let (_dir, path) = event_file();
+    drop(SqliteStore::open(&path).expect("create"));
+    let conn = rusqlite::Connection::open(&path).expect("open directly");
+    conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+        .expect("bump the schema version");
+    drop(conn);
+    match SqliteStore::open(&path) {
+        Err(StoreError::Corrupt(message)) => {
+            assert!(message.contains("newer"), "unclear message: {message}")
+        }
+        Err(other) => panic!("wrong error for a newer file: {other}"),
+        Ok(_) => panic!("a file from a newer version must be refused"),
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_append_does_not_fail_its_group() {
+    let (_dir, path) = event_file();
+    let store = std::sync::Arc::new(SqliteStore::open(&path).expect("open"));
+    // Queued together, these share a commit group: the bad ones fail alone.
+    let mut tasks = Vec::new();
+    for n in 0..50u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let expected = if n % 2 == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(7)
+            };
+            let stream = format!("complaint-{n}");
+            store
+                .append(&stream, expected, vec![event(&stream, 1)])
+                .await
+        }));
+    }
+    for (n, task) in tasks.into_iter().enumerate() {
+        let result = task.await.expect("task");
+        assert_eq!(result.is_ok(), n % 2 == 0, "append {n}: {result:?}");
+    }
+    assert_eq!(store.head_position().await.expect("head"), 25);
+    let feed = store.read_all(0, 100).await.expect("read");
+    assert!(feed
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.position == i as u64 + 1));
+}
+
+#[tokio::test]
+async fn invalid_stream_names_are_rejected() {
+    let (_dir, path) = event_file();
+    let store = SqliteStore::open(&path).expect("open");
+    let empty = store
+        .append("", ExpectedVersion::Any, vec![event("x", 1)])
+        .await;
+    assert!(
+        matches!(empty, Err(StoreError::InvalidRequest(_))),
+        "{empty:?}"
+    );
+}
