@@ -31,7 +31,10 @@ async fn open_esdb() -> Option<Backend> {
 }
 
 async fn connect_esdb(url: &str) -> Arc<dyn markaz_store::EventStore> {
-    panic!("MARKAZ_ESDB_URL is set to {url} but this build has no EventStoreDB backend yet")
+    let store = markaz_store::esdb::EsdbStore::connect(url)
+        .await
+        .expect("connect to the EventStoreDB server named by MARKAZ_ESDB_URL");
+    Arc::new(store)
 }
 
 conformance_tests!(sqlite, super::open_sqlite());
