@@ -5,7 +5,7 @@
 use kurrentdb::{AppendToStreamOptions, Client};
 
 use super::connection::EsdbOptions;
-use super::mapping::{encode_event, required_version, store_error, stream_state_after};
+use super::mapping::{encode_event, required_version, store_error, stream_state_after, Call};
 use super::read::{event_at, last_event, retry_policy, stream_version, EventHead};
 use super::retry::retrying;
 use crate::contract::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
@@ -118,7 +118,7 @@ async fn append_after(
         client.append_to_stream(stream, &request, data.clone())
     })
     .await
-    .map_err(|e| store_error(e, stream, reported_expected))?;
+    .map_err(|e| store_error(e, stream, Call::Append(reported_expected)))?;
 
     let new_version = version + events.len() as u64;
     let position = match written.position.commit {

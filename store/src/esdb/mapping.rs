@@ -257,33 +257,46 @@ pub fn is_retryable(error: &kurrentdb::Error) -> bool {
     }
 }
 
+/// The kind of call that failed, for error messages and for what a wrong
+/// expected version means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    Append(ExpectedVersion),
+    Read,
+}
+
 /// Our error for a client error on `stream` (empty for `$all` calls).
-pub fn store_error(error: kurrentdb::Error, stream: &str, expected: ExpectedVersion) -> StoreError {
+pub fn store_error(error: kurrentdb::Error, stream: &str, call: Call) -> StoreError {
     use kurrentdb::Error as E;
     let place = if stream.is_empty() {
         "$all".to_owned()
     } else {
         format!("stream {stream}")
     };
-    match error {
-        E::WrongExpectedVersion { current, .. } => StoreError::WrongExpectedVersion {
-            stream: stream.to_owned(),
-            expected,
-            actual: current_version(current),
-        },
-        ref e if is_retryable(e) => StoreError::Unavailable(format!(
-            "EventStoreDB did not answer for {place} ({e}); the outcome is unknown, retry with the same event ids"
+    match (error, call) {
+        (E::WrongExpectedVersion { current, .. }, Call::Append(expected)) => {
+            StoreError::WrongExpectedVersion {
+                stream: stream.to_owned(),
+                expected,
+                actual: current_version(current),
+            }
+        }
+        (ref e, Call::Append(_)) if is_retryable(e) => StoreError::Unavailable(format!(
+            "EventStoreDB did not confirm the append to {place} ({e}); it may or may not be stored, so retry with the same event ids and expected version"
         )),
-        E::AccessDenied => StoreError::Backend(format!(
+        (ref e, Call::Read) if is_retryable(e) => StoreError::Unavailable(format!(
+            "EventStoreDB did not answer a read of {place} ({e}); try again"
+        )),
+        (E::AccessDenied, _) => StoreError::Backend(format!(
             "EventStoreDB denied access to {place}: give the connection string's user read and write rights on our streams and $all"
         )),
-        E::ResourceDeleted => StoreError::Backend(format!(
+        (E::ResourceDeleted, _) => StoreError::Backend(format!(
             "{place} was deleted in EventStoreDB and cannot be used again"
         )),
-        E::UnsupportedFeature => StoreError::Backend(format!(
+        (E::UnsupportedFeature, _) => StoreError::Backend(format!(
             "the EventStoreDB server does not support an operation needed for {place}: upgrade the server"
         )),
-        other => StoreError::Backend(format!("EventStoreDB failed on {place}: {other}")),
+        (other, _) => StoreError::Backend(format!("EventStoreDB failed on {place}: {other}")),
     }
 }
 
@@ -506,7 +519,11 @@ mod tests {
                 expected: StreamState::StreamRevision(2),
                 current,
             };
-            match store_error(error, "complaint-9", ExpectedVersion::Exact(3)) {
+            match store_error(
+                error,
+                "complaint-9",
+                Call::Append(ExpectedVersion::Exact(3)),
+            ) {
                 StoreError::WrongExpectedVersion {
                     stream,
                     expected,
@@ -519,6 +536,18 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_wrong_version_outside_an_append_is_a_backend_failure() {
+        let error = kurrentdb::Error::WrongExpectedVersion {
+            expected: StreamState::Any,
+            current: CurrentRevision::NoStream,
+        };
+        assert!(matches!(
+            store_error(error, "complaint-1", Call::Read),
+            StoreError::Backend(_)
+        ));
     }
 
     #[test]
@@ -538,14 +567,17 @@ mod tests {
         ];
         for error in retryable {
             assert!(is_retryable(&error), "{error:?}");
+            let message = error.to_string();
+            let append = store_error(error, "seal-1", Call::Append(ExpectedVersion::Any));
             assert!(
-                matches!(
-                    store_error(error, "", ExpectedVersion::Any),
-                    StoreError::Unavailable(_)
-                ),
-                "maps to Unavailable"
+                matches!(&append, StoreError::Unavailable(m) if m.contains("same event ids") && m.contains(&message)),
+                "{append:?}"
             );
         }
+        assert!(matches!(
+            store_error(E::DeadlineExceeded, "", Call::Read),
+            StoreError::Unavailable(m) if m.contains("read of $all")
+        ));
         let permanent = [
             E::AccessDenied,
             E::ResourceDeleted,
@@ -564,11 +596,11 @@ mod tests {
             assert!(!is_retryable(&error), "{error:?}");
         }
         assert!(matches!(
-            store_error(E::AccessDenied, "officer-1", ExpectedVersion::Any),
+            store_error(E::AccessDenied, "officer-1", Call::Read),
             StoreError::Backend(m) if m.contains("stream officer-1")
         ));
         assert!(matches!(
-            store_error(E::ResourceDeleted, "", ExpectedVersion::Any),
+            store_error(E::ResourceDeleted, "", Call::Append(ExpectedVersion::Any)),
             StoreError::Backend(m) if m.contains("$all")
         ));
     }

@@ -149,3 +149,38 @@ impl EventStore for EsdbStore {
         "esdb"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Nothing listens on port 1: the real client must give up within its
+    /// bounds and say what to check, instead of hanging or panicking.
+    #[tokio::test]
+    async fn an_unreachable_server_is_reported_as_unavailable() {
+        let options = EsdbOptions {
+            call_deadline: Duration::from_millis(500),
+            max_attempts: 2,
+            retry_delay: Duration::from_millis(10),
+            ..EsdbOptions::default()
+        };
+        let url = "esdb://127.0.0.1:1?tls=false&maxDiscoverAttempts=2&discoveryInterval=10";
+        match EsdbStore::connect_with(url, options).await {
+            Err(StoreError::Unavailable(message)) => {
+                assert!(message.contains("tls=false"), "{message}");
+            }
+            Err(other) => panic!("expected Unavailable, got {other:?}"),
+            Ok(_) => panic!("connected to a port where nothing listens"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invalid_connection_string_is_an_invalid_request() {
+        assert!(matches!(
+            EsdbStore::connect("postgres://localhost/markaz").await,
+            Err(StoreError::InvalidRequest(_))
+        ));
+    }
+}

@@ -8,10 +8,10 @@ use kurrentdb::{
 use super::connection::EsdbOptions;
 use super::mapping::{
     corrupt, decode_event, decode_hash_from_metadata, event_position, is_our_stream,
-    revision_to_version, start_position, store_error, StoredParts,
+    revision_to_version, start_position, store_error, Call, StoredParts,
 };
 use super::retry::{retrying, RetryPolicy};
-use crate::contract::{ExpectedVersion, RecordedEvent, StoreError};
+use crate::contract::{RecordedEvent, StoreError};
 
 /// What an append needs to know about an existing event.
 #[derive(Clone, Copy, Debug)]
@@ -125,7 +125,7 @@ pub async fn read_stream(
         collect_stream(client, stream, &read)
     })
     .await
-    .map_err(|e| store_error(e, stream, ExpectedVersion::Any))?;
+    .map_err(|e| store_error(e, stream, Call::Read))?;
     raw.iter().map(decode_resolved).collect()
 }
 
@@ -170,7 +170,7 @@ async fn one_event_head(
         collect_stream(client, stream, read)
     })
     .await
-    .map_err(|e| store_error(e, stream, ExpectedVersion::Any))?;
+    .map_err(|e| store_error(e, stream, Call::Read))?;
     let Some(resolved) = raw.first() else {
         return Ok(None);
     };
@@ -201,7 +201,7 @@ pub async fn stream_version(
         collect_stream(client, stream, &read)
     })
     .await
-    .map_err(|e| store_error(e, stream, ExpectedVersion::Any))?;
+    .map_err(|e| store_error(e, stream, Call::Read))?;
     match raw.first() {
         Some(resolved) => Ok(revision_to_version(original_event(resolved)?.revision)),
         None => Ok(0),
@@ -230,7 +230,7 @@ pub async fn read_all(
         collect_all(client, &read)
     })
     .await
-    .map_err(|e| store_error(e, "", ExpectedVersion::Any))?;
+    .map_err(|e| store_error(e, "", Call::Read))?;
     let mut events = Vec::with_capacity(raw.len());
     for resolved in &raw {
         if !is_our_stream(
@@ -260,7 +260,7 @@ pub async fn head_position(client: &Client, options: &EsdbOptions) -> Result<u64
         collect_all(client, &read)
     })
     .await
-    .map_err(|e| store_error(e, "", ExpectedVersion::Any))?;
+    .map_err(|e| store_error(e, "", Call::Read))?;
     for resolved in &raw {
         let event = original_event(resolved)?;
         if is_our_stream(event.stream_id(), &options.stream_prefixes) {

@@ -16,9 +16,9 @@ use kurrentdb::{
 };
 
 use super::connection::EsdbOptions;
-use super::mapping::{is_our_stream, is_retryable, start_position, store_error};
+use super::mapping::{is_our_stream, is_retryable, start_position, store_error, Call};
 use super::read::{decode_resolved, original_event, our_streams_filter};
-use crate::contract::{EventFeed, ExpectedVersion, RecordedEvent, StoreError};
+use crate::contract::{EventFeed, RecordedEvent, StoreError};
 
 /// Whether an event at `position` is new to a consumer that started after
 /// `after` and has been given everything up to `delivered`.
@@ -110,7 +110,7 @@ impl Feed {
                     tokio::time::sleep(self.options.retry_delay.saturating_mul(self.failures))
                         .await;
                 }
-                Err(error) => return Err(store_error(error, "", ExpectedVersion::Any)),
+                Err(error) => return Err(store_error(error, "", Call::Read)),
             }
         }
     }
