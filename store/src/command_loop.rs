@@ -1,0 +1,457 @@
+//! Command handling for any aggregate: load the stream, fold it with
+//! `evolve`, `decide`, append with the exact version that was read, and on a
+//! version conflict reload and decide again (a bounded number of times).
+//!
+//! Event ids derive from the command id, so a command repeated after an
+//! unknown outcome is recognised: if its events are already in the stream the
+//! original result is returned instead of deciding again (which would usually
+//! fail, e.g. "already acknowledged"). A version fixed by the caller (HTTP
+//! `If-Match`) is a precondition, never retried.
+
+use markaz_domain::metadata::{event_id_for, Actor, EventMetadata};
+use markaz_domain::time::Timestamp;
+use uuid::Uuid;
+
+use crate::contract::{EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError};
+
+/// How many times a command is decided before giving up under contention.
+pub const MAX_ATTEMPTS: usize = 5;
+
+/// Events read per page while loading a stream.
+const LOAD_PAGE: usize = 500;
+
+/// A consistency boundary with its own stream: how its history folds into
+/// state and how commands turn into new events.
+pub trait Aggregate {
+    type State: Default + Send;
+    type Command: Sync;
+    type Event: Send;
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Applies one stored event to the state.
+    fn evolve(state: Self::State, event: &Self::Event, metadata: &EventMetadata) -> Self::State;
+
+    /// The events `command` produces in `state`, or why it is refused.
+    fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+    ) -> Result<Vec<Self::Event>, Self::Error>;
+
+    /// The stored form of an event: type name, schema version, payload.
+    fn encode(event: &Self::Event) -> (String, u16, Vec<u8>);
+
+    /// Reads a stored event of this aggregate's stream.
+    fn decode(event: &RecordedEvent) -> Result<Self::Event, DecodeError>;
+}
+
+/// Why a stored event could not be read as an event of an aggregate.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{0}")]
+    Codec(#[from] markaz_domain::codec::CodecError),
+    #[error("event type `{event_type}` does not belong to a {aggregate} stream")]
+    WrongAggregate {
+        event_type: String,
+        aggregate: &'static str,
+    },
+}
+
+/// Who sends a command, when, and in answer to what: becomes each event's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandMeta {
+    /// Unique per request; event ids derive from it.
+    pub command_id: Uuid,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub correlation_id: Uuid,
+    pub causation_id: Uuid,
+}
+
+impl CommandMeta {
+    fn metadata(&self, index: usize) -> EventMetadata {
+        EventMetadata {
+            event_id: event_id_for(self.command_id, index),
+            occurred_at: self.at,
+            actor: self.actor.clone(),
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+        }
+    }
+}
+
+/// A stored event together with its decoded form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodedEvent<E> {
+    pub recorded: RecordedEvent,
+    pub event: E,
+}
+
+/// A stream read and folded.
+pub struct Loaded<A: Aggregate> {
+    pub state: A::State,
+    /// The stream's version (0 if it does not exist).
+    pub version: u64,
+    /// The position of the stream's last event (0 if none).
+    pub last_position: u64,
+    pub events: Vec<DecodedEvent<A::Event>>,
+}
+
+/// An event written by a handled command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WrittenEvent<E> {
+    pub version: u64,
+    pub event: E,
+    pub metadata: EventMetadata,
+}
+
+/// The result of a handled command.
+pub struct Handled<A: Aggregate> {
+    /// The stream's version after the command.
+    pub version: u64,
+    /// The global position of the command's last event (of the stream's last
+    /// event if the command produced none).
+    pub position: u64,
+    pub events: Vec<WrittenEvent<A::Event>>,
+    pub state: A::State,
+}
+
+/// Why a command was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error + 'static> {
+    #[error(transparent)]
+    Domain(E),
+    #[error(
+        "the stream is at version {actual}, not the expected {expected}; reload it and retry \
+         with the current version"
+    )]
+    PreconditionFailed { expected: u64, actual: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("event {version} of stream {stream} cannot be read: {source}")]
+    Decode {
+        stream: String,
+        version: u64,
+        source: DecodeError,
+    },
+    #[error(
+        "stream {stream} changed under {attempts} attempts in a row; try the command again later"
+    )]
+    Contention { stream: String, attempts: usize },
+}
+
+/// Reads `stream` from the start and folds it.
+pub async fn load<A: Aggregate>(
+    store: &dyn EventStore,
+    stream: &str,
+) -> Result<Loaded<A>, CommandError<A::Error>> {
+    let mut loaded = Loaded::<A> {
+        state: A::State::default(),
+        version: 0,
+        last_position: 0,
+        events: Vec::new(),
+    };
+    loop {
+        let page = store
+            .read_stream(stream, loaded.version + 1, LOAD_PAGE)
+            .await?;
+        let full = page.len() == LOAD_PAGE;
+        for recorded in page {
+            let event = A::decode(&recorded).map_err(|source| CommandError::Decode {
+                stream: stream.to_owned(),
+                version: recorded.version,
+                source,
+            })?;
+            loaded.state = A::evolve(loaded.state, &event, &recorded.metadata);
+            loaded.version = recorded.version;
+            loaded.last_position = recorded.position;
+            loaded.events.push(DecodedEvent { recorded, event });
+        }
+        if !full {
+            return Ok(loaded);
+        }
+    }
+}
+
+/// Handles one command against `stream`; see the module doc.
+pub async fn handle_command<A: Aggregate>(
+    store: &dyn EventStore,
+    stream: &str,
+    command: &A::Command,
+    meta: &CommandMeta,
+    if_match: Option<u64>,
+) -> Result<Handled<A>, CommandError<A::Error>>
+where
+    A::Event: Clone,
+{
+    for _ in 0..MAX_ATTEMPTS {
+        let loaded = load::<A>(store, stream).await?;
+        if let Some(done) = already_handled::<A>(&loaded, meta) {
+            return Ok(Handled {
+                version: done.0,
+                position: done.1,
+                events: done.2,
+                state: loaded.state,
+            });
+        }
+        if let Some(expected) = if_match {
+            if expected != loaded.version {
+                return Err(CommandError::PreconditionFailed {
+                    expected,
+                    actual: loaded.version,
+                });
+            }
+        }
+        let decided = A::decide(&loaded.state, command).map_err(CommandError::Domain)?;
+        if decided.is_empty() {
+            return Ok(Handled {
+                version: loaded.version,
+                position: loaded.last_position,
+                events: Vec::new(),
+                state: loaded.state,
+            });
+        }
+        let new_events = decided
+            .iter()
+            .enumerate()
+            .map(|(index, event)| {
+                let (event_type, schema_version, payload) = A::encode(event);
+                NewEvent {
+                    event_type,
+                    schema_version,
+                    payload,
+                    metadata: meta.metadata(index),
+                }
+            })
+            .collect();
+        let expected = ExpectedVersion::Exact(loaded.version);
+        match store.append(stream, expected, new_events).await {
+            Ok(outcome) => {
+                let mut state = loaded.state;
+                let mut events = Vec::with_capacity(decided.len());
+                for (index, event) in decided.into_iter().enumerate() {
+                    let metadata = meta.metadata(index);
+                    state = A::evolve(state, &event, &metadata);
+                    events.push(WrittenEvent {
+                        version: loaded.version + 1 + index as u64,
+                        event,
+                        metadata,
+                    });
+                }
+                return Ok(Handled {
+                    version: outcome.version,
+                    position: outcome.position,
+                    events,
+                    state,
+                });
+            }
+            Err(StoreError::WrongExpectedVersion { actual, .. }) => {
+                if if_match.is_some() {
+                    return Err(CommandError::PreconditionFailed {
+                        expected: loaded.version,
+                        actual,
+                    });
+                }
+                tracing::debug!(stream, actual, "version conflict, deciding again");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(CommandError::Contention {
+        stream: stream.to_owned(),
+        attempts: MAX_ATTEMPTS,
+    })
+}
+
+/// The version, position and events of this command if its events are
+/// already stored (a repeat after an unknown outcome).
+type PriorResult<E> = (u64, u64, Vec<WrittenEvent<E>>);
+
+fn already_handled<A: Aggregate>(
+    loaded: &Loaded<A>,
+    meta: &CommandMeta,
+) -> Option<PriorResult<A::Event>>
+where
+    A::Event: Clone,
+{
+    let first_id = event_id_for(meta.command_id, 0);
+    let start = loaded
+        .events
+        .iter()
+        .position(|e| e.recorded.metadata.event_id == first_id)?;
+    let written: Vec<WrittenEvent<A::Event>> = loaded.events[start..]
+        .iter()
+        .enumerate()
+        .take_while(|(index, e)| {
+            e.recorded.metadata.event_id == event_id_for(meta.command_id, *index)
+        })
+        .map(|(_, e)| WrittenEvent {
+            version: e.recorded.version,
+            event: e.event.clone(),
+            metadata: e.recorded.metadata.clone(),
+        })
+        .collect();
+    let last = &loaded.events[start + written.len() - 1].recorded;
+    Some((last.version, last.position, written))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::sqlite::SqliteStore;
+
+    /// A counter with a ceiling: enough rules to exercise the loop.
+    struct Counter;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the counter is full")]
+    struct Full;
+
+    impl Aggregate for Counter {
+        type State = u64;
+        type Command = u64;
+        type Event = u64;
+        type Error = Full;
+
+        fn evolve(state: u64, event: &u64, _: &EventMetadata) -> u64 {
+            state + event
+        }
+
+        fn decide(state: &u64, add: &u64) -> Result<Vec<u64>, Full> {
+            if state + add > 100 {
+                return Err(Full);
+            }
+            Ok((0..*add).map(|_| 1).collect())
+        }
+
+        fn encode(event: &u64) -> (String, u16, Vec<u8>) {
+            ("Added".into(), 1, event.to_be_bytes().to_vec())
+        }
+
+        fn decode(event: &RecordedEvent) -> Result<u64, DecodeError> {
+            let bytes: [u8; 8] =
+                event
+                    .payload
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| DecodeError::WrongAggregate {
+                        event_type: event.event_type.clone(),
+                        aggregate: "counter",
+                    })?;
+            Ok(u64::from_be_bytes(bytes))
+        }
+    }
+
+    fn meta() -> CommandMeta {
+        CommandMeta {
+            command_id: Uuid::new_v4(),
+            at: Timestamp::from_micros(1),
+            actor: Actor::System,
+            correlation_id: Uuid::new_v4(),
+            causation_id: Uuid::new_v4(),
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let store = SqliteStore::open(dir.path().join("events.db")).expect("open");
+        (dir, Arc::new(store))
+    }
+
+    #[tokio::test]
+    async fn decides_appends_and_returns_the_new_state() {
+        let (_dir, store) = store();
+        let handled = handle_command::<Counter>(store.as_ref(), "counter-1", &3, &meta(), None)
+            .await
+            .expect("handle");
+        assert_eq!(
+            (handled.version, handled.position, handled.state),
+            (3, 3, 3)
+        );
+        assert_eq!(handled.events.len(), 3);
+        let again = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &meta(), Some(3))
+            .await
+            .expect("handle with the right If-Match");
+        assert_eq!((again.version, again.state), (5, 5));
+    }
+
+    #[tokio::test]
+    async fn a_repeated_command_returns_its_first_result() {
+        let (_dir, store) = store();
+        let command_meta = meta();
+        let first = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &command_meta, None)
+            .await
+            .expect("first");
+        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), None)
+            .await
+            .expect("another command");
+        let repeat =
+            handle_command::<Counter>(store.as_ref(), "counter-1", &2, &command_meta, None)
+                .await
+                .expect("repeat");
+        assert_eq!(
+            (repeat.version, repeat.position),
+            (first.version, first.position)
+        );
+        assert_eq!(repeat.events, first.events);
+        assert_eq!(store.stream_version("counter-1").await.expect("version"), 3);
+    }
+
+    #[tokio::test]
+    async fn domain_errors_and_stale_if_match_change_nothing() {
+        let (_dir, store) = store();
+        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), None)
+            .await
+            .expect("first");
+        let full =
+            handle_command::<Counter>(store.as_ref(), "counter-1", &100, &meta(), None).await;
+        assert!(matches!(full, Err(CommandError::Domain(Full))));
+        let stale =
+            handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), Some(0)).await;
+        assert!(matches!(
+            stale,
+            Err(CommandError::PreconditionFailed {
+                expected: 0,
+                actual: 1
+            })
+        ));
+        assert_eq!(store.stream_version("counter-1").await.expect("version"), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_commands_are_retried_until_they_land() {
+        let (_dir, store) = store();
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0;
+                for _ in 0..10 {
+                    match handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), None)
+                        .await
+                    {
+                        Ok(_) => done += 1,
+                        Err(CommandError::Contention { .. }) => {}
+                        Err(other) => panic!("unexpected error: {other}"),
+                    }
+                }
+                done
+            }));
+        }
+        let mut landed = 0;
+        for task in tasks {
+            landed += task.await.expect("task");
+        }
+        // Every command that reported success is in the stream, and nothing else.
+        assert_eq!(
+            store.stream_version("counter-1").await.expect("version"),
+            landed
+        );
+        assert!(landed > 0);
+        let loaded = load::<Counter>(store.as_ref(), "counter-1")
+            .await
+            .expect("load");
+        assert_eq!(loaded.state, landed);
+    }
+}
