@@ -2,6 +2,8 @@
 //! given/when/then helpers.
 #![allow(dead_code)]
 
+pub mod arbitrary;
+
 use markaz_domain::{
     decide, evolve, Actor, Catalogue, Category, CategoryCode, Channel, Complainant,
     ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, ComplaintState, Description,
