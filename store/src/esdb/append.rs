@@ -6,8 +6,8 @@ use kurrentdb::{AppendToStreamOptions, Client};
 
 use super::connection::EsdbOptions;
 use super::mapping::{encode_event, required_version, store_error, stream_state_after, Call};
-use super::read::{event_at, last_event, retry_policy, stream_version, EventHead};
-use super::retry::retrying;
+use super::read::{event_at, last_event, stream_version, EventHead};
+use super::retry::{retry_policy, retrying};
 use crate::contract::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
 use crate::hash_chain::{chain_hash, GENESIS_HASH};
 

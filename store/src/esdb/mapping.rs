@@ -232,9 +232,10 @@ pub fn is_our_stream(stream: &str, prefixes: &[String]) -> bool {
     !stream.starts_with('$') && prefixes.iter().any(|p| stream.starts_with(p.as_str()))
 }
 
-// gRPC status codes (fixed by the gRPC specification) that mean "try again";
-// named here so that the client's transport crate need not be a dependency.
+// gRPC status codes (fixed by the gRPC specification), named here so that the
+// client's transport crate need not be a dependency.
 const GRPC_CANCELLED: i32 = 1;
+const GRPC_INVALID_ARGUMENT: i32 = 3;
 const GRPC_RESOURCE_EXHAUSTED: i32 = 8;
 const GRPC_ABORTED: i32 = 10;
 const GRPC_UNAVAILABLE: i32 = 14;
@@ -281,6 +282,11 @@ pub fn store_error(error: kurrentdb::Error, stream: &str, call: Call) -> StoreEr
                 actual: current_version(current),
             }
         }
+        (E::Grpc { code, message }, Call::Append(_)) if i32::from(code) == GRPC_INVALID_ARGUMENT => {
+            StoreError::InvalidRequest(format!(
+                "EventStoreDB rejected the append to {place} ({message}); an append must fit the server's MaxAppendSize (1 MiB by default): split large batches"
+            ))
+        }
         (ref e, Call::Append(_)) if is_retryable(e) => StoreError::Unavailable(format!(
             "EventStoreDB did not confirm the append to {place} ({e}); it may or may not be stored, so retry with the same event ids and expected version"
         )),
@@ -312,8 +318,6 @@ pub fn corrupt(stream: &str, revision: u64, error: DecodeError) -> StoreError {
 mod tests {
     use super::*;
     use markaz_domain::metadata::{OfficerId, Role};
-
-    const GRPC_INVALID_ARGUMENT: i32 = 3;
 
     fn new_event() -> NewEvent {
         NewEvent {
@@ -539,6 +543,18 @@ mod tests {
     }
 
     #[test]
+    fn an_oversized_append_is_an_invalid_request() {
+        let error = kurrentdb::Error::Grpc {
+            code: GRPC_INVALID_ARGUMENT.into(),
+            message: "Maximum Append Size of 1048576 Exceeded.".into(),
+        };
+        assert!(matches!(
+            store_error(error, "complaint-1", Call::Append(ExpectedVersion::Exact(1))),
+            StoreError::InvalidRequest(m) if m.contains("MaxAppendSize") && m.contains("1048576")
+        ));
+    }
+
+    #[test]
     fn a_wrong_version_outside_an_append_is_a_backend_failure() {
         let error = kurrentdb::Error::WrongExpectedVersion {
             expected: StreamState::Any,
@@ -556,6 +572,10 @@ mod tests {
         let retryable = [
             E::DeadlineExceeded,
             E::ServerError("boom".into()),
+            E::NotLeaderException(kurrentdb::Endpoint {
+                host: "node2".into(),
+                port: 2113,
+            }),
             E::ConnectionClosed,
             E::GrpcConnectionError(kurrentdb::GrpcConnectionError::MaxDiscoveryAttemptReached(
                 3,

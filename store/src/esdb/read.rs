@@ -10,7 +10,7 @@ use super::mapping::{
     corrupt, decode_event, decode_hash_from_metadata, event_position, is_our_stream,
     revision_to_version, start_position, store_error, Call, StoredParts,
 };
-use super::retry::{retrying, RetryPolicy};
+use super::retry::{retry_policy, retrying};
 use crate::contract::{RecordedEvent, StoreError};
 
 /// What an append needs to know about an existing event.
@@ -19,13 +19,6 @@ pub struct EventHead {
     pub revision: u64,
     pub position: u64,
     pub hash: [u8; 32],
-}
-
-pub fn retry_policy(options: &EsdbOptions) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: options.max_attempts,
-        delay: options.retry_delay,
-    }
 }
 
 /// A server-side filter that keeps only our streams (and so no system events).

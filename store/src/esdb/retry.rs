@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use super::connection::EsdbOptions;
 use super::mapping::is_retryable;
 
 /// How many times and how patiently to repeat.
@@ -14,6 +15,14 @@ use super::mapping::is_retryable;
 pub struct RetryPolicy {
     pub max_attempts: u32,
     pub delay: Duration,
+}
+
+/// The policy configured in `options`.
+pub fn retry_policy(options: &EsdbOptions) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: options.max_attempts,
+        delay: options.retry_delay,
+    }
 }
 
 /// Runs `call` until it succeeds, fails for a reason other than an unknown
