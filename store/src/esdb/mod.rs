@@ -20,6 +20,8 @@
 //! 0 means the beginning. Only our streams (configurable prefixes, by default
 //! `complaint-`, `officer-`, `access-`, `seal-`) appear in the global feed;
 //! system events never do. `head_position` is the position of our last event.
+//! Pass `read_all` and `subscribe_all` only 0 or a position this backend
+//! returned: the server rejects starts that are not on an event boundary.
 //!
 //! # Idempotency and retries
 //! Every append is sent with an exact expected revision, even for
@@ -32,16 +34,25 @@
 //! unknown (deadline exceeded, not leader, server error, unavailable) is
 //! repeated a bounded number of times with the identical request, and a caller
 //! may repeat a whole `append` with the same events after an `Unavailable`
-//! error. Every call carries a deadline; reads are repeated the same way.
-//! `subscribe_all` wraps a catch-up subscription in a resubscribe loop that
-//! resumes after the last delivered event and drops anything at or before it.
+//! error. Every call carries a deadline (reads are repeated the same way);
+//! subscriptions do not, since they are meant to stay open. `subscribe_all`
+//! wraps a catch-up subscription in a resubscribe loop that resumes after the
+//! last delivered event and drops anything at or before it.
+//!
+//! Limits of the server, not papered over here: EventStoreDB does not index
+//! event ids across streams, nor against earlier places of the same stream.
+//! An append whose ids are already stored elsewhere is therefore written
+//! (the embedded backend refuses it with `DuplicateEventId`); deterministic
+//! ids still make the retry of the *same* append idempotent. A repeated `Any`
+//! append is not idempotent either: use an exact version for commands.
 //!
 //! # What is tested where
 //! No server runs in this repository's test environment: the unit tests here
 //! cover the pure parts only (type names, metadata JSON, round trips from
 //! `NewEvent` to `RecordedEvent`, expected versions and revisions, error
 //! mapping, positions, the seam rule of the resubscribe loop, the retry loop,
-//! connection strings). Behaviour against a live server (races, idempotent
+//! connection strings) and the real client against a port where nothing
+//! listens. Behaviour against a live server (races, idempotent
 //! retries, ordering, subscriptions) is covered by the shared conformance
 //! suite, which runs against this backend when `MARKAZ_ESDB_URL` is set.
 
