@@ -1,0 +1,224 @@
+//! Golden files: the encoded bytes of one event of every (type, version) ever
+//! written, committed under `tests/golden/`, decoded by every test run.
+//!
+//! NEVER REGENERATE OR EDIT A GOLDEN FILE, ONLY ADD NEW ONES. They stand for
+//! events already stored in the field: if a change makes one of them fail to
+//! decode into its expected event, the change breaks stored history and must
+//! be undone (or become a new schema version with an upcast).
+//!
+//! A missing file is written only when `MARKAZ_WRITE_GOLDEN=1` is set, and the
+//! test fails when a file is missing without it. The sample events below are
+//! frozen like the files: add new samples, do not change old ones.
+
+use std::path::PathBuf;
+
+use markaz_domain::codec::latest_version;
+use markaz_domain::codec::v1::ComplaintFiledV1;
+use markaz_domain::{
+    decode, encode, known_types, CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged,
+    ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintRated, ComplaintReferred,
+    ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, Description, DomainEvent, Gender,
+    GenderDeskReasons, MarkazCode, OfficerEvent, OfficerId, OfficerRegistered, OfficerRevoked,
+    Outcome, PersonName, Phone, Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
+};
+use uuid::Uuid;
+
+fn text(value: &str) -> ShortText {
+    ShortText::parse(value).unwrap()
+}
+
+fn sample_filed() -> ComplaintFiled {
+    let markaz = MarkazCode::parse("KCH").unwrap();
+    ComplaintFiled {
+        complaint_id: ComplaintId::from_uuid(Uuid::from_u128(
+            0x0192_f3a0_7c1e_7b2a_9d4e_3f5a_6b7c_8d9e,
+        )),
+        tracking_code: TrackingCode::from_random(&markaz, 0x0A5F_3C2D_1E0B_9876),
+        markaz,
+        category: CategoryCode::parse("harassment").unwrap(),
+        complainant: Complainant {
+            name: PersonName::parse("شازیہ بی بی").unwrap(),
+            gender: Gender::Female,
+            phone: Phone::parse("0333 1234567").unwrap(),
+            cnic: Some(Cnic::parse("54400-1234567-2").unwrap()),
+            address: Some(text("House 12, Kuchlak Road, Quetta")),
+        },
+        description: Description::parse("A man follows me from the bus stop\nand sends messages.")
+            .unwrap(),
+        location: Some(text("Kuchlak bus stop")),
+        channel: Channel::Counter,
+        gender_desk: true,
+        gender_desk_reasons: GenderDeskReasons {
+            requested: false,
+            complainant_gender: true,
+            sensitive_category: true,
+        },
+        acknowledge_by: Timestamp::from_micros(1_772_384_400_000_000),
+        resolve_by: Timestamp::from_micros(1_772_614_800_000_000),
+        non_cognizable: true,
+    }
+}
+
+/// The payload bytes to write for a missing golden file, and the event it
+/// must decode into.
+fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
+    let complaint = |event| DomainEvent::Complaint(event);
+    let latest = |event: DomainEvent| (encode(&event).payload, event);
+    let sample = match (event_type, version) {
+        ("ComplaintFiled", 1) => {
+            let bytes =
+                postcard::to_stdvec(&ComplaintFiledV1::from_domain(&sample_filed())).ok()?;
+            // What v1 did not record is reconstructed on decode.
+            let mut expected = sample_filed();
+            expected.gender_desk_reasons.requested = false;
+            (bytes, complaint(ComplaintEvent::Filed(expected)))
+        }
+        ("ComplaintFiled", 2) => latest(complaint(ComplaintEvent::Filed(sample_filed()))),
+        ("ComplaintAcknowledged", 1) => latest(complaint(ComplaintEvent::Acknowledged(
+            ComplaintAcknowledged {
+                note: Some(text("Complainant called back, statement taken")),
+            },
+        ))),
+        ("ComplaintReferred", 1) => {
+            latest(complaint(ComplaintEvent::Referred(ComplaintReferred {
+                to: text("Gender desk, PKM Kuchlak"),
+                kind: ReferralKind::GenderDesk,
+                reason: text("Harassment of a woman: gender desk officer to follow up"),
+            })))
+        }
+        ("ComplaintResolved", 1) => {
+            latest(complaint(ComplaintEvent::Resolved(ComplaintResolved {
+                outcome: Outcome::FirRegistered,
+                summary: text("FIR 112/2026 registered at PS Kuchlak"),
+            })))
+        }
+        ("ComplaintRated", 1) => latest(complaint(ComplaintEvent::Rated(ComplaintRated {
+            stars: Rating::new(5).unwrap(),
+            comment: Some(text("شکریہ، بہت اچھا رویہ")),
+        }))),
+        ("ComplaintReopened", 1) => {
+            latest(complaint(ComplaintEvent::Reopened(ComplaintReopened {
+                reason: text("The messages started again"),
+            })))
+        }
+        ("ComplaintWithdrawn", 1) => {
+            latest(complaint(ComplaintEvent::Withdrawn(ComplaintWithdrawn {
+                reason: text("Matter settled by the elders"),
+            })))
+        }
+        ("OfficerRegistered", 1) => latest(DomainEvent::Officer(OfficerEvent::Registered(
+            OfficerRegistered {
+                officer_id: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
+                name: PersonName::parse("Inspector Rahila Kakar").unwrap(),
+                role: Role::GenderDesk,
+                markaz: Some(MarkazCode::parse("KCH").unwrap()),
+                token_hash: core::array::from_fn(|i| (i as u8).wrapping_mul(37)),
+            },
+        ))),
+        ("OfficerRevoked", 1) => latest(DomainEvent::Officer(OfficerEvent::Revoked(
+            OfficerRevoked {
+                reason: Some(text("Transferred to Pishin")),
+            },
+        ))),
+        _ => return None,
+    };
+    Some(sample)
+}
+
+fn golden_path(event_type: &str, version: u16) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{event_type}.v{version}.bin"))
+}
+
+/// Reads a golden file, writing it first only if it is missing and
+/// `MARKAZ_WRITE_GOLDEN=1` (never overwriting one).
+fn golden_bytes(event_type: &str, version: u16, fresh: &[u8]) -> Vec<u8> {
+    let path = golden_path(event_type, version);
+    if !path.exists() {
+        if std::env::var("MARKAZ_WRITE_GOLDEN").as_deref() == Ok("1") {
+            std::fs::write(&path, fresh).unwrap();
+        } else {
+            panic!(
+                "golden file {} is missing: run the tests once with MARKAZ_WRITE_GOLDEN=1 to \
+                 add it, then commit it",
+                path.display()
+            );
+        }
+    }
+    std::fs::read(&path).unwrap()
+}
+
+fn all_golden() -> Vec<(&'static str, u16, Vec<u8>, DomainEvent)> {
+    let mut all = Vec::new();
+    for (event_type, versions) in known_types() {
+        for &version in *versions {
+            let (fresh, expected) = sample(event_type, version)
+                .unwrap_or_else(|| panic!("add a golden sample for {event_type} v{version}"));
+            let bytes = golden_bytes(event_type, version, &fresh);
+            all.push((*event_type, version, bytes, expected));
+        }
+    }
+    all
+}
+
+#[test]
+fn every_known_type_and_version_has_a_golden_file() {
+    for (event_type, versions) in known_types() {
+        for &version in *versions {
+            assert!(
+                sample(event_type, version).is_some(),
+                "no sample for {event_type} v{version}"
+            );
+        }
+    }
+    let golden = all_golden();
+    assert_eq!(
+        golden.len(),
+        known_types().iter().map(|(_, v)| v.len()).sum::<usize>()
+    );
+    for (event_type, version, _, _) in &golden {
+        assert!(golden_path(event_type, *version).exists());
+    }
+}
+
+#[test]
+fn every_golden_file_decodes_into_its_event() {
+    for (event_type, version, bytes, expected) in all_golden() {
+        let decoded = decode(event_type, version, &bytes)
+            .unwrap_or_else(|error| panic!("{event_type} v{version}: {error}"));
+        assert_eq!(decoded, expected, "{event_type} v{version}");
+        // The latest version is what `encode` writes today: byte for byte.
+        if latest_version(event_type) == Some(version) {
+            let encoded = encode(&expected);
+            assert_eq!(encoded.schema_version, version);
+            assert_eq!(
+                encoded.payload, bytes,
+                "{event_type} v{version} encoding changed"
+            );
+        }
+    }
+}
+
+#[test]
+fn damaged_golden_payloads_never_panic_the_decoder() {
+    for (event_type, version, bytes, expected) in all_golden() {
+        for length in 0..bytes.len() {
+            assert!(
+                decode(event_type, version, &bytes[..length]).is_err(),
+                "{event_type} v{version} truncated to {length} bytes decoded"
+            );
+        }
+        for index in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut flipped = bytes.clone();
+                flipped[index] ^= 1 << bit;
+                // A flip may still decode (inside a text, or a case flip that
+                // the lenient tracking-code parser reads back); it must not panic.
+                if let Ok(event) = decode(event_type, version, &flipped) {
+                    assert_eq!(event.type_name(), expected.type_name());
+                }
+            }
+        }
+    }
+}
