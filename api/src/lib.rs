@@ -1,1 +1,13 @@
-//! placeholder
+//! The HTTP API and the `markaz` command.
+//!
+//! `app` starts one complete server (event store, projections, officer
+//! directory, HTTP); `http` holds the routes and the rules they enforce;
+//! `cli` the command line; `config` how options are merged.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod idempotency_store;
+pub mod logging;
+pub mod officers;

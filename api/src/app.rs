@@ -1,0 +1,184 @@
+//! One running Markaz: the event store, the projection runner, the officer
+//! directory and the HTTP server in one process.
+//!
+//! `start` is what `markaz serve` runs and what the black-box tests call (on
+//! port 0 with a temporary data directory); `RunningApp::shutdown` stops taking
+//! requests, lets those in flight finish, stops the background tasks and
+//! releases the files.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use markaz_domain::Catalogue;
+use markaz_store::{EventStore, SqliteStore, StoreError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, StoreLocation};
+use crate::http;
+use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
+use crate::officers::OfficerDirectory;
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn EventStore>,
+    pub officers: Arc<OfficerDirectory>,
+    pub idempotency: IdempotencyStore,
+    pub catalogue: Arc<Catalogue>,
+    pub metrics: Arc<http::metrics::Metrics>,
+    pub rate_limits: Arc<http::rate_limit::RateLimits>,
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the event store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot read the catalogue {path}: {problem}")]
+    Catalogue { path: PathBuf, problem: String },
+    #[error(transparent)]
+    Idempotency(#[from] IdempotencyError),
+    #[error("cannot listen on {addr}: {source}; choose another address with --listen")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the event store the configuration names.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn EventStore>, StartError> {
+    match &config.store {
+        StoreLocation::Embedded => {
+            std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+                path: config.data_dir.clone(),
+                source,
+            })?;
+            Ok(Arc::new(SqliteStore::open(config.events_path())?))
+        }
+        StoreLocation::EventStoreDb(url) => {
+            Ok(Arc::new(markaz_store::esdb::EsdbStore::connect(url).await?))
+        }
+    }
+}
+
+/// The catalogue file named by the configuration, or the built-in one.
+pub fn load_catalogue(config: &Config) -> Result<Catalogue, StartError> {
+    let Some(path) = &config.catalogue else {
+        return Ok(Catalogue::default());
+    };
+    let problem = |problem: String| StartError::Catalogue {
+        path: path.clone(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| problem(error.to_string()))?;
+    Catalogue::from_toml_str(&text).map_err(|error| problem(error.to_string()))
+}
+
+/// A server started by `start`.
+pub struct RunningApp {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+/// Starts everything and returns once the server accepts connections.
+pub async fn start(config: Config) -> Result<RunningApp, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let catalogue = Arc::new(load_catalogue(&config)?);
+    let store = open_store(&config).await?;
+    let officers = OfficerDirectory::load(Arc::clone(&store)).await?;
+    let idempotency = IdempotencyStore::open(&config.idempotency_path())?;
+    let (shutdown, shutdown_seen) = watch::channel(false);
+    let background = vec![tokio::spawn(
+        Arc::clone(&officers).follow(shutdown_seen.clone()),
+    )];
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+        officers,
+        idempotency,
+        catalogue,
+        metrics: Arc::default(),
+        rate_limits: Arc::default(),
+    };
+    let listen = state.config.listen;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: listen,
+        source,
+    })?;
+    let router = http::router::build(state.clone());
+    let mut stop = shutdown_seen;
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            // Either a shutdown request or the sender being dropped stops the server.
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        })
+        .await
+    });
+    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "markaz is serving");
+    Ok(RunningApp {
+        addr,
+        state,
+        shutdown,
+        server,
+        background,
+    })
+}
+
+impl RunningApp {
+    /// The base URL of the server, e.g. `http://127.0.0.1:43117`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops taking new requests, waits (up to the configured grace period)
+    /// for requests in flight, then stops the background tasks.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let grace = self.state.config.shutdown_grace;
+        let mut server = self.server;
+        match tokio::time::timeout(grace, &mut server).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(error))) => tracing::error!(%error, "the HTTP server failed"),
+            Ok(Err(error)) => tracing::error!(%error, "the HTTP server task failed"),
+            Err(_) => {
+                tracing::warn!(
+                    ?grace,
+                    "requests still running after the grace period; aborting them"
+                );
+                server.abort();
+            }
+        }
+        for task in self.background {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "a background task failed");
+            }
+        }
+        tracing::info!("markaz stopped");
+    }
+}

@@ -1,0 +1,148 @@
+//! The `markaz` command line: option parsing, configuration, dispatch.
+//!
+//! Errors here are `anyhow`: this is the binary's edge, where every failure
+//! ends as one message on standard error and a non-zero exit status.
+
+pub mod audit;
+pub mod bench;
+pub mod demo;
+pub mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, FileConfig, LogFormat, Overrides};
+use crate::logging;
+
+/// Markaz: case tracking for Police Khidmat Markaz service centres.
+///
+/// Every option may also be set with an environment variable (shown in
+/// brackets) or in the TOML file given with --config; a flag beats the
+/// environment, which beats the file, which beats the default.
+#[derive(Debug, Parser)]
+#[command(name = "markaz", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file; its keys are the long option names with
+    /// underscores (data_dir, listen, store, catalogue, reopen_window_days,
+    /// min_position_wait_ms, ready_max_lag, shutdown_grace_secs, log_format)
+    #[arg(long, global = true, env = "MARKAZ_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory of the embedded event log, read models and idempotency
+    /// records [default: ./data]
+    #[arg(long, global = true, env = "MARKAZ_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Event store: `sqlite` (embedded, in the data directory) or an
+    /// EventStoreDB URL such as esdb://localhost:2113?tls=false [default: sqlite]
+    #[arg(long, global = true, env = "MARKAZ_STORE", value_name = "STORE")]
+    pub store: Option<String>,
+    /// Category catalogue (TOML [[category]] tables) replacing the built-in one
+    #[arg(long, global = true, env = "MARKAZ_CATALOGUE", value_name = "FILE")]
+    pub catalogue: Option<PathBuf>,
+    /// Days after resolution during which a complaint may be reopened [default: 30]
+    #[arg(
+        long,
+        global = true,
+        env = "MARKAZ_REOPEN_WINDOW_DAYS",
+        value_name = "DAYS"
+    )]
+    pub reopen_window_days: Option<u32>,
+    /// Log format on standard error [default: human]
+    #[arg(long, global = true, env = "MARKAZ_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API, the projections and the event store in one process
+    Serve(serve::ServeArgs),
+    #[command(flatten)]
+    Audit(audit::AuditCommand),
+    #[command(flatten)]
+    Demo(demo::DemoCommand),
+    #[command(flatten)]
+    Bench(bench::BenchCommand),
+}
+
+impl Cli {
+    /// Merges the command line and environment over the configuration file.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let file = match &self.global.config {
+            Some(path) => FileConfig::load(path)?,
+            None => FileConfig::default(),
+        };
+        let mut overrides = Overrides {
+            data_dir: self.global.data_dir.clone(),
+            store: self.global.store.clone(),
+            catalogue: self.global.catalogue.clone(),
+            reopen_window_days: self.global.reopen_window_days,
+            log_format: self.global.log_format,
+            ..Overrides::default()
+        };
+        if let Command::Serve(serve) = &self.command {
+            serve.add_overrides(&mut overrides);
+        }
+        Ok(overrides.resolve(file)?)
+    }
+}
+
+/// Entry point of the `markaz` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config()?;
+    logging::init(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(dispatch(cli.command, config))
+}
+
+async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(_) => serve::run(config).await,
+        Command::Audit(command) => audit::run(command, &config).await,
+        Command::Demo(command) => demo::run(command, &config).await,
+        Command::Bench(command) => bench::run(command, &config).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn data_dir_is_accepted_before_and_after_the_subcommand() {
+        let after = Cli::try_parse_from(["markaz", "serve", "--data-dir", "/tmp/x"]).unwrap();
+        assert_eq!(after.config().unwrap().data_dir, PathBuf::from("/tmp/x"));
+        let before = Cli::try_parse_from(["markaz", "--data-dir", "/tmp/y", "serve"]).unwrap();
+        assert_eq!(before.config().unwrap().data_dir, PathBuf::from("/tmp/y"));
+    }
+}

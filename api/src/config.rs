@@ -1,0 +1,297 @@
+//! The resolved configuration of one `markaz` process.
+//!
+//! Every value comes from, in order of precedence: a command-line flag, its
+//! `MARKAZ_...` environment variable (both handled by clap), the TOML file given
+//! with `--config`, then the built-in default. `Config` is the merged result
+//! that the rest of the program uses.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where the event log lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// The embedded SQLite store: `events.sqlite` in the data directory.
+    Embedded,
+    /// An EventStoreDB/KurrentDB cluster, e.g. `esdb://localhost:2113?tls=false`.
+    EventStoreDb(String),
+}
+
+impl StoreLocation {
+    /// Parses `--store`: `sqlite` (or empty) for the embedded store, an
+    /// `esdb://`, `esdb+discover://` or `kurrentdb://` URL otherwise.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let text = text.trim();
+        if text.is_empty() || text == "sqlite" {
+            return Ok(StoreLocation::Embedded);
+        }
+        let known = [
+            "esdb://",
+            "esdb+discover://",
+            "kurrentdb://",
+            "kurrentdb+discover://",
+        ];
+        if known.iter().any(|scheme| text.starts_with(scheme)) {
+            return Ok(StoreLocation::EventStoreDb(text.to_owned()));
+        }
+        Err(ConfigError::Invalid {
+            option: "store",
+            problem: format!(
+                "`{text}` is neither `sqlite` nor an esdb:// or kurrentdb:// URL: \
+                 use `sqlite` or e.g. esdb://localhost:2113?tls=false"
+            ),
+        })
+    }
+}
+
+/// How log lines are written to standard error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The merged configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory of the embedded event log, the read models and the idempotency records.
+    pub data_dir: PathBuf,
+    pub store: StoreLocation,
+    /// A TOML category catalogue replacing the built-in one.
+    pub catalogue: Option<PathBuf>,
+    /// How many days after resolution a complaint may be reopened.
+    pub reopen_window_days: u32,
+    /// How long a query with `min_position` waits for the read models.
+    pub min_position_wait: Duration,
+    /// Projection lag (events) above which `/readyz` reports not ready.
+    pub ready_max_lag: u64,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    pub const DEFAULT_DATA_DIR: &'static str = "./data";
+    pub const DEFAULT_REOPEN_WINDOW_DAYS: u32 = 30;
+    pub const DEFAULT_MIN_POSITION_WAIT_MS: u64 = 5_000;
+    pub const DEFAULT_READY_MAX_LAG: u64 = 10_000;
+    pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
+
+    /// The defaults, with the given data directory (what tests start from).
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            store: StoreLocation::Embedded,
+            catalogue: None,
+            reopen_window_days: Self::DEFAULT_REOPEN_WINDOW_DAYS,
+            min_position_wait: Duration::from_millis(Self::DEFAULT_MIN_POSITION_WAIT_MS),
+            ready_max_lag: Self::DEFAULT_READY_MAX_LAG,
+            shutdown_grace: Duration::from_secs(Self::DEFAULT_SHUTDOWN_GRACE_SECS),
+            log_format: LogFormat::Human,
+        }
+    }
+
+    /// The embedded event log file.
+    pub fn events_path(&self) -> PathBuf {
+        self.data_dir.join("events.sqlite")
+    }
+
+    /// The read-model database.
+    pub fn read_models_path(&self) -> PathBuf {
+        self.data_dir.join("readmodels.sqlite")
+    }
+
+    /// The durable record of idempotency keys.
+    pub fn idempotency_path(&self) -> PathBuf {
+        self.data_dir.join("idempotency.sqlite")
+    }
+}
+
+/// The `--config` file. Every key is optional; unknown keys are refused so a
+/// typo does not silently fall back to a default.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub store: Option<String>,
+    pub catalogue: Option<PathBuf>,
+    pub reopen_window_days: Option<u32>,
+    pub min_position_wait_ms: Option<u64>,
+    pub ready_max_lag: Option<u64>,
+    pub shutdown_grace_secs: Option<u64>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl FileConfig {
+    /// Reads and parses a TOML configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|problem| ConfigError::Parse {
+            path: path.to_owned(),
+            problem,
+        })
+    }
+
+    /// Parses TOML text; the error says which key is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+}
+
+/// What the command line and environment said (flags and `MARKAZ_...`
+/// variables are already merged by clap); `None` means "not given".
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub store: Option<String>,
+    pub catalogue: Option<PathBuf>,
+    pub reopen_window_days: Option<u32>,
+    pub min_position_wait_ms: Option<u64>,
+    pub ready_max_lag: Option<u64>,
+    pub shutdown_grace_secs: Option<u64>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl Overrides {
+    /// Merges flags/environment over the file over the defaults.
+    pub fn resolve(self, file: FileConfig) -> Result<Config, ConfigError> {
+        let listen_text = self
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| Config::DEFAULT_LISTEN.to_owned());
+        let listen = listen_text
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError::Invalid {
+                option: "listen",
+                problem: format!(
+                    "`{listen_text}` is not an address: give IP:PORT, e.g. 127.0.0.1:8080"
+                ),
+            })?;
+        let store = match self.store.or(file.store) {
+            Some(text) => StoreLocation::parse(&text)?,
+            None => StoreLocation::Embedded,
+        };
+        let reopen_window_days = self
+            .reopen_window_days
+            .or(file.reopen_window_days)
+            .unwrap_or(Config::DEFAULT_REOPEN_WINDOW_DAYS);
+        if reopen_window_days == 0 {
+            return Err(ConfigError::Invalid {
+                option: "reopen-window-days",
+                problem: "must be at least 1 day".to_owned(),
+            });
+        }
+        Ok(Config {
+            listen,
+            data_dir: self
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(Config::DEFAULT_DATA_DIR)),
+            store,
+            catalogue: self.catalogue.or(file.catalogue),
+            reopen_window_days,
+            min_position_wait: Duration::from_millis(
+                self.min_position_wait_ms
+                    .or(file.min_position_wait_ms)
+                    .unwrap_or(Config::DEFAULT_MIN_POSITION_WAIT_MS),
+            ),
+            ready_max_lag: self
+                .ready_max_lag
+                .or(file.ready_max_lag)
+                .unwrap_or(Config::DEFAULT_READY_MAX_LAG),
+            shutdown_grace: Duration::from_secs(
+                self.shutdown_grace_secs
+                    .or(file.shutdown_grace_secs)
+                    .unwrap_or(Config::DEFAULT_SHUTDOWN_GRACE_SECS),
+            ),
+            log_format: self
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Human),
+        })
+    }
+}
+
+/// Why the configuration could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {problem}")]
+    Parse { path: PathBuf, problem: String },
+    #[error("option `{option}`: {problem}")]
+    Invalid {
+        option: &'static str,
+        problem: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_and_file_over_defaults() {
+        let file = FileConfig::parse(
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/markaz\"\nreopen_window_days = 10\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:7000".to_owned()),
+            ..Overrides::default()
+        };
+        let config = overrides.resolve(file).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:7000".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("/srv/markaz"));
+        assert_eq!(config.reopen_window_days, 10);
+        assert_eq!(config.min_position_wait, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_given() {
+        let config = Overrides::default().resolve(FileConfig::default()).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.store, StoreLocation::Embedded);
+        assert_eq!(config.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let error = FileConfig::parse("lisen = \"x\"").unwrap_err();
+        assert!(error.contains("lisen"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_say_what_to_do() {
+        let overrides = Overrides {
+            listen: Some("localhost".to_owned()),
+            ..Overrides::default()
+        };
+        let error = overrides.resolve(FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("IP:PORT"), "{error}");
+        assert!(StoreLocation::parse("postgres://x").is_err());
+        assert_eq!(
+            StoreLocation::parse("esdb://localhost:2113?tls=false").unwrap(),
+            StoreLocation::EventStoreDb("esdb://localhost:2113?tls=false".to_owned())
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The JSON body extractor: every way a body can be wrong becomes problem+json.
+//!
+//! axum's own `Json` answers with plain text, so bodies are read as bytes here
+//! (the 64 KiB limit applies while reading: 413) and parsed with serde_json.
+//! Malformed JSON and a body that does not fit the expected shape (unknown
+//! field, wrong type, missing field) are 400; valid shapes with invalid values
+//! are left to each handler's validation, which answers 422 with `errors[]`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::problem::Problem;
+
+/// The largest body accepted, in bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A parsed JSON body together with a digest of its canonical form.
+#[derive(Debug)]
+pub struct ApiJson<T> {
+    pub value: T,
+    /// SHA-256 of the body re-serialized with sorted keys, so that the same
+    /// JSON with other whitespace or key order counts as the same body.
+    pub digest: [u8; 32],
+}
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(bytes_rejection)?;
+        if bytes.is_empty() {
+            // Commands whose fields are all optional may be sent without a body.
+            return parse(b"{}");
+        }
+        if !content_type.as_deref().is_some_and(is_json) {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        parse(&bytes)
+    }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, Problem> {
+    let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "The body is not valid JSON",
+            format!("{error}: send one JSON object"),
+        )
+    })?;
+    let canonical = serde_json::to_vec(&tree).unwrap_or_default();
+    let digest: [u8; 32] = Sha256::digest(&canonical).into();
+    let value = serde_json::from_value::<T>(tree).map_err(|error| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "The body does not have the expected fields",
+            format!("{error}: see docs/api.md for the fields of this request"),
+        )
+    })?;
+    Ok(ApiJson { value, digest })
+}
+
+fn bytes_rejection(rejection: BytesRejection) -> Problem {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "The body is too large",
+            format!("bodies are limited to {BODY_LIMIT} bytes: shorten the request"),
+        );
+    }
+    Problem::bad_request(format!(
+        "the body could not be read: {}",
+        rejection.body_text()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        #[allow(dead_code)]
+        reason: String,
+    }
+
+    #[test]
+    fn same_json_in_another_layout_has_the_same_digest() {
+        let a: ApiJson<serde_json::Value> = parse(br#"{"a":1,"b":2}"#).unwrap();
+        let b: ApiJson<serde_json::Value> = parse(b"{ \"b\": 2,\n \"a\": 1 }").unwrap();
+        assert_eq!(a.digest, b.digest);
+    }
+
+    #[test]
+    fn malformed_and_misshapen_bodies_are_400() {
+        let malformed = parse::<Sample>(b"{\"reason\":").unwrap_err();
+        assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+        assert_eq!(malformed.code, "malformed_json");
+        let unknown = parse::<Sample>(br#"{"reason":"x","extra":1}"#).unwrap_err();
+        assert_eq!(unknown.code, "invalid_body");
+        assert!(unknown.detail.contains("extra"), "{}", unknown.detail);
+        let wrong_type = parse::<Sample>(br#"{"reason":5}"#).unwrap_err();
+        assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn json_media_types_are_recognised() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+    }
+}

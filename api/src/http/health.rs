@@ -1,0 +1,31 @@
+//! `/healthz` (the process answers) and `/readyz` (the store answers and the
+//! read models are not too far behind).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::problem::Problem;
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    let head = state.store.head_position().await.map_err(|error| {
+        Problem::unavailable(format!("the event store does not answer: {error}"), 1)
+    })?;
+    Ok(Json(json!({
+        "status": "ready",
+        "store": state.store.backend_name(),
+        "head_position": head,
+    })))
+}

@@ -1,0 +1,258 @@
+//! Who holds which token: an in-memory view of the officer streams.
+//!
+//! Officers are event-sourced (`officer-<uuid>` streams). The directory folds
+//! their events from the global feed: once fully at start, then live from the
+//! store's subscription. Another process (the `markaz officers` command) may
+//! write to the same log without waking this process's subscription, so an
+//! unknown token triggers a catch-up read before it is refused, and a periodic
+//! catch-up picks up revocations made elsewhere.
+//!
+//! Lookups go by the first bytes of the token's SHA-256; the full digest is
+//! then compared in constant time.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::StreamExt;
+use markaz_domain::codec::{decode, DomainEvent};
+use markaz_domain::{MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
+use markaz_store::{EventStore, RecordedEvent, StoreError};
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+
+use super::token::hash_token;
+
+/// How often changes written by other processes are looked for.
+const CROSS_PROCESS_REFRESH: Duration = Duration::from_secs(2);
+/// Events read per catch-up query.
+const CATCH_UP_PAGE: usize = 1_000;
+
+/// One officer as the directory knows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficerRecord {
+    pub id: OfficerId,
+    pub name: PersonName,
+    pub role: Role,
+    pub markaz: Option<MarkazCode>,
+    pub registered_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    token_hash: [u8; 32],
+}
+
+impl OfficerRecord {
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// The officer behind an accepted token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub officer_id: OfficerId,
+    pub name: PersonName,
+    pub role: Role,
+    pub markaz: Option<MarkazCode>,
+}
+
+#[derive(Default)]
+struct Folded {
+    /// Global position of the last event applied.
+    consumed: u64,
+    officers: BTreeMap<OfficerId, OfficerRecord>,
+    by_hash_prefix: HashMap<[u8; 8], Vec<OfficerId>>,
+}
+
+fn prefix(hash: &[u8; 32]) -> [u8; 8] {
+    let mut prefix = [0u8; 8];
+    prefix.copy_from_slice(&hash[..8]);
+    prefix
+}
+
+impl Folded {
+    fn apply(&mut self, event: &RecordedEvent) {
+        if event.position <= self.consumed {
+            return;
+        }
+        self.consumed = event.position;
+        if !event.event_type.starts_with("Officer") {
+            return;
+        }
+        let Some(id) = OfficerId::from_stream_name(&event.stream) else {
+            tracing::warn!(stream = %event.stream, "officer event outside an officer stream");
+            return;
+        };
+        match decode(&event.event_type, event.schema_version, &event.payload) {
+            Ok(DomainEvent::Officer(OfficerEvent::Registered(registered))) => {
+                self.by_hash_prefix
+                    .entry(prefix(&registered.token_hash))
+                    .or_default()
+                    .push(id);
+                self.officers.insert(
+                    id,
+                    OfficerRecord {
+                        id,
+                        name: registered.name,
+                        role: registered.role,
+                        markaz: registered.markaz,
+                        registered_at: event.metadata.occurred_at,
+                        revoked_at: None,
+                        token_hash: registered.token_hash,
+                    },
+                );
+            }
+            Ok(DomainEvent::Officer(OfficerEvent::Revoked(_))) => {
+                if let Some(officer) = self.officers.get_mut(&id) {
+                    officer.revoked_at = Some(event.metadata.occurred_at);
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(
+                    position = event.position,
+                    %error,
+                    "cannot decode an officer event; that officer's access may be stale"
+                );
+            }
+        }
+    }
+
+    fn find(&self, hash: &[u8; 32]) -> Option<&OfficerRecord> {
+        self.by_hash_prefix
+            .get(&prefix(hash))?
+            .iter()
+            .filter_map(|id| self.officers.get(id))
+            .find(|officer| bool::from(officer.token_hash.ct_eq(hash)))
+    }
+}
+
+/// The shared directory.
+pub struct OfficerDirectory {
+    store: Arc<dyn EventStore>,
+    folded: RwLock<Folded>,
+    /// Serialises catch-up reads so two requests do not read the same pages.
+    catching_up: tokio::sync::Mutex<()>,
+}
+
+impl OfficerDirectory {
+    /// Builds the directory by reading every event up to the head.
+    pub async fn load(store: Arc<dyn EventStore>) -> Result<Arc<Self>, StoreError> {
+        let directory = Arc::new(OfficerDirectory {
+            store,
+            folded: RwLock::new(Folded::default()),
+            catching_up: tokio::sync::Mutex::new(()),
+        });
+        directory.catch_up().await?;
+        Ok(directory)
+    }
+
+    /// The active officer holding `token`, if any. An unknown token causes one
+    /// catch-up read first, so officers added by another process are seen.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        let hash = hash_token(token);
+        if let Some(found) = self.find_active(&hash) {
+            return Ok(Some(found));
+        }
+        self.catch_up().await?;
+        Ok(self.find_active(&hash))
+    }
+
+    fn find_active(&self, hash: &[u8; 32]) -> Option<Principal> {
+        let folded = self
+            .folded
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        folded
+            .find(hash)
+            .filter(|officer| officer.is_active())
+            .map(|officer| Principal {
+                officer_id: officer.id,
+                name: officer.name.clone(),
+                role: officer.role,
+                markaz: officer.markaz.clone(),
+            })
+    }
+
+    /// Every officer ever registered, by id.
+    pub fn list(&self) -> Vec<OfficerRecord> {
+        let folded = self
+            .folded
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        folded.officers.values().cloned().collect()
+    }
+
+    pub fn get(&self, id: OfficerId) -> Option<OfficerRecord> {
+        let folded = self
+            .folded
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        folded.officers.get(&id).cloned()
+    }
+
+    fn apply(&self, event: &RecordedEvent) {
+        let mut folded = self
+            .folded
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        folded.apply(event);
+    }
+
+    fn consumed(&self) -> u64 {
+        self.folded
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .consumed
+    }
+
+    /// Reads and applies everything after the last applied event.
+    pub async fn catch_up(&self) -> Result<(), StoreError> {
+        let _guard = self.catching_up.lock().await;
+        loop {
+            let page = self.store.read_all(self.consumed(), CATCH_UP_PAGE).await?;
+            for event in &page {
+                self.apply(event);
+            }
+            if page.len() < CATCH_UP_PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Follows the live feed until `shutdown` turns true, with a periodic
+    /// catch-up for writes made by other processes.
+    pub async fn follow(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut refresh = tokio::time::interval(CROSS_PROCESS_REFRESH);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let mut feed = match self.store.subscribe_all(self.consumed()).await {
+                Ok(feed) => feed,
+                Err(error) => {
+                    tracing::warn!(%error, "officer directory cannot subscribe; retrying");
+                    tokio::select! {
+                        _ = refresh.tick() => continue,
+                        _ = shutdown.changed() => return,
+                    }
+                }
+            };
+            loop {
+                tokio::select! {
+                    next = feed.next() => match next {
+                        Some(Ok(event)) => self.apply(&event),
+                        Some(Err(error)) => {
+                            tracing::warn!(%error, "officer directory feed failed; resubscribing");
+                            break;
+                        }
+                        None => break,
+                    },
+                    _ = refresh.tick() => {
+                        if let Err(error) = self.catch_up().await {
+                            tracing::warn!(%error, "officer directory catch-up failed");
+                        }
+                    }
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+}
