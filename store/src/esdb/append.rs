@@ -5,7 +5,10 @@
 use kurrentdb::{AppendToStreamOptions, Client};
 
 use super::connection::EsdbOptions;
-use super::mapping::{encode_event, required_version, store_error, stream_state_after, Call};
+use super::mapping::{
+    check_stream_name, encode_event, expectation_met, required_version, store_error,
+    stream_state_after, Call,
+};
 use super::read::{event_at, last_event, stream_version, EventHead};
 use super::retry::{retry_policy, retrying};
 use crate::contract::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
@@ -19,10 +22,9 @@ pub async fn append(
     expected: ExpectedVersion,
     events: &[NewEvent],
 ) -> Result<AppendOutcome, StoreError> {
+    check_stream_name(stream, &options.stream_prefixes)?;
     if events.is_empty() {
-        return Err(StoreError::InvalidRequest(format!(
-            "an append to {stream} needs at least one event"
-        )));
+        return check_only(client, options, stream, expected).await;
     }
     match required_version(expected) {
         Some(0) => append_after(client, options, stream, expected, 0, &GENESIS_HASH, events).await,
@@ -54,6 +56,29 @@ pub async fn append(
         }
         None => append_at_end(client, options, stream, events).await,
     }
+}
+
+/// An empty append writes nothing but still answers whether the stream is at
+/// `expected`, with the stream's current version and last position.
+async fn check_only(
+    client: &Client,
+    options: &EsdbOptions,
+    stream: &str,
+    expected: ExpectedVersion,
+) -> Result<AppendOutcome, StoreError> {
+    let last = last_event(client, options, stream).await?;
+    let version = last.map_or(0, |head| head.revision + 1);
+    if !expectation_met(expected, version) {
+        return Err(StoreError::WrongExpectedVersion {
+            stream: stream.to_owned(),
+            expected,
+            actual: version,
+        });
+    }
+    Ok(AppendOutcome {
+        version,
+        position: last.map_or(0, |head| head.position),
+    })
 }
 
 /// An `Any` append: read the end, append exactly there, and on losing a race

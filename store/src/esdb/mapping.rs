@@ -193,6 +193,22 @@ pub fn required_version(expected: ExpectedVersion) -> Option<u64> {
     }
 }
 
+/// Whether a stream at `version` satisfies `expected`.
+pub fn expectation_met(expected: ExpectedVersion, version: u64) -> bool {
+    required_version(expected).is_none_or(|required| required == version)
+}
+
+/// Refuses stream names that the server would reject or that would never
+/// show up in our global feed (outside the configured prefixes).
+pub fn check_stream_name(stream: &str, prefixes: &[String]) -> Result<(), StoreError> {
+    if is_our_stream(stream, prefixes) {
+        return Ok(());
+    }
+    Err(StoreError::InvalidRequest(format!(
+        "stream {stream:?} does not start with one of {prefixes:?}, so its events would never reach the global feed: use one of these prefixes or configure it"
+    )))
+}
+
 /// Our version for a revision reported by the server (0 when no stream).
 pub fn current_version(current: CurrentRevision) -> u64 {
     match current {
@@ -509,6 +525,33 @@ mod tests {
         assert_eq!(stream_state_after(3), StreamState::StreamRevision(2));
         assert_eq!(revision_to_version(0), 1);
         assert_eq!(revision_to_version(9), 10);
+    }
+
+    #[test]
+    fn expectations_are_checked_like_the_server_does() {
+        assert!(expectation_met(ExpectedVersion::NoStream, 0));
+        assert!(!expectation_met(ExpectedVersion::NoStream, 1));
+        assert!(expectation_met(ExpectedVersion::Exact(0), 0));
+        assert!(expectation_met(ExpectedVersion::Exact(4), 4));
+        assert!(!expectation_met(ExpectedVersion::Exact(4), 5));
+        assert!(!expectation_met(ExpectedVersion::Exact(4), 3));
+        assert!(expectation_met(ExpectedVersion::Any, 0));
+        assert!(expectation_met(ExpectedVersion::Any, 17));
+    }
+
+    #[test]
+    fn appends_go_only_to_streams_of_the_global_feed() {
+        let prefixes = vec!["complaint-".to_owned()];
+        assert!(check_stream_name("complaint-1", &prefixes).is_ok());
+        for bad in ["", "$all", "$et-x", "officer-1", "complaint"] {
+            assert!(
+                matches!(
+                    check_stream_name(bad, &prefixes),
+                    Err(StoreError::InvalidRequest(m)) if m.contains("complaint-")
+                ),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -19,9 +19,12 @@
 //! `read_all` and `subscribe_all` take the position *after* which to start;
 //! 0 means the beginning. Only our streams (configurable prefixes, by default
 //! `complaint-`, `officer-`, `access-`, `seal-`) appear in the global feed;
-//! system events never do. `head_position` is the position of our last event.
+//! system events never do; appends to other streams are refused, since their
+//! events would never reach the feed. `head_position` is the position of our
+//! last event.
 //! Pass `read_all` and `subscribe_all` only 0 or a position this backend
-//! returned: the server rejects starts that are not on an event boundary.
+//! returned: a start that is not on an event boundary of the server's log
+//! is refused or misread by the server.
 //!
 //! # Idempotency and retries
 //! Every append is sent with an exact expected revision, even for
