@@ -1,1 +1,16 @@
-//! placeholder
+//! Read models of Markaz: the projection runner, the read-model database and
+//! its queries (status tracking, gender desk, performance), and the rebuild.
+//!
+//! The read models live in their own SQLite file (`readmodels.sqlite` in the
+//! data directory), separate from the event log: it can be deleted and rebuilt
+//! from the log at any time. Every projection commits its changes and its
+//! checkpoint in one transaction, so after a crash it resumes exactly where it
+//! stopped.
+
+pub mod database;
+pub mod event;
+pub mod gender_desk;
+pub mod migrations;
+pub mod performance;
+pub mod projection;
+pub mod status;

@@ -1,0 +1,240 @@
+//! The read-model file: how its connections are opened and how a rebuilt file
+//! is noticed.
+//!
+//! The live path (`readmodels.sqlite` in the data directory) may be a symbolic
+//! link to a generation file (`readmodels.sqlite.gen-N`). A rebuild writes a
+//! new generation and swaps the link with one atomic rename. SQLite resolves
+//! the link when it opens a file, so each generation has its own `-wal` and
+//! `-shm` files and connections still open on the old generation keep working
+//! on it untouched. Every connection remembers the identity (device and inode)
+//! of the file it opened; on checkout it is compared with what the live path
+//! points to now, and a connection to a replaced file is dropped and reopened.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::migrations::{self, MigrationError};
+
+/// The file name of the read models inside the data directory.
+pub const READ_MODEL_FILE: &str = "readmodels.sqlite";
+
+/// How long a connection waits for another connection's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Idle reader connections kept for reuse.
+const MAX_IDLE_READERS: usize = 8;
+
+/// What went wrong with the read-model file.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("cannot open the read-model database {path}: {source}; check that the data directory exists and is writable")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot inspect the read-model file {path}: {source}")]
+    Inspect {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("read-model schema of {path}: {source}")]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: MigrationError,
+    },
+    #[error("read-model database query failed: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Which file a connection has open: device and inode on unix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    /// The identity of the file `path` names now, following symbolic links.
+    pub fn of(path: &Path) -> Result<Self, DatabaseError> {
+        let metadata = std::fs::metadata(path).map_err(|source| DatabaseError::Inspect {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(identity_of(&metadata))
+    }
+}
+
+#[cfg(unix)]
+fn identity_of(metadata: &std::fs::Metadata) -> FileIdentity {
+    use std::os::unix::fs::MetadataExt;
+    FileIdentity {
+        device: metadata.dev(),
+        inode: metadata.ino(),
+    }
+}
+
+#[cfg(not(unix))]
+fn identity_of(metadata: &std::fs::Metadata) -> FileIdentity {
+    // Without inodes, the creation time tells generations apart.
+    let created = metadata
+        .created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    FileIdentity {
+        device: 0,
+        inode: created,
+    }
+}
+
+/// How durable the writes of a connection must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Live read models: WAL, consistent after a crash (a crash may lose the
+    /// last batches, and their checkpoint with them, which are then replayed).
+    Live,
+    /// A fresh file being rebuilt: no journal, no fsync until the end. A crash
+    /// leaves a file that is never swapped in.
+    Bulk,
+}
+
+/// Opens (creating if needed) the read-model file for writing and brings its
+/// schema up to date.
+pub fn open_writer(path: &Path, durability: Durability) -> Result<Connection, DatabaseError> {
+    let open_error = |source| DatabaseError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut conn = Connection::open(path).map_err(open_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+    let pragmas = match durability {
+        Durability::Live => {
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+        }
+        Durability::Bulk => {
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
+             PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;"
+        }
+    };
+    conn.execute_batch(pragmas).map_err(open_error)?;
+    migrations::migrate(&mut conn).map_err(|source| DatabaseError::Migration {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(conn)
+}
+
+/// Opens a connection for queries on an existing, migrated file.
+fn open_reader(path: &Path) -> Result<Connection, DatabaseError> {
+    let open_error = |source| DatabaseError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
+        .map_err(open_error)?;
+    Ok(conn)
+}
+
+/// A connection and the file it has open.
+pub struct OpenConnection {
+    pub conn: Connection,
+    pub identity: FileIdentity,
+}
+
+impl OpenConnection {
+    /// Whether `path` still names the file this connection has open.
+    pub fn is_current(&self, path: &Path) -> Result<bool, DatabaseError> {
+        Ok(FileIdentity::of(path)? == self.identity)
+    }
+}
+
+/// Opens the writer connection together with the identity of its file.
+pub fn open_tracked_writer(path: &Path) -> Result<OpenConnection, DatabaseError> {
+    let conn = open_writer(path, Durability::Live)?;
+    let identity = FileIdentity::of(path)?;
+    Ok(OpenConnection { conn, identity })
+}
+
+/// A small pool of query connections that follows the live path across rebuilds.
+pub struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<OpenConnection>>,
+}
+
+impl ReaderPool {
+    pub fn new(path: PathBuf) -> Arc<Self> {
+        Arc::new(ReaderPool {
+            path,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A connection to the file the live path names now.
+    pub fn checkout(self: &Arc<Self>) -> Result<PooledReader, DatabaseError> {
+        let current = FileIdentity::of(&self.path)?;
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Connections to a replaced generation are dropped here, one by one.
+            idle.retain(|open| open.identity == current);
+            idle.pop()
+        };
+        let open = match reused {
+            Some(open) => open,
+            None => OpenConnection {
+                conn: open_reader(&self.path)?,
+                identity: current,
+            },
+        };
+        Ok(PooledReader {
+            pool: Arc::clone(self),
+            open: Some(open),
+        })
+    }
+
+    fn give_back(&self, open: OpenConnection) {
+        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(open);
+        }
+    }
+}
+
+/// A checked-out query connection; goes back to the pool when dropped.
+pub struct PooledReader {
+    pool: Arc<ReaderPool>,
+    open: Option<OpenConnection>,
+}
+
+impl std::ops::Deref for PooledReader {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // `open` is only taken in `drop`.
+        match &self.open {
+            Some(open) => &open.conn,
+            None => unreachable!("a pooled reader is used after it was returned"),
+        }
+    }
+}
+
+impl Drop for PooledReader {
+    fn drop(&mut self) {
+        if let Some(open) = self.open.take() {
+            self.pool.give_back(open);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Events as the projections see them: decoded once, with the metadata they need.
+
+use markaz_domain::codec::{self, CodecError};
+use markaz_domain::{Actor, ComplaintEvent, ComplaintId, DomainEvent, Timestamp};
+use markaz_store::RecordedEvent;
+
+/// One decoded complaint event and where it sits in the log.
+#[derive(Clone, Debug)]
+pub struct ComplaintChange {
+    pub complaint_id: ComplaintId,
+    /// The complaint id as stored in the read models (hyphenated UUID).
+    pub key: String,
+    pub position: u64,
+    pub version: u64,
+    pub occurred_at: Timestamp,
+    pub actor: Actor,
+    pub event: ComplaintEvent,
+}
+
+/// An event of the global feed, reduced to what the projections use.
+#[derive(Clone, Debug)]
+pub struct ProjectedEvent {
+    pub position: u64,
+    /// `None` for events no projection reads (officer events and any other
+    /// stream): they only move the checkpoints forward.
+    pub change: Option<ComplaintChange>,
+}
+
+/// Why a stored event could not be turned into a projected event.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error(
+        "event at position {position} ({event_type} v{schema_version} in {stream}) cannot be \
+         decoded: {source}; the projections stop here until a build that reads it is deployed"
+    )]
+    Codec {
+        position: u64,
+        stream: String,
+        event_type: String,
+        schema_version: u16,
+        #[source]
+        source: CodecError,
+    },
+    #[error(
+        "event at position {position} in {stream} is a {event_type}, which does not belong in \
+         a complaint stream; the log is inconsistent, check it with the audit verification"
+    )]
+    ForeignEvent {
+        position: u64,
+        stream: String,
+        event_type: String,
+    },
+}
+
+impl DecodeError {
+    pub fn position(&self) -> u64 {
+        match self {
+            DecodeError::Codec { position, .. } | DecodeError::ForeignEvent { position, .. } => {
+                *position
+            }
+        }
+    }
+}
+
+/// Decodes the events of complaint streams; every other event is passed on
+/// undecoded so it only advances the checkpoints.
+pub fn project(recorded: RecordedEvent) -> Result<ProjectedEvent, DecodeError> {
+    let Some(complaint_id) = ComplaintId::from_stream_name(&recorded.stream) else {
+        return Ok(ProjectedEvent {
+            position: recorded.position,
+            change: None,
+        });
+    };
+    let decoded = codec::decode(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )
+    .map_err(|source| DecodeError::Codec {
+        position: recorded.position,
+        stream: recorded.stream.clone(),
+        event_type: recorded.event_type.clone(),
+        schema_version: recorded.schema_version,
+        source,
+    })?;
+    let event = match decoded {
+        DomainEvent::Complaint(event) => event,
+        other => {
+            return Err(DecodeError::ForeignEvent {
+                position: recorded.position,
+                stream: recorded.stream,
+                event_type: other.type_name().to_owned(),
+            })
+        }
+    };
+    Ok(ProjectedEvent {
+        position: recorded.position,
+        change: Some(ComplaintChange {
+            key: complaint_id.to_string(),
+            complaint_id,
+            position: recorded.position,
+            version: recorded.version,
+            occurred_at: recorded.metadata.occurred_at,
+            actor: recorded.metadata.actor,
+            event,
+        }),
+    })
+}
+
+/// The officer named in an actor, as stored in the performance rollups:
+/// the officer's UUID, or `citizen` / `system`.
+pub fn actor_key(actor: &Actor) -> String {
+    match actor {
+        Actor::Officer { id, .. } => id.to_string(),
+        Actor::Citizen => "citizen".to_owned(),
+        Actor::System => "system".to_owned(),
+    }
+}

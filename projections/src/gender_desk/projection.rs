@@ -1,0 +1,196 @@
+//! Folding complaint events into the gender-desk tables.
+//!
+//! Only cases filed for the gender desk are kept; events of other cases are
+//! skipped (the status projection is the one that notices unknown complaints).
+//! Whether a case belongs to the desk is fixed when it is filed, as in the
+//! domain: a referral of kind `gender_desk` records where the work went but
+//! does not change who may see the case.
+
+use std::collections::{BTreeMap, HashSet};
+
+use markaz_domain::{ComplaintEvent, ComplaintStatus};
+use rusqlite::{named_params, OptionalExtension, Transaction};
+
+use crate::event::ComplaintChange;
+use crate::projection::{ApplyError, Projection};
+
+pub const NAME: &str = "gender_desk";
+
+/// The gender desk projection.
+pub struct GenderDeskProjection;
+
+#[derive(Clone, Debug)]
+struct CaseRow {
+    complaint_id: String,
+    markaz: String,
+    tracking_code: String,
+    category: String,
+    status: ComplaintStatus,
+    current_unit: String,
+    filed_at: i64,
+    first_action_at: Option<i64>,
+    acknowledge_by: i64,
+    resolve_by: i64,
+    updated_at: i64,
+}
+
+impl Projection for GenderDeskProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
+        let mut cases: BTreeMap<&str, CaseRow> = BTreeMap::new();
+        let mut not_ours: HashSet<&str> = HashSet::new();
+        let mut counts: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
+        for change in changes {
+            let key = change.key.as_str();
+            if let ComplaintEvent::Filed(filed) = &change.event {
+                if !filed.gender_desk {
+                    not_ours.insert(key);
+                    continue;
+                }
+                let at = change.occurred_at.as_micros();
+                let case = CaseRow {
+                    complaint_id: change.key.clone(),
+                    markaz: filed.markaz.as_str().to_owned(),
+                    tracking_code: filed.tracking_code.as_str().to_owned(),
+                    category: filed.category.as_str().to_owned(),
+                    status: ComplaintStatus::Filed,
+                    current_unit: filed.markaz.as_str().to_owned(),
+                    filed_at: at,
+                    first_action_at: None,
+                    acknowledge_by: filed.acknowledge_by.as_micros(),
+                    resolve_by: filed.resolve_by.as_micros(),
+                    updated_at: at,
+                };
+                *counts.entry((case.markaz.clone(), case.status.as_str())).or_default() += 1;
+                cases.insert(key, case);
+                continue;
+            }
+            if not_ours.contains(key) {
+                continue;
+            }
+            if !cases.contains_key(key) {
+                match load(tx, key)? {
+                    Some(case) => {
+                        cases.insert(key, case);
+                    }
+                    None => {
+                        not_ours.insert(key);
+                        continue;
+                    }
+                }
+            }
+            let Some(case) = cases.get_mut(key) else {
+                continue;
+            };
+            let before = case.status;
+            apply_change(case, change);
+            if case.status != before {
+                *counts.entry((case.markaz.clone(), before.as_str())).or_default() -= 1;
+                *counts.entry((case.markaz.clone(), case.status.as_str())).or_default() += 1;
+            }
+        }
+        for case in cases.values() {
+            save(tx, case)?;
+        }
+        let mut statement = tx.prepare_cached(
+            "INSERT INTO gender_desk_counts (markaz, status, cases) VALUES (?1, ?2, ?3)
+             ON CONFLICT (markaz, status) DO UPDATE SET cases = cases + excluded.cases",
+        )?;
+        for ((markaz, status), delta) in counts.iter().filter(|(_, delta)| **delta != 0) {
+            statement.execute(rusqlite::params![markaz, status, delta])?;
+        }
+        Ok(())
+    }
+}
+
+fn apply_change(case: &mut CaseRow, change: &ComplaintChange) {
+    let at = change.occurred_at.as_micros();
+    match &change.event {
+        ComplaintEvent::Filed(_) | ComplaintEvent::Rated(_) => {}
+        ComplaintEvent::Acknowledged(_) => {
+            case.first_action_at.get_or_insert(at);
+            case.status = ComplaintStatus::Acknowledged;
+        }
+        ComplaintEvent::Referred(referred) => {
+            case.first_action_at.get_or_insert(at);
+            case.current_unit = referred.to.as_str().to_owned();
+            case.status = ComplaintStatus::Referred;
+        }
+        ComplaintEvent::Resolved(_) => {
+            case.first_action_at.get_or_insert(at);
+            case.status = ComplaintStatus::Resolved;
+        }
+        ComplaintEvent::Reopened(_) => case.status = ComplaintStatus::Acknowledged,
+        ComplaintEvent::Withdrawn(_) => {
+            case.first_action_at.get_or_insert(at);
+            case.status = ComplaintStatus::Withdrawn;
+        }
+    }
+    case.updated_at = at;
+}
+
+fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow>, ApplyError> {
+    let row = tx
+        .prepare_cached(
+            "SELECT complaint_id, markaz, tracking_code, category, status, current_unit, filed_at,
+                    first_action_at, acknowledge_by, resolve_by, updated_at
+             FROM gender_desk_cases WHERE complaint_id = ?1",
+        )?
+        .query_row([complaint_id], |row| {
+            Ok((
+                row.get::<_, String>(4)?,
+                CaseRow {
+                    complaint_id: row.get(0)?,
+                    markaz: row.get(1)?,
+                    tracking_code: row.get(2)?,
+                    category: row.get(3)?,
+                    status: ComplaintStatus::Filed,
+                    current_unit: row.get(5)?,
+                    filed_at: row.get(6)?,
+                    first_action_at: row.get(7)?,
+                    acknowledge_by: row.get(8)?,
+                    resolve_by: row.get(9)?,
+                    updated_at: row.get(10)?,
+                },
+            ))
+        })
+        .optional()?;
+    let Some((status, mut case)) = row else {
+        return Ok(None);
+    };
+    case.status = ComplaintStatus::parse(&status).ok_or_else(|| ApplyError::BadRow {
+        projection: NAME,
+        detail: format!("unknown status `{status}` for complaint {complaint_id}"),
+    })?;
+    Ok(Some(case))
+}
+
+fn save(tx: &Transaction<'_>, case: &CaseRow) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO gender_desk_cases (complaint_id, markaz, tracking_code, category, status,
+             current_unit, filed_at, first_action_at, acknowledge_by, resolve_by, updated_at, is_open)
+         VALUES (:complaint_id, :markaz, :tracking_code, :category, :status, :current_unit,
+             :filed_at, :first_action_at, :acknowledge_by, :resolve_by, :updated_at, :is_open)
+         ON CONFLICT (complaint_id) DO UPDATE SET status = excluded.status,
+             current_unit = excluded.current_unit, first_action_at = excluded.first_action_at,
+             updated_at = excluded.updated_at, is_open = excluded.is_open",
+    )?
+    .execute(named_params! {
+        ":complaint_id": case.complaint_id,
+        ":markaz": case.markaz,
+        ":tracking_code": case.tracking_code,
+        ":category": case.category,
+        ":status": case.status.as_str(),
+        ":current_unit": case.current_unit,
+        ":filed_at": case.filed_at,
+        ":first_action_at": case.first_action_at,
+        ":acknowledge_by": case.acknowledge_by,
+        ":resolve_by": case.resolve_by,
+        ":updated_at": case.updated_at,
+        ":is_open": case.status.is_open(),
+    })?;
+    Ok(())
+}

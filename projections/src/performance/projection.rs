@@ -1,0 +1,205 @@
+//! Folding complaint events into performance rollups.
+//!
+//! Attribution: the *unit* of an event is the unit responsible for the case
+//! when it happened (the markaz until the first referral, then the latest
+//! referral target; a referral itself counts for the unit that referred);
+//! the *officer* is the officer who acted (a rating, given by the citizen,
+//! counts for the officer who last resolved the case); the *day* is the UTC
+//! day the event occurred.
+
+use std::collections::BTreeMap;
+
+use markaz_domain::{Actor, ComplaintEvent};
+use rusqlite::{named_params, OptionalExtension, Transaction};
+
+use super::measures::Measures;
+use super::rollup::{day_of, write_deltas, CellKey};
+use crate::event::{actor_key, ComplaintChange};
+use crate::projection::{ApplyError, Projection};
+
+pub const NAME: &str = "performance";
+
+/// The performance projection.
+pub struct PerformanceProjection;
+
+/// What the projection remembers of a case.
+#[derive(Clone, Debug)]
+struct CaseState {
+    markaz: String,
+    category: String,
+    unit: String,
+    holder: String,
+    resolver: Option<String>,
+    filed_at: i64,
+    acknowledge_by: i64,
+    resolve_by: i64,
+    responded: bool,
+    is_open: bool,
+}
+
+impl Projection for PerformanceProjection {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
+        let mut cases: BTreeMap<&str, CaseState> = BTreeMap::new();
+        let mut cells: BTreeMap<CellKey, Measures> = BTreeMap::new();
+        for change in changes {
+            let key = change.key.as_str();
+            if !matches!(change.event, ComplaintEvent::Filed(_)) && !cases.contains_key(key) {
+                let loaded = load(tx, key)?.ok_or_else(|| ApplyError::UnknownComplaint {
+                    projection: NAME,
+                    complaint: change.key.clone(),
+                    version: change.version,
+                })?;
+                cases.insert(key, loaded);
+            }
+            fold(&mut cases, &mut cells, change);
+        }
+        for (key, case) in &cases {
+            save(tx, key, case)?;
+        }
+        write_deltas(tx, &cells)?;
+        Ok(())
+    }
+}
+
+fn fold<'a>(
+    cases: &mut BTreeMap<&'a str, CaseState>,
+    cells: &mut BTreeMap<CellKey, Measures>,
+    change: &'a ComplaintChange,
+) {
+    let at = change.occurred_at.as_micros();
+    let officer = actor_key(&change.actor);
+    if let ComplaintEvent::Filed(filed) = &change.event {
+        let case = CaseState {
+            markaz: filed.markaz.as_str().to_owned(),
+            category: filed.category.as_str().to_owned(),
+            unit: filed.markaz.as_str().to_owned(),
+            holder: officer.clone(),
+            resolver: None,
+            filed_at: at,
+            acknowledge_by: filed.acknowledge_by.as_micros(),
+            resolve_by: filed.resolve_by.as_micros(),
+            responded: false,
+            is_open: true,
+        };
+        cell(cells, &case, at, officer).filed += 1;
+        cases.insert(&change.key, case);
+        return;
+    }
+    let Some(case) = cases.get_mut(change.key.as_str()) else {
+        return;
+    };
+    let credited = match &change.event {
+        ComplaintEvent::Rated(_) => case.resolver.clone().unwrap_or_else(|| officer.clone()),
+        _ => officer.clone(),
+    };
+    let measures = cell(cells, case, at, credited);
+    let first_action = matches!(
+        change.event,
+        ComplaintEvent::Acknowledged(_)
+            | ComplaintEvent::Referred(_)
+            | ComplaintEvent::Resolved(_)
+            | ComplaintEvent::Withdrawn(_)
+    ) && !case.responded;
+    if first_action {
+        measures.record_first_action(at - case.filed_at, at <= case.acknowledge_by);
+        case.responded = true;
+    }
+    match &change.event {
+        ComplaintEvent::Filed(_) => {}
+        ComplaintEvent::Acknowledged(_) => measures.acknowledged += 1,
+        ComplaintEvent::Referred(referred) => {
+            measures.referred += 1;
+            case.unit = referred.to.as_str().to_owned();
+        }
+        ComplaintEvent::Resolved(_) => {
+            measures.record_resolution(at - case.filed_at, at <= case.resolve_by);
+            case.resolver = Some(officer.clone());
+            case.is_open = false;
+        }
+        ComplaintEvent::Rated(rated) => {
+            let stars = usize::from(rated.stars.stars()).clamp(1, 5);
+            measures.ratings[stars - 1] += 1;
+        }
+        ComplaintEvent::Reopened(_) => {
+            measures.reopened += 1;
+            case.is_open = true;
+        }
+        ComplaintEvent::Withdrawn(_) => {
+            measures.withdrawn += 1;
+            case.is_open = false;
+        }
+    }
+    if matches!(change.actor, Actor::Officer { .. }) {
+        case.holder = officer;
+    }
+}
+
+fn cell<'c>(
+    cells: &'c mut BTreeMap<CellKey, Measures>,
+    case: &CaseState,
+    at: i64,
+    officer: String,
+) -> &'c mut Measures {
+    cells
+        .entry(CellKey {
+            day: day_of(at),
+            markaz: case.markaz.clone(),
+            unit: case.unit.clone(),
+            officer,
+            category: case.category.clone(),
+        })
+        .or_default()
+}
+
+fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<CaseState>> {
+    tx.prepare_cached(
+        "SELECT markaz, category, unit, holder, resolver, filed_at, acknowledge_by, resolve_by,
+                responded, is_open
+         FROM performance_cases WHERE complaint_id = ?1",
+    )?
+    .query_row([complaint_id], |row| {
+        Ok(CaseState {
+            markaz: row.get(0)?,
+            category: row.get(1)?,
+            unit: row.get(2)?,
+            holder: row.get(3)?,
+            resolver: row.get(4)?,
+            filed_at: row.get(5)?,
+            acknowledge_by: row.get(6)?,
+            resolve_by: row.get(7)?,
+            responded: row.get(8)?,
+            is_open: row.get(9)?,
+        })
+    })
+    .optional()
+}
+
+fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO performance_cases (complaint_id, markaz, category, unit, holder, resolver,
+             filed_at, acknowledge_by, resolve_by, responded, is_open)
+         VALUES (:complaint_id, :markaz, :category, :unit, :holder, :resolver, :filed_at,
+             :acknowledge_by, :resolve_by, :responded, :is_open)
+         ON CONFLICT (complaint_id) DO UPDATE SET unit = excluded.unit, holder = excluded.holder,
+             resolver = excluded.resolver, responded = excluded.responded,
+             is_open = excluded.is_open",
+    )?
+    .execute(named_params! {
+        ":complaint_id": complaint_id,
+        ":markaz": case.markaz,
+        ":category": case.category,
+        ":unit": case.unit,
+        ":holder": case.holder,
+        ":resolver": case.resolver,
+        ":filed_at": case.filed_at,
+        ":acknowledge_by": case.acknowledge_by,
+        ":resolve_by": case.resolve_by,
+        ":responded": case.responded,
+        ":is_open": case.is_open,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! The three projections behind one interface, and the one transaction that
+//! applies a batch of events to them together with their checkpoints.
+//!
+//! Each projection has its own checkpoint row, so a projection added later (or
+//! reset on its own) replays from its own position while the others skip what
+//! they have already seen. The events are still read and decoded once per
+//! batch for all of them.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::event::{ComplaintChange, ProjectedEvent};
+use crate::gender_desk::GenderDeskProjection;
+use crate::performance::PerformanceProjection;
+use crate::status::StatusProjection;
+
+/// A read model fed by complaint events.
+pub trait Projection: Send {
+    /// The name of its checkpoint row.
+    fn name(&self) -> &'static str;
+
+    /// Applies `changes` (in log order) inside `tx`. Any state kept across
+    /// events lives in `tx` only, so a rolled-back batch leaves nothing behind.
+    fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError>;
+}
+
+/// Why a batch could not be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(
+        "projection {projection}: event at version {version} of complaint {complaint} arrived \
+         before the complaint was filed; the read models are out of step with the log, \
+         rebuild them with `markaz projections rebuild`"
+    )]
+    UnknownComplaint {
+        projection: &'static str,
+        complaint: String,
+        version: u64,
+    },
+    #[error("projection {projection}: stored read-model row is unreadable: {detail}; rebuild the read models")]
+    BadRow {
+        projection: &'static str,
+        detail: String,
+    },
+    #[error("writing the read models failed: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// All projections, each with the checkpoint it has committed.
+pub struct ProjectionSet {
+    projections: Vec<Box<dyn Projection>>,
+    checkpoints: Vec<u64>,
+}
+
+impl ProjectionSet {
+    /// Status tracking, gender desk and performance, at their stored checkpoints.
+    pub fn load(conn: &Connection) -> Result<Self, rusqlite::Error> {
+        let projections: Vec<Box<dyn Projection>> = vec![
+            Box::new(StatusProjection),
+            Box::new(GenderDeskProjection),
+            Box::new(PerformanceProjection),
+        ];
+        let checkpoints = projections
+            .iter()
+            .map(|projection| read_checkpoint(conn, projection.name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ProjectionSet {
+            projections,
+            checkpoints,
+        })
+    }
+
+    /// The lowest checkpoint: where the feed must be followed from.
+    pub fn position(&self) -> u64 {
+        self.checkpoints.iter().copied().min().unwrap_or(0)
+    }
+
+    /// Each projection's name and checkpoint.
+    pub fn checkpoints(&self) -> Vec<(&'static str, u64)> {
+        self.projections
+            .iter()
+            .map(|p| p.name())
+            .zip(self.checkpoints.iter().copied())
+            .collect()
+    }
+
+    /// Applies `events` (consecutive, in log order) to every projection that
+    /// has not seen them and moves every checkpoint to the last event, all in
+    /// one transaction. The in-memory checkpoints change only after commit.
+    pub fn apply_batch(
+        &mut self,
+        conn: &mut Connection,
+        events: &[ProjectedEvent],
+    ) -> Result<(), ApplyError> {
+        let Some(last) = events.last().map(|event| event.position) else {
+            return Ok(());
+        };
+        let tx = conn.transaction()?;
+        for (projection, checkpoint) in self.projections.iter().zip(&self.checkpoints) {
+            if last <= *checkpoint {
+                continue;
+            }
+            let changes: Vec<&ComplaintChange> = events
+                .iter()
+                .filter(|event| event.position > *checkpoint)
+                .filter_map(|event| event.change.as_ref())
+                .collect();
+            projection.apply(&tx, &changes)?;
+            write_checkpoint(&tx, projection.name(), last)?;
+        }
+        tx.commit()?;
+        for checkpoint in &mut self.checkpoints {
+            *checkpoint = (*checkpoint).max(last);
+        }
+        Ok(())
+    }
+}
+
+fn read_checkpoint(conn: &Connection, projection: &str) -> Result<u64, rusqlite::Error> {
+    let position: Option<i64> = conn
+        .query_row(
+            "SELECT position FROM projection_checkpoints WHERE projection = ?1",
+            [projection],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(position.map_or(0, |p| p.max(0) as u64))
+}
+
+fn write_checkpoint(tx: &Transaction<'_>, projection: &str, position: u64) -> Result<(), rusqlite::Error> {
+    tx.execute(
+        "INSERT INTO projection_checkpoints (projection, position) VALUES (?1, ?2)
+         ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+        params![projection, position as i64],
+    )?;
+    Ok(())
+}
