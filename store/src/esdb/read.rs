@@ -122,6 +122,9 @@ pub async fn read_stream(
     raw.iter().map(decode_resolved).collect()
 }
 
+// The reads an append builds on (`event_at`, `last_event`, `stream_version`)
+// go to the leader: a follower may lag and make a fresh stream look shorter.
+
 /// The event at `revision` of `stream`, if the stream reaches that far.
 pub async fn event_at(
     client: &Client,
@@ -133,6 +136,7 @@ pub async fn event_at(
         .position(StreamPosition::Position(revision))
         .forwards()
         .max_count(1)
+        .requires_leader(true)
         .deadline(options.call_deadline);
     one_event_head(client, options, stream, &read)
         .await
@@ -149,6 +153,7 @@ pub async fn last_event(
         .position(StreamPosition::End)
         .backwards()
         .max_count(1)
+        .requires_leader(true)
         .deadline(options.call_deadline);
     one_event_head(client, options, stream, &read).await
 }
@@ -189,6 +194,7 @@ pub async fn stream_version(
         .position(StreamPosition::End)
         .backwards()
         .max_count(1)
+        .requires_leader(true)
         .deadline(options.call_deadline);
     let raw = retrying(retry_policy(options), "read stream version", || {
         collect_stream(client, stream, &read)
