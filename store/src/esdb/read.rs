@@ -35,11 +35,7 @@ pub fn our_streams_filter(options: &EsdbOptions) -> SubscriptionFilter {
 pub fn decode_resolved(resolved: &ResolvedEvent) -> Result<RecordedEvent, StoreError> {
     let event = original_event(resolved)?;
     let stream = event.stream_id();
-    let position = resolved
-        .commit_position
-        .filter(|p| *p != u64::MAX)
-        .map(Ok)
-        .unwrap_or_else(|| event_position(event.position.commit, event.position.prepare))
+    let position = event_position(event.position.commit, event.position.prepare)
         .map_err(|e| corrupt(stream, event.revision, e))?;
     decode_event(StoredParts {
         stream,
