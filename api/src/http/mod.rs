@@ -3,7 +3,9 @@
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod complaint_input;
 pub mod health;
+pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod privacy;

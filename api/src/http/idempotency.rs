@@ -1,0 +1,224 @@
+//! `Idempotency-Key`: the same key with the same request returns the first
+//! answer again; the same key with another request is 422.
+//!
+//! The first answer (success or 4xx refusal) is recorded durably after the
+//! command ran. Should the process die between the append and that record,
+//! the retry is still safe: the command id is derived from (caller, key), so
+//! the store's command loop finds the events of that command already in the
+//! stream and returns their result instead of deciding again.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use markaz_domain::Timestamp;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::problem::{Problem, PROBLEM_JSON};
+use crate::app::AppState;
+use crate::idempotency_store::StoredAnswer;
+use crate::officers::token::random_uuid;
+
+/// Longest accepted key.
+const MAX_KEY_LEN: usize = 255;
+/// Namespace of command ids derived from idempotency keys.
+const COMMAND_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_726b_617a_0001_8000_0000_0000_0002);
+
+/// The optional `Idempotency-Key` header.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|key| !key.is_empty() && key.len() <= MAX_KEY_LEN)
+            .ok_or_else(|| {
+                Problem::bad_request(format!(
+                    "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters, \
+                     e.g. a UUID"
+                ))
+            })?;
+        Ok(IdempotencyKey(Some(key.to_owned())))
+    }
+}
+
+/// A command's answer in a form that can be stored and replayed.
+#[derive(Clone, Debug)]
+pub struct CommandAnswer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+    pub problem: bool,
+}
+
+impl CommandAnswer {
+    pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Self {
+        CommandAnswer {
+            status,
+            location: None,
+            body: serde_json::to_vec(body).unwrap_or_default(),
+            problem: false,
+        }
+    }
+
+    pub fn with_location(mut self, location: String) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    fn into_response_replayed(self, replayed: bool) -> Response {
+        let content_type = if self.problem {
+            PROBLEM_JSON
+        } else {
+            "application/json"
+        };
+        let mut response = (self.status, self.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            headers.insert(header::LOCATION, location);
+        }
+        if replayed {
+            headers.insert(
+                HeaderName::from_static("idempotent-replayed"),
+                HeaderValue::from_static("true"),
+            );
+        }
+        response
+    }
+}
+
+impl From<Problem> for CommandAnswer {
+    fn from(problem: Problem) -> Self {
+        CommandAnswer {
+            status: problem.status,
+            location: None,
+            body: problem.body_bytes(),
+            problem: true,
+        }
+    }
+}
+
+impl IntoResponse for CommandAnswer {
+    fn into_response(self) -> Response {
+        self.into_response_replayed(false)
+    }
+}
+
+/// The command id for a keyed request: the same for every retry.
+pub fn command_id_for(caller: &str, key: &str) -> Uuid {
+    let mut name = Vec::with_capacity(caller.len() + key.len() + 1);
+    name.extend_from_slice(caller.as_bytes());
+    name.push(0);
+    name.extend_from_slice(key.as_bytes());
+    Uuid::new_v5(&COMMAND_NAMESPACE, &name)
+}
+
+/// What identifies "the same request": the path and the canonical body.
+pub fn request_digest(path: &str, body_digest: &[u8; 32]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(body_digest);
+    hasher.finalize().into()
+}
+
+/// Runs `command` at most once per (caller, key); see the module doc.
+/// `command` receives the command id to use.
+pub async fn run_once<F, Fut>(
+    state: &AppState,
+    caller: String,
+    key: Option<String>,
+    digest: [u8; 32],
+    command: F,
+) -> Response
+where
+    F: FnOnce(Uuid) -> Fut,
+    Fut: std::future::Future<Output = CommandAnswer>,
+{
+    let Some(key) = key else {
+        return match random_uuid() {
+            Ok(command_id) => command(command_id).await.into_response(),
+            Err(error) => Problem::internal(&error).into_response(),
+        };
+    };
+    match state.idempotency.find(caller.clone(), key.clone()).await {
+        Ok(Some(stored)) if stored.request_digest == digest => {
+            return replay(stored);
+        }
+        Ok(Some(_)) => {
+            return Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "The idempotency key was used for another request",
+                "this Idempotency-Key was first sent with a different request: \
+                 use a new key for a new request",
+            )
+            .into_response();
+        }
+        Ok(None) => {}
+        Err(error) => return Problem::internal(&error).into_response(),
+    }
+    let answer = command(command_id_for(&caller, &key)).await;
+    if answer.status.is_server_error() {
+        // Not an answer to remember: the retry should try again.
+        return answer.into_response();
+    }
+    let stored = StoredAnswer {
+        request_digest: digest,
+        status: answer.status.as_u16(),
+        location: answer.location.clone(),
+        body: answer.body.clone(),
+    };
+    let now = Timestamp::from_datetime(chrono::Utc::now()).as_micros();
+    if let Err(error) = state.idempotency.record(caller, key, stored, now).await {
+        // The events are durable; a retry finds them through the command id.
+        tracing::error!(%error, "cannot record an idempotency key");
+    }
+    answer.into_response()
+}
+
+fn replay(stored: StoredAnswer) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let problem = !status.is_success();
+    CommandAnswer {
+        status,
+        location: stored.location,
+        body: stored.body,
+        problem,
+    }
+    .into_response_replayed(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_ids_depend_on_caller_and_key_only() {
+        let a = command_id_for("officer-1", "key-1");
+        assert_eq!(a, command_id_for("officer-1", "key-1"));
+        assert_ne!(a, command_id_for("officer-2", "key-1"));
+        assert_ne!(a, command_id_for("officer-1", "key-2"));
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        assert_ne!(command_id_for("ab", "c"), command_id_for("a", "bc"));
+    }
+
+    #[test]
+    fn the_path_is_part_of_the_request_identity() {
+        let body = [1u8; 32];
+        assert_ne!(
+            request_digest("/api/v1/complaints/x/acknowledge", &body),
+            request_digest("/api/v1/complaints/y/acknowledge", &body)
+        );
+    }
+}
