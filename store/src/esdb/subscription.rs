@@ -8,6 +8,7 @@
 //! sees a duplicate at the seam.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use kurrentdb::{
@@ -28,6 +29,14 @@ pub fn is_new(after: u64, delivered: Option<Position>, position: Position) -> bo
         None => position.commit > after,
     }
 }
+
+/// The pause before the `failures`-th consecutive resubscription: growing
+/// linearly, capped so that a long outage is noticed soon after it ends.
+pub fn resubscribe_pause(delay: Duration, failures: u32) -> Duration {
+    delay.saturating_mul(failures.min(MAX_PAUSE_STEPS))
+}
+
+const MAX_PAUSE_STEPS: u32 = 8;
 
 struct Feed {
     client: Client,
@@ -100,14 +109,16 @@ impl Feed {
                     self.delivered = Some(position);
                     return Ok(recorded);
                 }
-                Ok(_) => {}
+                // Confirmations, checkpoints and caught-up notices show a
+                // healthy subscription as much as events do.
+                Ok(_) => self.failures = 0,
                 Err(error)
                     if is_retryable(&error) && self.failures < self.options.max_resubscribes =>
                 {
                     self.failures += 1;
                     self.subscription = None;
                     tracing::warn!(%error, failures = self.failures, "subscription to $all dropped, resubscribing after the last delivered event");
-                    tokio::time::sleep(self.options.retry_delay.saturating_mul(self.failures))
+                    tokio::time::sleep(resubscribe_pause(self.options.retry_delay, self.failures))
                         .await;
                 }
                 Err(error) => return Err(store_error(error, "", Call::Read)),
@@ -122,6 +133,15 @@ mod tests {
 
     fn at(commit: u64, prepare: u64) -> Position {
         Position { commit, prepare }
+    }
+
+    #[test]
+    fn resubscribe_pauses_grow_then_stop_growing() {
+        let delay = Duration::from_millis(250);
+        assert_eq!(resubscribe_pause(delay, 1), Duration::from_millis(250));
+        assert_eq!(resubscribe_pause(delay, 4), Duration::from_secs(1));
+        assert_eq!(resubscribe_pause(delay, 8), Duration::from_secs(2));
+        assert_eq!(resubscribe_pause(delay, 50), Duration::from_secs(2));
     }
 
     #[test]
