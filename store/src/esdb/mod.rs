@@ -30,10 +30,11 @@
 //! Every append is sent with an exact expected revision, even for
 //! `ExpectedVersion::Any` (which reads the stream's end, appends exactly there
 //! and re-reads after losing a race, a bounded number of times). The previous
-//! event is read first because its hash is chained into the new ones. With an
-//! exact revision the server checks a repeated write against its durable index:
-//! the same event ids at the same places give success with nothing written;
-//! anything else gives the wrong-version error. So a call whose outcome is
+//! event is read first because its hash is chained into the new ones. When
+//! the stream has already moved past an exact expected revision, the server
+//! compares the ids stored after it with the ones sent (a durable check): the
+//! same ids at the same places give success with nothing written, anything
+//! else the wrong-version error with the real version. So a call whose outcome is
 //! unknown (deadline exceeded, not leader, server error, unavailable) is
 //! repeated a bounded number of times with the identical request, and a caller
 //! may repeat a whole `append` with the same events after an `Unavailable`
