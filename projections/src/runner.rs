@@ -1,0 +1,280 @@
+//! The projection runner: follows the global feed from the projections'
+//! checkpoints and applies what is ready in batches, one transaction each.
+//!
+//! Progress is published on a watch channel after every commit, which is what
+//! `wait_for_position` awaits (read-your-writes without polling). A failure
+//! (an event that cannot be decoded, a read model out of step with the log, a
+//! database error) stops the runner; the error is logged, kept in the status
+//! and returned to waiters, and nothing after the failing event is applied.
+//!
+//! The runner also notices when a rebuild has swapped a new read-model file in
+//! (see `database`): it then reopens the file and follows the feed from the
+//! new file's checkpoints. It checks before every batch and, while idle, every
+//! `swap_check_every`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{FutureExt, StreamExt};
+use markaz_store::{EventStore, RecordedEvent, StoreError};
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::database::{open_tracked_writer, DatabaseError, FileIdentity, OpenConnection};
+use crate::writer::{BatchError, ProjectionWriter};
+
+/// How the runner batches and watches.
+#[derive(Clone, Debug)]
+pub struct RunnerOptions {
+    /// The most events applied in one transaction.
+    pub batch_size: usize,
+    /// How often an idle runner checks whether a rebuild swapped the file.
+    pub swap_check_every: Duration,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        RunnerOptions {
+            batch_size: 500,
+            swap_check_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why the runner stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("reading the event log failed: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+    #[error("the event feed ended; restart the server to follow the log again")]
+    FeedEnded,
+    #[error("a projection batch task stopped unexpectedly: {0}")]
+    Task(String),
+}
+
+/// Why `wait_for_position` gave up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WaitError {
+    #[error("the read models reached position {reached}, not yet {wanted}; retry shortly")]
+    Timeout { wanted: u64, reached: u64 },
+    #[error("the projections stopped at position {reached}: {reason}")]
+    Stopped { reached: u64, reason: String },
+}
+
+#[derive(Clone, Debug, Default)]
+struct Progress {
+    /// The lowest committed checkpoint.
+    position: u64,
+    checkpoints: Vec<(&'static str, u64)>,
+    failure: Option<String>,
+}
+
+/// One projection's place, for status pages and metrics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProjectionPosition {
+    pub name: String,
+    pub checkpoint: u64,
+    pub lag: u64,
+}
+
+/// The runner as a status page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunnerStatus {
+    /// The last event of the log.
+    pub head: u64,
+    /// The lowest checkpoint of the projections.
+    pub position: u64,
+    /// `head - position`.
+    pub lag: u64,
+    pub projections: Vec<ProjectionPosition>,
+    /// Why the runner stopped, if it did.
+    pub error: Option<String>,
+}
+
+/// A running projection runner. Dropping it stops the runner.
+pub struct RunnerHandle {
+    store: Arc<dyn EventStore>,
+    progress: watch::Receiver<Progress>,
+    task: JoinHandle<()>,
+}
+
+impl RunnerHandle {
+    /// Starts following `store` into the read-model file at `path` (created and
+    /// migrated if needed). Must be called inside a tokio runtime.
+    pub fn start(
+        store: Arc<dyn EventStore>,
+        path: PathBuf,
+        options: RunnerOptions,
+    ) -> Result<RunnerHandle, RunnerError> {
+        let writer = open(&path)?;
+        let (sender, progress) = watch::channel(progress_of(&writer.1));
+        let task = tokio::spawn(run(Arc::clone(&store), path, options, writer, sender));
+        Ok(RunnerHandle {
+            store,
+            progress,
+            task,
+        })
+    }
+
+    /// The lowest committed checkpoint of the projections.
+    pub fn position(&self) -> u64 {
+        self.progress.borrow().position
+    }
+
+    /// Waits until every projection has committed `position`, at most `timeout`.
+    pub async fn wait_for_position(&self, position: u64, timeout: Duration) -> Result<(), WaitError> {
+        let mut progress = self.progress.clone();
+        let wait = progress.wait_for(|p| p.position >= position || p.failure.is_some());
+        let reached = match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(seen)) => seen.clone(),
+            // The runner task is gone: report what it left behind.
+            Ok(Err(_)) | Err(_) => self.progress.borrow().clone(),
+        };
+        if reached.position >= position {
+            return Ok(());
+        }
+        match reached.failure {
+            Some(reason) => Err(WaitError::Stopped {
+                reached: reached.position,
+                reason,
+            }),
+            None => Err(WaitError::Timeout {
+                wanted: position,
+                reached: reached.position,
+            }),
+        }
+    }
+
+    /// Checkpoints, head, lag and the error that stopped the runner, if any.
+    pub async fn status(&self) -> Result<RunnerStatus, StoreError> {
+        let head = self.store.head_position().await?;
+        let progress = self.progress.borrow().clone();
+        Ok(RunnerStatus {
+            head,
+            position: progress.position,
+            lag: head.saturating_sub(progress.position),
+            projections: progress
+                .checkpoints
+                .iter()
+                .map(|(name, checkpoint)| ProjectionPosition {
+                    name: (*name).to_owned(),
+                    checkpoint: *checkpoint,
+                    lag: head.saturating_sub(*checkpoint),
+                })
+                .collect(),
+            error: progress.failure,
+        })
+    }
+
+    /// Whether the runner is still following the log.
+    pub fn is_running(&self) -> bool {
+        !self.task.is_finished()
+    }
+
+    /// Stops the runner and waits for its task to end. A batch already handed
+    /// to the blocking pool still commits or rolls back as a whole.
+    pub async fn stop(self) {
+        self.task.abort();
+        let mut this = self;
+        let _ = (&mut this.task).await;
+    }
+}
+
+impl Drop for RunnerHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+type TrackedWriter = (FileIdentity, ProjectionWriter);
+
+fn open(path: &std::path::Path) -> Result<TrackedWriter, RunnerError> {
+    let OpenConnection { conn, identity } = open_tracked_writer(path)?;
+    let writer = ProjectionWriter::new(conn).map_err(DatabaseError::Sql)?;
+    Ok((identity, writer))
+}
+
+fn progress_of(writer: &ProjectionWriter) -> Progress {
+    Progress {
+        position: writer.set.position(),
+        checkpoints: writer.set.checkpoints(),
+        failure: None,
+    }
+}
+
+async fn run(
+    store: Arc<dyn EventStore>,
+    path: PathBuf,
+    options: RunnerOptions,
+    writer: TrackedWriter,
+    progress: watch::Sender<Progress>,
+) {
+    if let Err(error) = follow(store, path, options, writer, &progress).await {
+        tracing::error!(%error, "projections stopped");
+        progress.send_modify(|p| p.failure = Some(error.to_string()));
+    }
+}
+
+async fn follow(
+    store: Arc<dyn EventStore>,
+    path: PathBuf,
+    options: RunnerOptions,
+    mut writer: TrackedWriter,
+    progress: &watch::Sender<Progress>,
+) -> Result<(), RunnerError> {
+    let batch_size = options.batch_size.max(1);
+    loop {
+        progress.send_replace(progress_of(&writer.1));
+        let mut feed = store.subscribe_all(writer.1.set.position()).await?;
+        let mut swap_check = tokio::time::interval(options.swap_check_every);
+        swap_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        swap_check.reset();
+        loop {
+            let first = tokio::select! {
+                next = feed.next() => match next {
+                    Some(event) => event?,
+                    None => return Err(RunnerError::FeedEnded),
+                },
+                _ = swap_check.tick() => {
+                    if FileIdentity::of(&path)? != writer.0 {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            let mut batch: Vec<RecordedEvent> = vec![first];
+            while batch.len() < batch_size {
+                match feed.next().now_or_never() {
+                    Some(Some(event)) => batch.push(event?),
+                    _ => break,
+                }
+            }
+            if FileIdentity::of(&path)? != writer.0 {
+                // A rebuilt file was swapped in: this batch is dropped and the
+                // feed followed again from the new file's checkpoints.
+                break;
+            }
+            let (identity, mut projections) = writer;
+            let (projections, result) = tokio::task::spawn_blocking(move || {
+                let result = projections.apply_recorded(batch);
+                (projections, result)
+            })
+            .await
+            .map_err(|e| RunnerError::Task(e.to_string()))?;
+            progress.send_modify(|p| {
+                p.position = projections.set.position();
+                p.checkpoints = projections.set.checkpoints();
+            });
+            writer = (identity, projections);
+            result?;
+        }
+        tracing::info!(path = %path.display(), "read-model file was rebuilt; reopening it");
+        writer = open(&path)?;
+    }
+}
