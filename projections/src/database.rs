@@ -187,7 +187,10 @@ impl ReaderPool {
     pub fn checkout(self: &Arc<Self>) -> Result<PooledReader, DatabaseError> {
         let current = FileIdentity::of(&self.path)?;
         let reused = {
-            let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut idle = self
+                .idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             // Connections to a replaced generation are dropped here, one by one.
             idle.retain(|open| open.identity == current);
             idle.pop()
@@ -206,7 +209,10 @@ impl ReaderPool {
     }
 
     fn give_back(&self, open: OpenConnection) {
-        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if idle.len() < MAX_IDLE_READERS {
             idle.push(open);
         }

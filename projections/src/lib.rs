@@ -23,7 +23,9 @@ pub use database::{DatabaseError, READ_MODEL_FILE};
 pub use gender_desk::{GenderDeskCase, GenderDeskCounts, GenderDeskQueue};
 pub use migrations::MigrationError;
 pub use performance::{GroupBy, OpenBacklog, PerformanceRow};
-pub use read_models::{read_model_path, PerformanceQuery, QueryError, ReadModels, StoredCheckpoint};
+pub use read_models::{
+    read_model_path, PerformanceQuery, QueryError, ReadModels, StoredCheckpoint,
+};
 pub use rebuild::{rebuild, rebuild_into, rebuild_with_progress_bar, RebuildError, RebuildSummary};
 pub use runner::{RunnerError, RunnerHandle, RunnerOptions, RunnerStatus, WaitError};
 pub use status::{

@@ -127,9 +127,12 @@ fn check_order(migrations: &[Migration]) -> Result<(), MigrationError> {
 }
 
 fn verify_applied(conn: &Connection, migrations: &[Migration]) -> Result<(), MigrationError> {
-    let mut statement = conn.prepare("SELECT name, checksum FROM schema_migrations ORDER BY name")?;
+    let mut statement =
+        conn.prepare("SELECT name, checksum FROM schema_migrations ORDER BY name")?;
     let applied = statement
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     for (name, recorded) in applied {
         let Some(known) = migrations.iter().find(|m| m.name == name) else {
@@ -166,17 +169,30 @@ mod tests {
         assert_eq!(files, embedded);
         for migration in MIGRATIONS {
             let on_disk = std::fs::read_to_string(folder.join(migration.name)).unwrap_or_default();
-            assert_eq!(on_disk, migration.sql, "{} differs from the embedded text", migration.name);
+            assert_eq!(
+                on_disk, migration.sql,
+                "{} differs from the embedded text",
+                migration.name
+            );
         }
     }
 
     #[test]
     fn out_of_order_names_are_refused() {
         let list = [
-            Migration { name: "0002_b.sql", sql: "" },
-            Migration { name: "0001_a.sql", sql: "" },
+            Migration {
+                name: "0002_b.sql",
+                sql: "",
+            },
+            Migration {
+                name: "0001_a.sql",
+                sql: "",
+            },
         ];
         let mut conn = Connection::open_in_memory().unwrap();
-        assert!(matches!(apply(&mut conn, &list), Err(MigrationError::BadOrder { .. })));
+        assert!(matches!(
+            apply(&mut conn, &list),
+            Err(MigrationError::BadOrder { .. })
+        ));
     }
 }

@@ -126,7 +126,11 @@ fn read_checkpoint(conn: &Connection, projection: &str) -> Result<u64, rusqlite:
     Ok(position.map_or(0, |p| p.max(0) as u64))
 }
 
-fn write_checkpoint(tx: &Transaction<'_>, projection: &str, position: u64) -> Result<(), rusqlite::Error> {
+fn write_checkpoint(
+    tx: &Transaction<'_>,
+    projection: &str,
+    position: u64,
+) -> Result<(), rusqlite::Error> {
     tx.execute(
         "INSERT INTO projection_checkpoints (projection, position) VALUES (?1, ?2)
          ON CONFLICT (projection) DO UPDATE SET position = excluded.position",

@@ -37,7 +37,7 @@ pub enum RebuildError {
     #[error(transparent)]
     Database(#[from] DatabaseError),
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<DecodeError>),
     #[error(transparent)]
     Apply(#[from] ApplyError),
     #[error("{action} {path} failed: {source}")]
@@ -51,6 +51,12 @@ pub enum RebuildError {
     Unsupported,
     #[error("a rebuild task stopped unexpectedly: {0}")]
     Task(String),
+}
+
+impl From<DecodeError> for RebuildError {
+    fn from(error: DecodeError) -> Self {
+        RebuildError::Decode(Box::new(error))
+    }
 }
 
 /// What a rebuild did.

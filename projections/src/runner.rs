@@ -128,7 +128,11 @@ impl RunnerHandle {
     }
 
     /// Waits until every projection has committed `position`, at most `timeout`.
-    pub async fn wait_for_position(&self, position: u64, timeout: Duration) -> Result<(), WaitError> {
+    pub async fn wait_for_position(
+        &self,
+        position: u64,
+        timeout: Duration,
+    ) -> Result<(), WaitError> {
         let mut progress = self.progress.clone();
         let wait = progress.wait_for(|p| p.position >= position || p.failure.is_some());
         let reached = match tokio::time::timeout(timeout, wait).await {

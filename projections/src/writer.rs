@@ -11,9 +11,15 @@ use crate::projection::{ApplyError, ProjectionSet};
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
     #[error(transparent)]
-    Decode(#[from] DecodeError),
+    Decode(Box<DecodeError>),
     #[error(transparent)]
     Apply(#[from] ApplyError),
+}
+
+impl From<DecodeError> for BatchError {
+    fn from(error: DecodeError) -> Self {
+        BatchError::Decode(Box::new(error))
+    }
 }
 
 /// A writing connection and the projections it feeds.

@@ -5,5 +5,5 @@ mod projection;
 mod view;
 
 pub use projection::GenderDeskProjection;
-pub use view::{GenderDeskCase, GenderDeskCounts, GenderDeskQueue};
 pub(crate) use view::gender_desk_queue;
+pub use view::{GenderDeskCase, GenderDeskCounts, GenderDeskQueue};

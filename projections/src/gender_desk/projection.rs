@@ -64,7 +64,9 @@ impl Projection for GenderDeskProjection {
                     resolve_by: filed.resolve_by.as_micros(),
                     updated_at: at,
                 };
-                *counts.entry((case.markaz.clone(), case.status.as_str())).or_default() += 1;
+                *counts
+                    .entry((case.markaz.clone(), case.status.as_str()))
+                    .or_default() += 1;
                 cases.insert(key, case);
                 continue;
             }
@@ -88,8 +90,12 @@ impl Projection for GenderDeskProjection {
             let before = case.status;
             apply_change(case, change);
             if case.status != before {
-                *counts.entry((case.markaz.clone(), before.as_str())).or_default() -= 1;
-                *counts.entry((case.markaz.clone(), case.status.as_str())).or_default() += 1;
+                *counts
+                    .entry((case.markaz.clone(), before.as_str()))
+                    .or_default() -= 1;
+                *counts
+                    .entry((case.markaz.clone(), case.status.as_str()))
+                    .or_default() += 1;
             }
         }
         for case in cases.values() {
@@ -102,6 +108,9 @@ impl Projection for GenderDeskProjection {
         for ((markaz, status), delta) in counts.iter().filter(|(_, delta)| **delta != 0) {
             statement.execute(rusqlite::params![markaz, status, delta])?;
         }
+        // Zero rows are dropped so the table is the same however events were batched.
+        tx.prepare_cached("DELETE FROM gender_desk_counts WHERE cases = 0")?
+            .execute([])?;
         Ok(())
     }
 }

@@ -106,19 +106,25 @@ fn counts(conn: &Connection, markaz: Option<&str>) -> rusqlite::Result<Vec<Gende
     )?;
     let rows = statement
         .query_map([markaz], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut by_markaz: BTreeMap<String, GenderDeskCounts> = BTreeMap::new();
     for (markaz, status, cases) in rows {
-        let entry = by_markaz.entry(markaz.clone()).or_insert_with(|| GenderDeskCounts {
-            markaz,
-            by_status: ComplaintStatus::ALL
-                .iter()
-                .map(|s| (s.as_str().to_owned(), 0))
-                .collect(),
-            open: 0,
-        });
+        let entry = by_markaz
+            .entry(markaz.clone())
+            .or_insert_with(|| GenderDeskCounts {
+                markaz,
+                by_status: ComplaintStatus::ALL
+                    .iter()
+                    .map(|s| (s.as_str().to_owned(), 0))
+                    .collect(),
+                open: 0,
+            });
         let cases = cases.max(0) as u64;
         if ComplaintStatus::parse(&status).is_some_and(|s| s.is_open()) {
             entry.open += cases;

@@ -114,7 +114,11 @@ pub fn percentile(counts: &[u64], bounds: &[u32], quantile: f64) -> Option<f64> 
     let mut before = 0u64;
     for (index, count) in counts.iter().enumerate() {
         if *count > 0 && before + count >= rank {
-            let lower = if index == 0 { 0.0 } else { f64::from(bounds[index - 1]) };
+            let lower = if index == 0 {
+                0.0
+            } else {
+                f64::from(bounds[index - 1])
+            };
             let Some(upper) = bounds.get(index).map(|b| f64::from(*b)) else {
                 return Some(lower);
             };
@@ -161,9 +165,18 @@ mod tests {
     #[test]
     fn durations_land_in_the_bucket_whose_upper_bound_they_reach() {
         assert_eq!(bucket_of(0, &ACK_MINUTES_BOUNDS, MINUTE_MICROS), 0);
-        assert_eq!(bucket_of(5 * MINUTE_MICROS, &ACK_MINUTES_BOUNDS, MINUTE_MICROS), 0);
-        assert_eq!(bucket_of(5 * MINUTE_MICROS + 1, &ACK_MINUTES_BOUNDS, MINUTE_MICROS), 1);
-        assert_eq!(bucket_of(20_000 * MINUTE_MICROS, &ACK_MINUTES_BOUNDS, MINUTE_MICROS), 20);
+        assert_eq!(
+            bucket_of(5 * MINUTE_MICROS, &ACK_MINUTES_BOUNDS, MINUTE_MICROS),
+            0
+        );
+        assert_eq!(
+            bucket_of(5 * MINUTE_MICROS + 1, &ACK_MINUTES_BOUNDS, MINUTE_MICROS),
+            1
+        );
+        assert_eq!(
+            bucket_of(20_000 * MINUTE_MICROS, &ACK_MINUTES_BOUNDS, MINUTE_MICROS),
+            20
+        );
     }
 
     #[test]
@@ -173,10 +186,16 @@ mod tests {
         counts[4] = 10;
         assert_eq!(percentile(&counts, &ACK_MINUTES_BOUNDS, 0.5), Some(37.5));
         assert_eq!(percentile(&counts, &ACK_MINUTES_BOUNDS, 0.9), Some(43.5));
-        assert_eq!(percentile(&[0; ACK_BUCKETS], &ACK_MINUTES_BOUNDS, 0.5), None);
+        assert_eq!(
+            percentile(&[0; ACK_BUCKETS], &ACK_MINUTES_BOUNDS, 0.5),
+            None
+        );
         let mut overflow = [0u64; ACK_BUCKETS];
         overflow[20] = 1;
-        assert_eq!(percentile(&overflow, &ACK_MINUTES_BOUNDS, 0.5), Some(10080.0));
+        assert_eq!(
+            percentile(&overflow, &ACK_MINUTES_BOUNDS, 0.5),
+            Some(10080.0)
+        );
     }
 
     #[test]

@@ -8,5 +8,5 @@ mod rollup;
 
 pub use measures::{Measures, ACK_MINUTES_BOUNDS, RESOLVE_HOURS_BOUNDS};
 pub use projection::PerformanceProjection;
-pub use query::{GroupBy, OpenBacklog, PerformanceRow};
 pub(crate) use query::performance;
+pub use query::{GroupBy, OpenBacklog, PerformanceRow};

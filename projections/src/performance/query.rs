@@ -91,9 +91,19 @@ fn percent(part: u64, whole: u64) -> Option<f64> {
 }
 
 impl PerformanceRow {
-    fn from_measures(group: String, markaz: Option<String>, m: &Measures, backlog: OpenBacklog) -> Self {
+    fn from_measures(
+        group: String,
+        markaz: Option<String>,
+        m: &Measures,
+        backlog: OpenBacklog,
+    ) -> Self {
         let rated: u64 = m.ratings.iter().sum();
-        let stars: u64 = m.ratings.iter().zip(1u64..).map(|(count, star)| count * star).sum();
+        let stars: u64 = m
+            .ratings
+            .iter()
+            .zip(1u64..)
+            .map(|(count, star)| count * star)
+            .sum();
         PerformanceRow {
             group,
             markaz,
@@ -179,7 +189,11 @@ pub(crate) fn performance(
     let (from_day, to_day) = (day_of_date(from), day_of_date(to));
     let keeps_markaz = matches!(group_by, GroupBy::Unit | GroupBy::Officer);
     let mut groups: BTreeMap<(String, String), Measures> = BTreeMap::new();
-    let markaz_filter = if markaz.is_some() { "AND markaz = ?" } else { "" };
+    let markaz_filter = if markaz.is_some() {
+        "AND markaz = ?"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT markaz, group_key, period, {MEASURE_COLUMNS} FROM performance_rollup
          WHERE dimension = ? AND grain = ? AND period BETWEEN ? AND ? {markaz_filter}"
@@ -202,7 +216,11 @@ pub(crate) fn performance(
             } else {
                 row.get(1)?
             };
-            let row_markaz = if keeps_markaz { row.get(0)? } else { String::new() };
+            let row_markaz = if keeps_markaz {
+                row.get(0)?
+            } else {
+                String::new()
+            };
             add_row(groups.entry((row_markaz, group)).or_default(), row, 3)?;
         }
     }
@@ -252,7 +270,10 @@ fn open_backlog(
                 (String::new(), date_of_day(day).to_string())
             }
         };
-        backlog.entry(key).or_default().add(now.as_micros() - filed_at);
+        backlog
+            .entry(key)
+            .or_default()
+            .add(now.as_micros() - filed_at);
     }
     Ok(backlog)
 }
@@ -271,14 +292,29 @@ mod tests {
         assert_eq!(
             spans,
             vec![
-                Span { grain: Grain::Day, first: day(2025, 1, 20), last: day(2025, 1, 31) },
-                Span { grain: Grain::Month, first: month_of_day(day(2025, 2, 1)), last: month_of_day(day(2025, 3, 1)) },
-                Span { grain: Grain::Day, first: day(2025, 4, 1), last: day(2025, 4, 2) },
+                Span {
+                    grain: Grain::Day,
+                    first: day(2025, 1, 20),
+                    last: day(2025, 1, 31)
+                },
+                Span {
+                    grain: Grain::Month,
+                    first: month_of_day(day(2025, 2, 1)),
+                    last: month_of_day(day(2025, 3, 1))
+                },
+                Span {
+                    grain: Grain::Day,
+                    first: day(2025, 4, 1),
+                    last: day(2025, 4, 2)
+                },
             ]
         );
         let days_only = split_range(day(2025, 1, 1), day(2025, 12, 31), false);
         assert_eq!(days_only.len(), 1);
-        assert_eq!(split_range(day(2025, 1, 1), day(2025, 12, 31), true).len(), 1);
+        assert_eq!(
+            split_range(day(2025, 1, 1), day(2025, 12, 31), true).len(),
+            1
+        );
         assert!(split_range(day(2025, 2, 1), day(2025, 1, 1), true).is_empty());
     }
 }

@@ -107,7 +107,10 @@ impl StatusRow {
         })
     }
 
-    pub(crate) fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<StatusRow>> {
+    pub(crate) fn load(
+        tx: &Transaction<'_>,
+        complaint_id: &str,
+    ) -> rusqlite::Result<Option<StatusRow>> {
         let mut statement = tx.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM complaint_status WHERE complaint_id = ?1"
         ))?;

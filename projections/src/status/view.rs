@@ -341,7 +341,10 @@ pub(crate) fn list_complaints(
         None
     };
     Ok(ComplaintList {
-        items: rows.iter().map(|row| ComplaintView::from_row(row, now)).collect(),
+        items: rows
+            .iter()
+            .map(|row| ComplaintView::from_row(row, now))
+            .collect(),
         next_cursor,
     })
 }
