@@ -4,6 +4,7 @@
 //! Nothing here does I/O, spawns tasks or reads a clock: time, new ids and the
 //! actor arrive inside each command, so replaying history is deterministic.
 
+pub mod audit;
 pub mod catalogue;
 pub mod codec;
 pub mod complaint;
@@ -12,6 +13,7 @@ pub mod officer;
 pub mod time;
 pub mod values;
 
+pub use audit::{AccessedView, AuditEvent, CaseAccessed, LogSealed};
 pub use catalogue::{Catalogue, CatalogueError, Category};
 pub use codec::{decode, encode, known_types, to_json, CodecError, DomainEvent, EncodedEvent};
 pub use complaint::{

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use markaz_domain::codec::latest_version;
 use markaz_domain::codec::v1::ComplaintFiledV1;
 use markaz_domain::{
-    decode, encode, known_types, CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged,
+    decode, encode, AccessedView, AuditEvent, CaseAccessed, LogSealed, known_types, CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged,
     ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintRated, ComplaintReferred,
     ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, Description, DomainEvent, Gender,
     GenderDeskReasons, MarkazCode, OfficerEvent, OfficerId, OfficerRegistered, OfficerRevoked,
@@ -118,6 +118,24 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
         ("OfficerRevoked", 1) => latest(DomainEvent::Officer(OfficerEvent::Revoked(
             OfficerRevoked {
                 reason: Some(text("Transferred to Pishin")),
+            },
+        ))),
+        ("LogSealed", 1) => latest(DomainEvent::Audit(AuditEvent::LogSealed(LogSealed {
+            up_to_position: 1_234,
+            events: 1_233,
+            streams: 87,
+            digest: core::array::from_fn(|i| (i as u8).wrapping_mul(11)),
+            public_key: core::array::from_fn(|i| (i as u8).wrapping_mul(13).wrapping_add(1)),
+            signature: core::array::from_fn(|i| (i as u8).wrapping_mul(17).wrapping_add(2)),
+        }))),
+        ("CaseAccessed", 1) => latest(DomainEvent::Audit(AuditEvent::CaseAccessed(
+            CaseAccessed {
+                complaint_id: sample_filed().complaint_id,
+                officer: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
+                role: Role::GenderDesk,
+                what: AccessedView::CaseView,
+                personal_data: true,
+                gender_desk: true,
             },
         ))),
         _ => return None,

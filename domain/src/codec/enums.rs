@@ -4,6 +4,7 @@
 //! variant can never change the meaning of stored bytes. Codes are only ever
 //! added, never reused.
 
+use crate::audit::AccessedView;
 use crate::metadata::Role;
 use crate::values::{Channel, Gender, Outcome, ReferralKind};
 
@@ -79,6 +80,18 @@ impl FrozenCode for Role {
     ];
 }
 
+impl FrozenCode for AccessedView {
+    const FIELD: &'static str = "what";
+    const TABLE: &'static [(Self, u8)] = &[
+        (AccessedView::CaseView, 0),
+        (AccessedView::Timeline, 1),
+        (AccessedView::Listing, 2),
+        (AccessedView::GenderDeskQueue, 3),
+        (AccessedView::AuditHistory, 4),
+        (AccessedView::Export, 5),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +118,6 @@ mod tests {
         check(ReferralKind::ALL);
         check(Outcome::ALL);
         check(&Role::ALL);
+        check(AccessedView::ALL);
     }
 }

@@ -7,6 +7,7 @@
 use serde_json::{json, Value};
 
 use super::DomainEvent;
+use crate::audit::AuditEvent;
 use crate::complaint::{Complainant, ComplaintEvent};
 use crate::officer::OfficerEvent;
 use crate::values::ShortText;
@@ -17,6 +18,7 @@ pub fn to_json(event: &DomainEvent) -> Value {
     match event {
         DomainEvent::Complaint(event) => complaint_json(event),
         DomainEvent::Officer(event) => officer_json(event),
+        DomainEvent::Audit(event) => audit_json(event),
     }
 }
 
@@ -89,5 +91,27 @@ fn officer_json(event: &OfficerEvent) -> Value {
             })
         }
         OfficerEvent::Revoked(e) => json!({ "reason": text(&e.reason) }),
+    }
+}
+
+fn audit_json(event: &AuditEvent) -> Value {
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    match event {
+        AuditEvent::LogSealed(e) => json!({
+            "up_to_position": e.up_to_position,
+            "events": e.events,
+            "streams": e.streams,
+            "digest": hex(&e.digest),
+            "public_key": hex(&e.public_key),
+            "signature": hex(&e.signature),
+        }),
+        AuditEvent::CaseAccessed(e) => json!({
+            "complaint_id": e.complaint_id.to_string(),
+            "officer": e.officer.to_string(),
+            "role": e.role.as_str(),
+            "what": e.what.as_str(),
+            "personal_data": e.personal_data,
+            "gender_desk": e.gender_desk,
+        }),
     }
 }

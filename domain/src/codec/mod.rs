@@ -7,6 +7,7 @@
 //! the current domain event. The JSON view (`json.rs`) is built straight from
 //! the domain event, never through postcard.
 
+pub mod audit_v1;
 mod enums;
 mod error;
 mod frozen;
@@ -19,6 +20,7 @@ pub use error::CodecError;
 pub use json::to_json;
 pub use registry::{decode, encode, known_types, latest_version};
 
+use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
 use crate::officer::OfficerEvent;
 
@@ -31,6 +33,8 @@ use crate::officer::OfficerEvent;
 pub enum DomainEvent {
     Complaint(ComplaintEvent),
     Officer(OfficerEvent),
+    /// Seals and the access log (see `crate::audit`).
+    Audit(AuditEvent),
 }
 
 impl DomainEvent {
@@ -39,6 +43,7 @@ impl DomainEvent {
         match self {
             DomainEvent::Complaint(event) => event.type_name(),
             DomainEvent::Officer(event) => event.type_name(),
+            DomainEvent::Audit(event) => event.type_name(),
         }
     }
 }
@@ -46,6 +51,12 @@ impl DomainEvent {
 impl From<ComplaintEvent> for DomainEvent {
     fn from(event: ComplaintEvent) -> Self {
         DomainEvent::Complaint(event)
+    }
+}
+
+impl From<AuditEvent> for DomainEvent {
+    fn from(event: AuditEvent) -> Self {
+        DomainEvent::Audit(event)
     }
 }
 

@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::audit_v1::{CaseAccessedV1, LogSealedV1};
 use super::frozen::Decoding;
 use super::v1::{
     ComplaintAcknowledgedV1, ComplaintFiledV1, ComplaintRatedV1, ComplaintReferredV1,
@@ -12,6 +13,7 @@ use super::v1::{
 };
 use super::v2::ComplaintFiledV2;
 use super::{CodecError, DomainEvent, EncodedEvent};
+use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
 use crate::officer::OfficerEvent;
 
@@ -27,6 +29,8 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("ComplaintWithdrawn", &[1]),
     ("OfficerRegistered", &[1]),
     ("OfficerRevoked", &[1]),
+    ("LogSealed", &[1]),
+    ("CaseAccessed", &[1]),
 ];
 
 /// Every event type ever written, with the schema versions of each.
@@ -61,6 +65,10 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             OfficerEvent::Registered(e) => (1, to_bytes(&OfficerRegisteredV1::from_domain(e))),
             OfficerEvent::Revoked(e) => (1, to_bytes(&OfficerRevokedV1::from_domain(e))),
         },
+        DomainEvent::Audit(event) => match event {
+            AuditEvent::LogSealed(e) => (1, to_bytes(&LogSealedV1::from_domain(e))),
+            AuditEvent::CaseAccessed(e) => (1, to_bytes(&CaseAccessedV1::from_domain(e))),
+        },
     };
     EncodedEvent {
         event_type,
@@ -89,6 +97,7 @@ pub fn decode(
     };
     let complaint = |event: ComplaintEvent| DomainEvent::Complaint(event);
     let officer = |event: OfficerEvent| DomainEvent::Officer(event);
+    let audit = |event: AuditEvent| DomainEvent::Audit(event);
     let event = match (*name, schema_version) {
         ("ComplaintFiled", 1) => complaint(ComplaintEvent::Filed(
             take::<ComplaintFiledV1>(d, payload)?.upcast(d)?,
@@ -119,6 +128,12 @@ pub fn decode(
         )),
         ("OfficerRevoked", 1) => officer(OfficerEvent::Revoked(
             take::<OfficerRevokedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("LogSealed", 1) => audit(AuditEvent::LogSealed(
+            take::<LogSealedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("CaseAccessed", 1) => audit(AuditEvent::CaseAccessed(
+            take::<CaseAccessedV1>(d, payload)?.into_domain(d)?,
         )),
         _ => {
             return Err(CodecError::UnknownVersion {
