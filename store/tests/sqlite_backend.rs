@@ -168,3 +168,52 @@ async fn invalid_stream_names_are_rejected() {
         "{empty:?}"
     );
 }
+
+#[tokio::test]
+async fn appends_from_another_process_are_noticed() {
+    let (_dir, path) = event_file();
+    // Two stores on one file stand for the server and a command-line tool.
+    let server = SqliteStore::open(&path).expect("open as the server");
+    let tool = SqliteStore::open(&path).expect("open as the tool");
+    server
+        .append(
+            "complaint-a",
+            ExpectedVersion::NoStream,
+            vec![event("a", 1)],
+        )
+        .await
+        .expect("server appends");
+    let by_tool = tool
+        .append(
+            "complaint-a",
+            ExpectedVersion::Exact(1),
+            vec![event("a", 2)],
+        )
+        .await
+        .expect("tool appends after the server");
+    assert_eq!((by_tool.version, by_tool.position), (2, 2));
+    let stale = server
+        .append(
+            "complaint-a",
+            ExpectedVersion::Exact(1),
+            vec![event("a", 3)],
+        )
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::WrongExpectedVersion { actual: 2, .. })
+        ),
+        "{stale:?}"
+    );
+    let next = server
+        .append(
+            "complaint-a",
+            ExpectedVersion::Exact(2),
+            vec![event("a", 3)],
+        )
+        .await
+        .expect("server appends after the tool");
+    assert_eq!((next.version, next.position), (3, 3));
+    assert!(verify_all(&server).await.expect("verify").is_ok());
+}

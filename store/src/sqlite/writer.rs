@@ -8,6 +8,8 @@
 //! new appends queue up and form the next group, so throughput under
 //! concurrency is not bounded by fsync latency.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
@@ -21,6 +23,9 @@ use crate::hash_chain::{chain_hash, GENESIS_HASH};
 const MAX_GROUP_APPENDS: usize = 1_024;
 /// A group stops growing once it holds this many events.
 const MAX_GROUP_EVENTS: usize = 20_000;
+/// Stream tips remembered between groups; the cache is dropped when it grows
+/// past this many streams (it only saves a lookup per append).
+const MAX_CACHED_TIPS: usize = 50_000;
 /// Longest accepted stream name, in bytes.
 const MAX_STREAM_NAME: usize = 512;
 
@@ -48,23 +53,42 @@ impl From<rusqlite::Error> for ApplyError {
     }
 }
 
+/// The last event of a stream, as the next append needs it.
+#[derive(Clone, Copy)]
+struct StreamTip {
+    version: u64,
+    hash: [u8; 32],
+    position: u64,
+}
+
 /// Owns the writing connection; runs on its own thread.
 pub struct Writer {
     conn: Connection,
     /// Position of the last event written, committed or not.
     head: u64,
     committed: watch::Sender<u64>,
+    /// Tips of streams as committed.
+    tips: HashMap<String, StreamTip>,
+    /// Tips written by the current group, not yet committed.
+    group_tips: HashMap<String, StreamTip>,
+    /// SQLite's `data_version` when this writer last committed: a different
+    /// value means another process wrote to the file, and the caches are stale.
+    data_version: i64,
 }
 
 impl Writer {
     /// Prepares a writer whose committed head is published on `committed`.
     pub fn new(conn: Connection, committed: watch::Sender<u64>) -> Result<Self, StoreError> {
         let head = last_position(&conn).map_err(sql_error)?;
+        let data_version = data_version(&conn).map_err(sql_error)?;
         committed.send_replace(head);
         Ok(Writer {
             conn,
             head,
             committed,
+            tips: HashMap::new(),
+            group_tips: HashMap::new(),
+            data_version,
         })
     }
 
@@ -89,6 +113,10 @@ impl Writer {
     fn commit_group(&mut self, group: Vec<AppendRequest>) {
         match self.write_group(&group) {
             Ok(results) => {
+                if self.tips.len() + self.group_tips.len() > MAX_CACHED_TIPS {
+                    self.tips.clear();
+                }
+                self.tips.extend(self.group_tips.drain());
                 self.committed.send_replace(self.head);
                 for (request, result) in group.into_iter().zip(results) {
                     // A caller that gave up waiting is no reason to fail the others.
@@ -97,6 +125,8 @@ impl Writer {
             }
             Err(error) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
+                self.tips.clear();
+                self.group_tips.clear();
                 if let Ok(head) = last_position(&self.conn) {
                     self.head = head;
                 }
@@ -115,15 +145,48 @@ impl Writer {
         &mut self,
         group: &[AppendRequest],
     ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(sql_error)?;
+        self.run_cached("BEGIN IMMEDIATE")?;
+        self.notice_other_writers()?;
         let mut results = Vec::with_capacity(group.len());
         for request in group {
             results.push(self.append_in_savepoint(request)?);
         }
-        self.conn.execute_batch("COMMIT").map_err(sql_error)?;
+        self.run_cached("COMMIT")?;
         Ok(results)
+    }
+
+    /// Drops what this writer remembers if another connection has committed
+    /// since (e.g. a command-line tool appending while the server runs).
+    /// Called inside the write transaction, so nobody else can write meanwhile.
+    fn notice_other_writers(&mut self) -> Result<(), StoreError> {
+        let version = data_version(&self.conn).map_err(sql_error)?;
+        if version != self.data_version {
+            self.data_version = version;
+            self.tips.clear();
+            self.head = last_position(&self.conn).map_err(sql_error)?;
+        }
+        Ok(())
+    }
+
+    /// The tip of `stream`, from this group, the cache or the file.
+    fn stream_tip(&self, stream: &str) -> Result<StreamTip, ApplyError> {
+        if let Some(tip) = self
+            .group_tips
+            .get(stream)
+            .or_else(|| self.tips.get(stream))
+        {
+            return Ok(*tip);
+        }
+        stream_tip(&self.conn, stream)
+    }
+
+    /// Runs a statement without parameters, prepared once per connection.
+    fn run_cached(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute([]))
+            .map(|_| ())
+            .map_err(sql_error)
     }
 
     fn append_in_savepoint(
@@ -131,18 +194,22 @@ impl Writer {
         request: &AppendRequest,
     ) -> Result<Result<AppendOutcome, StoreError>, StoreError> {
         let head_before = self.head;
-        self.conn
-            .execute_batch("SAVEPOINT append")
-            .map_err(sql_error)?;
+        // A single INSERT that fails is undone by SQLite itself, so only
+        // multi-event appends pay for a savepoint.
+        let savepoint = request.events.len() > 1;
+        if savepoint {
+            self.run_cached("SAVEPOINT append")?;
+        }
         let applied = self.apply(request);
-        if applied.is_ok() {
-            self.conn
-                .execute_batch("RELEASE append")
-                .map_err(sql_error)?;
-        } else {
-            self.conn
-                .execute_batch("ROLLBACK TO append; RELEASE append")
-                .map_err(sql_error)?;
+        if savepoint {
+            if applied.is_ok() {
+                self.run_cached("RELEASE append")?;
+            } else {
+                self.run_cached("ROLLBACK TO append")?;
+                self.run_cached("RELEASE append")?;
+            }
+        }
+        if applied.is_err() {
             self.head = head_before;
         }
         match applied {
@@ -166,7 +233,8 @@ impl Writer {
 
     fn apply(&mut self, request: &AppendRequest) -> Result<AppendOutcome, ApplyError> {
         validate_stream(&request.stream).map_err(ApplyError::Rejected)?;
-        let (current, mut prev_hash, last_position) = stream_head(&self.conn, &request.stream)?;
+        let tip = self.stream_tip(&request.stream)?;
+        let (current, mut prev_hash) = (tip.version, tip.hash);
         let matches = match request.expected {
             ExpectedVersion::NoStream => current == 0,
             ExpectedVersion::Exact(version) => current == version,
@@ -185,7 +253,7 @@ impl Writer {
         if request.events.is_empty() {
             return Ok(AppendOutcome {
                 version: current,
-                position: last_position,
+                position: tip.position,
             });
         }
         let mut insert = self.conn.prepare_cached(
@@ -222,6 +290,14 @@ impl Writer {
             self.head = position;
             prev_hash = hash;
         }
+        self.group_tips.insert(
+            request.stream.clone(),
+            StreamTip {
+                version,
+                hash: prev_hash,
+                position: self.head,
+            },
+        );
         Ok(AppendOutcome {
             version,
             position: self.head,
@@ -307,25 +383,37 @@ fn to_sql_int(value: u64) -> Result<i64, ApplyError> {
     })
 }
 
-/// The stream's version, the hash of its last event and that event's position.
-fn stream_head(conn: &Connection, stream: &str) -> Result<(u64, [u8; 32], u64), ApplyError> {
+/// The last event of `stream` as stored (version 0 and the genesis hash if none).
+fn stream_tip(conn: &Connection, stream: &str) -> Result<StreamTip, ApplyError> {
     let mut query = conn.prepare_cached(
         "SELECT version, hash, position FROM events WHERE stream = ?1 ORDER BY version DESC LIMIT 1",
     )?;
-    let head: Option<(i64, Vec<u8>, i64)> = query
+    let row: Option<(i64, Vec<u8>, i64)> = query
         .query_row([stream], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()?;
-    match head {
-        None => Ok((0, GENESIS_HASH, 0)),
+    match row {
+        None => Ok(StreamTip {
+            version: 0,
+            hash: GENESIS_HASH,
+            position: 0,
+        }),
         Some((version, hash, position)) => {
             let hash: [u8; 32] = hash.as_slice().try_into().map_err(|_| {
                 ApplyError::Fatal(StoreError::Corrupt(format!(
                     "event {version} of stream {stream} has a malformed hash"
                 )))
             })?;
-            Ok((version as u64, hash, position as u64))
+            Ok(StreamTip {
+                version: version as u64,
+                hash,
+                position: position as u64,
+            })
         }
     }
+}
+
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |row| row.get(0))
 }
 
 fn last_position(conn: &Connection) -> rusqlite::Result<u64> {

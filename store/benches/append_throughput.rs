@@ -1,0 +1,179 @@
+//! Append throughput of the embedded store under concurrency, next to a raw
+//! rusqlite baseline measured in the same run.
+//!
+//! Each appender appends single-event appends to its own stream with an exact
+//! expected version, as a command does; every append is durable (WAL,
+//! `synchronous=FULL`) before it returns. The baseline inserts the same rows
+//! (same schema, same pragmas, hash included) in transactions of 1000 rows,
+//! the best case for SQLite: the ratio shows how much of it group commit
+//! recovers for single-event appends.
+//!
+//! `cargo bench -p markaz-store --bench append_throughput`; set
+//! `MARKAZ_BENCH_SECONDS` to change the time per case (default 3) and
+//! `MARKAZ_BENCH_DIR` to put the files on another disk.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use markaz_domain::metadata::{Actor, EventMetadata, OfficerId, Role};
+use markaz_domain::time::Timestamp;
+use markaz_store::hash_chain::{chain_hash, GENESIS_HASH};
+use markaz_store::sqlite::apply_pragmas;
+use markaz_store::{EventStore, ExpectedVersion, NewEvent, SqliteStore};
+use uuid::Uuid;
+
+const CONCURRENCY: [usize; 3] = [1, 16, 64];
+const RAW_BATCH: usize = 1_000;
+/// A payload the size of a typical complaint event.
+const PAYLOAD_LEN: usize = 300;
+
+fn event(n: u64) -> NewEvent {
+    NewEvent {
+        event_type: "ComplaintAcknowledged".into(),
+        schema_version: 1,
+        payload: vec![(n % 251) as u8; PAYLOAD_LEN],
+        metadata: EventMetadata {
+            event_id: Uuid::new_v4(),
+            occurred_at: Timestamp::from_micros(1_764_000_000_000_000 + n as i64),
+            actor: Actor::Officer {
+                id: OfficerId(Uuid::new_v4()),
+                role: Role::Desk,
+            },
+            correlation_id: Uuid::new_v4(),
+            causation_id: Uuid::new_v4(),
+        },
+    }
+}
+
+fn seconds_per_case() -> Duration {
+    let seconds = std::env::var("MARKAZ_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0_f64)
+        .clamp(0.5, 10.0);
+    Duration::from_secs_f64(seconds)
+}
+
+fn bench_dir() -> tempfile::TempDir {
+    match std::env::var_os("MARKAZ_BENCH_DIR") {
+        Some(dir) => tempfile::tempdir_in(dir),
+        None => tempfile::tempdir(),
+    }
+    .expect("create a directory for the benchmark files")
+}
+
+/// Appends per second with `appenders` concurrent single-event appenders.
+async fn store_rate(appenders: usize, duration: Duration) -> f64 {
+    let dir = bench_dir();
+    let store = Arc::new(SqliteStore::open(dir.path().join("events.db")).expect("open store"));
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::new();
+    for appender in 0..appenders {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = format!("complaint-{appender}");
+            let mut version = 0;
+            while Instant::now() < deadline {
+                let outcome = store
+                    .append(
+                        &stream,
+                        ExpectedVersion::Exact(version),
+                        vec![event(version)],
+                    )
+                    .await
+                    .expect("append");
+                version = outcome.version;
+            }
+            version
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("appender task");
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(store.head_position().await.expect("head"), total);
+    total as f64 / elapsed
+}
+
+/// Rows per second inserted by a plain rusqlite loop in batches of 1000.
+fn raw_rate(duration: Duration) -> f64 {
+    let dir = bench_dir();
+    let path = dir.path().join("events.db");
+    // The store creates the schema; the raw loop then owns the file alone.
+    drop(SqliteStore::open(&path).expect("create the schema"));
+    let mut conn = rusqlite::Connection::open(&path).expect("open raw");
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .expect("WAL");
+    apply_pragmas(&conn).expect("pragmas");
+    let start = Instant::now();
+    let mut position = 0u64;
+    let mut prev_hash = GENESIS_HASH;
+    while start.elapsed() < duration {
+        let tx = conn.transaction().expect("begin");
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (position, stream, version, event_id, event_type, \
+                     schema_version, occurred_at, payload, metadata, hash) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .expect("prepare");
+            for _ in 0..RAW_BATCH {
+                position += 1;
+                let event = event(position);
+                let hash = chain_hash(&prev_hash, "complaint-raw", position, &event);
+                let metadata = serde_json::json!({
+                    "actor": event.metadata.actor,
+                    "correlation_id": event.metadata.correlation_id,
+                    "causation_id": event.metadata.causation_id,
+                })
+                .to_string();
+                insert
+                    .execute(rusqlite::params![
+                        position as i64,
+                        "complaint-raw",
+                        position as i64,
+                        event.metadata.event_id.as_bytes().as_slice(),
+                        event.event_type,
+                        event.schema_version,
+                        event.metadata.occurred_at.as_micros(),
+                        event.payload,
+                        metadata,
+                        hash.as_slice(),
+                    ])
+                    .expect("insert");
+                prev_hash = hash;
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    position as f64 / start.elapsed().as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let duration = seconds_per_case();
+    println!(
+        "append throughput, {:.1} s per case, {} cores, WAL + synchronous=FULL",
+        duration.as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let raw = tokio::task::spawn_blocking(move || raw_rate(duration))
+        .await
+        .expect("raw baseline");
+    println!(
+        "{:<44} {:>10.0} rows/s",
+        "raw rusqlite, batches of 1000 (baseline)", raw
+    );
+    for appenders in CONCURRENCY {
+        let rate = store_rate(appenders, duration).await;
+        println!(
+            "{:<44} {:>10.0} appends/s   {:>5.2} x baseline",
+            format!("store, {appenders} concurrent single-event appenders"),
+            rate,
+            rate / raw
+        );
+    }
+}
