@@ -6,6 +6,7 @@ pub mod command_loop;
 pub mod contract;
 pub mod esdb;
 pub mod hash_chain;
+pub mod seal;
 pub mod sqlite;
 
 pub use contract::{
