@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use markaz_domain::Catalogue;
+use markaz_projections::{DatabaseError, ReadModels, RunnerError, RunnerHandle, RunnerOptions};
 use markaz_store::{EventStore, SqliteStore, StoreError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,8 +30,14 @@ pub struct AppState {
     pub officers: Arc<OfficerDirectory>,
     pub idempotency: IdempotencyStore,
     pub catalogue: Arc<Catalogue>,
+    pub read_models: ReadModels,
+    /// Follows the event log into the read models; `wait_for_position` gives
+    /// read-your-writes.
+    pub projections: Arc<RunnerHandle>,
     pub metrics: Arc<http::metrics::Metrics>,
     pub rate_limits: Arc<http::rate_limit::RateLimits>,
+    /// Becomes true when shutdown begins: endless answers (the event stream) end then.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// Why the application could not start.
@@ -47,6 +54,10 @@ pub enum StartError {
     Catalogue { path: PathBuf, problem: String },
     #[error(transparent)]
     Idempotency(#[from] IdempotencyError),
+    #[error("cannot open the read models: {0}; `markaz projections rebuild` recreates them")]
+    ReadModels(#[from] DatabaseError),
+    #[error("cannot start the projections: {0}")]
+    Projections(#[from] RunnerError),
     #[error("cannot listen on {addr}: {source}; choose another address with --listen")]
     Listen {
         addr: SocketAddr,
@@ -103,6 +114,12 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     let store = open_store(&config).await?;
     let officers = OfficerDirectory::load(Arc::clone(&store)).await?;
     let idempotency = IdempotencyStore::open(&config.idempotency_path())?;
+    let read_models = ReadModels::open(config.read_models_path())?;
+    let projections = Arc::new(RunnerHandle::start(
+        Arc::clone(&store),
+        config.read_models_path(),
+        RunnerOptions::default(),
+    )?);
     let (shutdown, shutdown_seen) = watch::channel(false);
     let background = vec![tokio::spawn(
         Arc::clone(&officers).follow(shutdown_seen.clone()),
@@ -113,8 +130,11 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         officers,
         idempotency,
         catalogue,
+        read_models,
+        projections,
         metrics: Arc::default(),
         rate_limits: Arc::default(),
+        shutdown: shutdown_seen.clone(),
     };
     let listen = state.config.listen;
     let listener = TcpListener::bind(listen)
@@ -178,6 +198,12 @@ impl RunningApp {
             if let Err(error) = task.await {
                 tracing::error!(%error, "a background task failed");
             }
+        }
+        // The server and its clones of the state are gone: stop the runner
+        // (a batch in progress commits or rolls back as a whole).
+        match Arc::try_unwrap(self.state.projections) {
+            Ok(runner) => runner.stop().await,
+            Err(shared) => drop(shared),
         }
         tracing::info!("markaz stopped");
     }

@@ -108,7 +108,7 @@ impl Config {
 
     /// The read-model database.
     pub fn read_models_path(&self) -> PathBuf {
-        self.data_dir.join("readmodels.sqlite")
+        markaz_projections::read_model_path(&self.data_dir)
     }
 
     /// The durable record of idempotency keys.

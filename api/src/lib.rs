@@ -4,6 +4,7 @@
 //! directory, HTTP); `http` holds the routes and the rules they enforce;
 //! `cli` the command line; `config` how options are merged.
 
+pub mod aggregates;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -1,1 +1,236 @@
-//! placeholder
+//! Black-box test support: `spawn_app` starts the real server in-process on
+//! port 0 with its own temporary data directory, and `TestApp` speaks HTTP to
+//! it. Tests share nothing but the code: each starts its own app.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use markaz_api::app::{self, RunningApp};
+use markaz_api::config::Config;
+use markaz_api::officers::registry::{self, NewOfficer};
+use markaz_domain::{Actor, MarkazCode, PersonName, Role};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub client: reqwest::Client,
+    dir: Arc<TempDir>,
+    running: Option<RunningApp>,
+}
+
+/// An HTTP answer, its body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The raw body, for checks that must see every byte (privacy).
+    pub text: String,
+    pub json: Value,
+}
+
+impl Answer {
+    /// Asserts the status and returns the JSON body.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        &self.json
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn expect_problem(&self, status: u16, code: &str) -> &Value {
+        self.expect(status);
+        let content_type = self
+            .headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        assert_eq!(content_type, "application/problem+json", "{}", self.text);
+        assert_eq!(self.json["status"], status, "{}", self.text);
+        assert_eq!(self.json["code"], code, "{}", self.text);
+        assert!(self.json["type"].is_string(), "{}", self.text);
+        assert!(self.json["title"].is_string(), "{}", self.text);
+        assert!(self.json["detail"].is_string(), "{}", self.text);
+        &self.json
+    }
+}
+
+/// Starts a fresh app in its own temporary data directory.
+pub async fn spawn_app() -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
+    let running = start(&dir).await;
+    TestApp {
+        client: reqwest::Client::new(),
+        dir,
+        running: Some(running),
+    }
+}
+
+async fn start(dir: &TempDir) -> RunningApp {
+    let mut config = Config::with_data_dir(dir.path());
+    config.listen = "127.0.0.1:0".parse().expect("an address");
+    config.min_position_wait = Duration::from_secs(5);
+    config.shutdown_grace = Duration::from_secs(5);
+    app::start(config).await.expect("the app starts")
+}
+
+impl TestApp {
+    fn running(&self) -> &RunningApp {
+        self.running.as_ref().expect("the app is running")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.running().base_url(), path)
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data directory.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+        self.running = Some(start(&self.dir).await);
+    }
+
+    /// Registers an officer directly in the store (as `markaz officers add`
+    /// does) and returns their bearer token.
+    pub async fn officer(&self, role: Role, markaz: Option<&str>) -> String {
+        let officer = NewOfficer {
+            name: PersonName::parse(&format!("Test {role}")).expect("a name"),
+            role,
+            markaz: markaz.map(|code| MarkazCode::parse(code).expect("a markaz code")),
+        };
+        registry::register(self.running().state.store.as_ref(), officer, Actor::System)
+            .await
+            .expect("the officer is registered")
+            .token
+    }
+
+    /// Sends a request; `token` adds `Authorization: Bearer`, `body` is sent as JSON.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Answer {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        answer(request.send().await.expect("the server answers")).await
+    }
+
+    /// Sends raw bytes with the given content type.
+    pub async fn send_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        answer(request.send().await.expect("the server answers")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(Method::GET, path, token, &[], None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Answer {
+        self.send(Method::POST, path, token, &[], Some(body)).await
+    }
+
+    /// Files a complaint and returns the 201 answer's body.
+    pub async fn file(&self, token: &str, body: &Value) -> Value {
+        self.post("/api/v1/complaints", Some(token), body)
+            .await
+            .expect(201)
+            .clone()
+    }
+
+    /// Reads a complaint's status view once the read models include `position`.
+    pub async fn status(&self, token: &str, id: &str, position: u64) -> Answer {
+        self.get(
+            &format!("/api/v1/complaints/{id}?min_position={position}"),
+            Some(token),
+        )
+        .await
+    }
+
+    /// The public tracking view once the read models include `position`.
+    pub async fn track(&self, code: &str, position: u64) -> Answer {
+        self.get(
+            &format!("/api/v1/track/{code}?min_position={position}"),
+            None,
+        )
+        .await
+    }
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
+
+/// A valid filing body for a male complainant (not a gender-desk case).
+pub fn theft_report() -> Value {
+    json!({
+        "complainant": {
+            "name": "Abdul Wahid",
+            "gender": "male",
+            "phone": "0300-1234567",
+            "cnic": "54400-1234567-1",
+            "address": "House 12, Killi Kuchlak"
+        },
+        "category": "theft_report",
+        "description": "My motorcycle was stolen outside the mosque after Friday prayers.",
+        "location": "Kuchlak bazaar",
+        "channel": "counter"
+    })
+}
+
+/// A filing that goes to the gender desk (female complainant, harassment).
+pub fn harassment_report() -> Value {
+    json!({
+        "complainant": {
+            "name": "Bibi Amina",
+            "gender": "female",
+            "phone": "+923331234567",
+            "cnic": "54400-7654321-2",
+            "address": "Street 4, Kuchlak"
+        },
+        "category": "harassment",
+        "description": "A neighbour keeps following me to the market and calling my phone.",
+        "channel": "phone"
+    })
+}

@@ -6,6 +6,8 @@
 pub mod audit;
 pub mod bench;
 pub mod demo;
+pub mod officers;
+pub mod projections;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -67,6 +69,12 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run the HTTP API, the projections and the event store in one process
     Serve(serve::ServeArgs),
+    /// Register, list and revoke officers
+    #[command(subcommand)]
+    Officers(officers::OfficersCommand),
+    /// Maintain the read models
+    #[command(subcommand)]
+    Projections(projections::ProjectionsCommand),
     #[command(flatten)]
     Audit(audit::AuditCommand),
     #[command(flatten)]
@@ -122,6 +130,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve(_) => serve::run(config).await,
+        Command::Officers(command) => officers::run(command, &config).await,
+        Command::Projections(command) => projections::run(command, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,
         Command::Demo(command) => demo::run(command, &config).await,
         Command::Bench(command) => bench::run(command, &config).await,

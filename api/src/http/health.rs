@@ -23,9 +23,28 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     let head = state.store.head_position().await.map_err(|error| {
         Problem::unavailable(format!("the event store does not answer: {error}"), 1)
     })?;
+    let projections = state.projections.status().await.map_err(|error| {
+        Problem::unavailable(format!("the event store does not answer: {error}"), 1)
+    })?;
+    if let Some(error) = &projections.error {
+        return Err(Problem::unavailable(
+            format!("the projections stopped: {error}; see the server log"),
+            5,
+        ));
+    }
+    if projections.lag > state.config.ready_max_lag {
+        return Err(Problem::unavailable(
+            format!(
+                "the read models are {} events behind the log (limit {}): catching up",
+                projections.lag, state.config.ready_max_lag
+            ),
+            1,
+        ));
+    }
     Ok(Json(json!({
         "status": "ready",
         "store": state.store.backend_name(),
         "head_position": head,
+        "projections": projections,
     })))
 }

@@ -93,6 +93,21 @@ impl Problem {
         }
     }
 
+    /// 400 with one entry per invalid query parameter.
+    pub fn invalid_query(errors: Vec<FieldError>) -> Self {
+        Problem {
+            code: "invalid_query",
+            title: "Some query parameters are invalid",
+            ..Problem::validation(errors)
+        }
+        .with_status(StatusCode::BAD_REQUEST)
+    }
+
+    fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
     pub fn unauthorized() -> Self {
         Problem::new(
             StatusCode::UNAUTHORIZED,

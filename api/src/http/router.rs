@@ -8,15 +8,26 @@ use tower_http::trace::TraceLayer;
 
 use super::body::BODY_LIMIT;
 use super::problem::{method_not_allowed, route_not_found};
-use super::{audit, health, metrics, openapi, rate_limit, sse};
+use super::{
+    audit, complaints, gender_desk, health, metrics, officers, openapi, performance, queries,
+    rate_limit, sse, tracking,
+};
 use crate::app::AppState;
 
 /// Builds the application for `state`.
 pub fn build(state: AppState) -> Router {
-    let public = Router::new();
+    let public = Router::new()
+        .merge(tracking::public_routes())
+        .merge(complaints::public_routes())
+        .merge(queries::public_routes());
     let public = rate_limit::limit_public(public, &state);
     let api = Router::new()
         .merge(public)
+        .merge(complaints::routes())
+        .merge(queries::routes())
+        .merge(officers::routes())
+        .merge(gender_desk::routes())
+        .merge(performance::routes())
         .merge(audit::routes())
         .merge(sse::routes());
     let app = Router::new()

@@ -1,0 +1,408 @@
+//! The complaint commands: filing, acknowledge, refer, resolve, reopen,
+//! withdraw, and the citizen's rating through the tracking code.
+//!
+//! Every command is checked against the event store itself (not the read
+//! models, which may lag): the case must exist and be visible to the caller,
+//! otherwise 404. Then the store's command loop decides and appends.
+
+use crate::aggregates::ComplaintAggregate;
+use axum::extract::{FromRequestParts, OriginalUri, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use markaz_domain::{
+    Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, ComplaintState,
+    DomainError, FileComplaint, Timestamp, TrackingCode,
+};
+use markaz_store::command_loop::{handle_command, load, CommandError, CommandMeta};
+use markaz_store::StoreError;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::auth::{ActOnComplaints, Authorized, FileComplaints};
+use super::body::ApiJson;
+use super::complaint_input::{
+    AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody,
+};
+use super::idempotency::{request_digest, run_once, CommandAnswer, IdempotencyKey};
+use super::privacy::may_see;
+use super::problem::Problem;
+use super::query_params::query_problem;
+use super::tracking::{parse_code, unknown_tracking_code};
+use crate::app::AppState;
+use crate::officers::token::random_u64;
+use crate::officers::Principal;
+
+/// Namespace of complaint ids derived from command ids.
+const COMPLAINT_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_726b_617a_0002_8000_0000_0000_0003);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/complaints", post(file))
+        .route("/complaints/{id}/acknowledge", post(acknowledge))
+        .route("/complaints/{id}/referrals", post(refer))
+        .route("/complaints/{id}/resolution", post(resolve))
+        .route("/complaints/{id}/reopen", post(reopen))
+        .route("/complaints/{id}/withdrawal", post(withdraw))
+}
+
+/// Public routes (no token): the citizen's rating.
+pub fn public_routes() -> Router<AppState> {
+    Router::new().route("/track/{code}/rating", post(rate))
+}
+
+/// `If-Match: <version>` (quoted or not).
+pub struct IfMatch(pub Option<u64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        value
+            .to_str()
+            .ok()
+            .map(|text| text.trim().trim_start_matches("W/").trim_matches('"'))
+            .and_then(|text| text.parse::<u64>().ok())
+            .map(|version| IfMatch(Some(version)))
+            .ok_or_else(|| {
+                Problem::bad_request(
+                    "If-Match must be the complaint version the change is based on, e.g. \"3\"",
+                )
+            })
+    }
+}
+
+/// Parses a complaint id from the path; anything else names no complaint.
+pub fn parse_complaint_id(text: &str) -> Result<ComplaintId, Problem> {
+    Uuid::parse_str(text)
+        .map(ComplaintId::from_uuid)
+        .map_err(|_| complaint_not_found())
+}
+
+pub fn complaint_not_found() -> Problem {
+    Problem::not_found("no complaint with this id is visible to you: check the id")
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_datetime(chrono::Utc::now())
+}
+
+fn officer_actor(principal: &Principal) -> Actor {
+    Actor::Officer {
+        id: principal.officer_id,
+        role: principal.role,
+    }
+}
+
+fn meta(command_id: Uuid, at: Timestamp, actor: Actor) -> CommandMeta {
+    CommandMeta {
+        command_id,
+        at,
+        actor,
+        correlation_id: command_id,
+        causation_id: command_id,
+    }
+}
+
+/// Maps a refused or failed command to its problem answer.
+pub fn command_problem(error: CommandError<DomainError>) -> Problem {
+    match error {
+        CommandError::Domain(DomainError::NotFound) => complaint_not_found(),
+        CommandError::Domain(DomainError::NotAllowed { reason }) => Problem::forbidden(reason),
+        CommandError::Domain(domain) => Problem::conflict(domain.code(), domain.to_string()),
+        CommandError::PreconditionFailed { expected, actual } => {
+            Problem::precondition_failed(expected, actual)
+        }
+        CommandError::Contention { .. } => Problem::unavailable(
+            "the complaint is being changed by others right now: try again",
+            1,
+        ),
+        CommandError::Store(StoreError::Unavailable(detail)) => {
+            Problem::unavailable(format!("the event store is unavailable: {detail}"), 1)
+        }
+        other => Problem::internal(&other),
+    }
+}
+
+fn caller_of(principal: &Principal) -> String {
+    format!("officer:{}", principal.officer_id)
+}
+
+async fn file(
+    State(state): State<AppState>,
+    auth: Authorized<FileComplaints>,
+    IdempotencyKey(key): IdempotencyKey,
+    OriginalUri(uri): OriginalUri,
+    body: ApiJson<FileBody>,
+) -> Response {
+    let valid = match body.value.validate(&state.catalogue) {
+        Ok(valid) => valid,
+        Err(problem) => return problem.into_response(),
+    };
+    let principal = auth.principal;
+    let Some(markaz) = principal.markaz.clone() else {
+        return Problem::forbidden("an officer without a markaz may not file complaints")
+            .into_response();
+    };
+    let digest = request_digest(uri.path(), &body.digest);
+    let caller = caller_of(&principal);
+    let store = state.store.clone();
+    run_once(&state, caller, key, digest, |command_id| async move {
+        let complaint_id =
+            ComplaintId::from_uuid(Uuid::new_v5(&COMPLAINT_NAMESPACE, command_id.as_bytes()));
+        let random = match random_u64() {
+            Ok(random) => random,
+            Err(error) => return Problem::internal(&error).into(),
+        };
+        let filing = FileComplaint {
+            complaint_id,
+            tracking_code: TrackingCode::from_random(&markaz, random),
+            markaz,
+            category: valid.category,
+            complainant: valid.complainant,
+            description: valid.description,
+            location: valid.location,
+            channel: valid.channel,
+            gender_desk_requested: valid.gender_desk_requested,
+        };
+        let at = now();
+        let actor = officer_actor(&principal);
+        let command = ComplaintCommand {
+            command_id,
+            at,
+            actor: actor.clone(),
+            action: ComplaintAction::File(filing),
+        };
+        let stream = complaint_id.stream_name();
+        let handled = match handle_command::<ComplaintAggregate>(
+            store.as_ref(),
+            &stream,
+            &command,
+            &meta(command_id, at, actor),
+            None,
+        )
+        .await
+        {
+            Ok(handled) => handled,
+            Err(error) => return command_problem(error).into(),
+        };
+        let Some(ComplaintEvent::Filed(filed)) = handled.events.first().map(|e| &e.event) else {
+            return Problem::internal(&"filing produced no ComplaintFiled event").into();
+        };
+        // The receipt: the hash-chain value of the complaint's first event as stored.
+        let receipt_hash = match store.read_stream(&stream, 1, 1).await {
+            Ok(events) => events.first().map(|event| hex::encode(event.hash)),
+            Err(error) => return Problem::internal(&error).into(),
+        };
+        let body = json!({
+            "id": complaint_id.to_string(),
+            "tracking_code": filed.tracking_code.as_str(),
+            "status": "filed",
+            "gender_desk": filed.gender_desk,
+            "acknowledge_by": filed.acknowledge_by.to_rfc3339(),
+            "resolve_by": filed.resolve_by.to_rfc3339(),
+            "version": handled.version,
+            "position": handled.position,
+            "receipt_hash": receipt_hash,
+        });
+        CommandAnswer::json(StatusCode::CREATED, &body)
+            .with_location(format!("/api/v1/complaints/{complaint_id}"))
+    })
+    .await
+}
+
+/// Everything an officer's command on an existing complaint shares.
+struct OfficerCommand {
+    principal: Principal,
+    id: String,
+    key: Option<String>,
+    if_match: Option<u64>,
+    digest: [u8; 32],
+}
+
+async fn act(state: AppState, request: OfficerCommand, action: ComplaintAction) -> Response {
+    let id = match parse_complaint_id(&request.id) {
+        Ok(id) => id,
+        Err(problem) => return problem.into_response(),
+    };
+    let caller = caller_of(&request.principal);
+    let principal = request.principal;
+    let if_match = request.if_match;
+    let shared = state.clone();
+    run_once(
+        &state,
+        caller,
+        request.key,
+        request.digest,
+        |command_id| async move {
+            act_once(&shared, &principal, id, action, if_match, command_id)
+                .await
+                .unwrap_or_else(CommandAnswer::from)
+        },
+    )
+    .await
+}
+
+async fn act_once(
+    state: &AppState,
+    principal: &Principal,
+    id: ComplaintId,
+    action: ComplaintAction,
+    if_match: Option<u64>,
+    command_id: Uuid,
+) -> Result<CommandAnswer, Problem> {
+    let stream = id.stream_name();
+    let loaded = load::<ComplaintAggregate>(state.store.as_ref(), &stream)
+        .await
+        .map_err(command_problem)?;
+    if !visible(&loaded.state, principal) {
+        return Err(complaint_not_found());
+    }
+    let at = now();
+    let actor = officer_actor(principal);
+    let command = ComplaintCommand {
+        command_id,
+        at,
+        actor: actor.clone(),
+        action,
+    };
+    let handled = handle_command::<ComplaintAggregate>(
+        state.store.as_ref(),
+        &stream,
+        &command,
+        &meta(command_id, at, actor),
+        if_match,
+    )
+    .await
+    .map_err(command_problem)?;
+    Ok(CommandAnswer::json(
+        StatusCode::OK,
+        &json!({
+            "id": id.to_string(),
+            "status": handled.state.status.map(|status| status.as_str()),
+            "version": handled.version,
+            "position": handled.position,
+        }),
+    ))
+}
+
+fn visible(state: &ComplaintState, principal: &Principal) -> bool {
+    match &state.markaz {
+        Some(markaz) if state.is_filed() => may_see(principal, markaz.as_str(), state.gender_desk),
+        _ => false,
+    }
+}
+
+macro_rules! officer_command {
+    ($name:ident, $body:ty, |$state:ident, $value:ident| $action:expr) => {
+        async fn $name(
+            State($state): State<AppState>,
+            auth: Authorized<ActOnComplaints>,
+            Path(id): Path<String>,
+            IfMatch(if_match): IfMatch,
+            IdempotencyKey(key): IdempotencyKey,
+            OriginalUri(uri): OriginalUri,
+            body: ApiJson<$body>,
+        ) -> Response {
+            let $value = &body.value;
+            let action: Result<ComplaintAction, Problem> = $action;
+            let action = match action {
+                Ok(action) => action,
+                Err(problem) => return problem.into_response(),
+            };
+            let request = OfficerCommand {
+                principal: auth.principal,
+                id,
+                key,
+                if_match,
+                digest: request_digest(uri.path(), &body.digest),
+            };
+            act($state, request, action).await
+        }
+    };
+}
+
+officer_command!(acknowledge, AcknowledgeBody, |state, body| body.validate());
+officer_command!(refer, ReferBody, |state, body| body.validate());
+officer_command!(resolve, ResolveBody, |state, body| body.validate());
+officer_command!(reopen, ReasonBody, |state, body| body.reason().map(
+    |reason| {
+        ComplaintAction::Reopen {
+            reason,
+            window_days: state.config.reopen_window_days,
+        }
+    }
+));
+officer_command!(withdraw, ReasonBody, |state, body| body
+    .reason()
+    .map(|reason| ComplaintAction::Withdraw { reason }));
+
+async fn rate(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    OriginalUri(uri): OriginalUri,
+    body: ApiJson<RateBody>,
+) -> Response {
+    let action = match body.value.validate() {
+        Ok(action) => action,
+        Err(problem) => return problem.into_response(),
+    };
+    let code = match parse_code(&code) {
+        Ok(code) => code,
+        Err(problem) => return problem.into_response(),
+    };
+    let view = match state
+        .read_models
+        .status_by_tracking_code(&code, now())
+        .await
+    {
+        Ok(Some(view)) => view,
+        Ok(None) => return unknown_tracking_code().into_response(),
+        Err(error) => return query_problem(error).into_response(),
+    };
+    let id = match parse_complaint_id(&view.id) {
+        Ok(id) => id,
+        Err(problem) => return problem.into_response(),
+    };
+    let digest = request_digest(uri.path(), &body.digest);
+    let caller = format!("citizen:{}", code.as_str());
+    let store = state.store.clone();
+    run_once(&state, caller, key, digest, |command_id| async move {
+        let at = now();
+        let command = ComplaintCommand {
+            command_id,
+            at,
+            actor: Actor::Citizen,
+            action,
+        };
+        let handled = match handle_command::<ComplaintAggregate>(
+            store.as_ref(),
+            &id.stream_name(),
+            &command,
+            &meta(command_id, at, Actor::Citizen),
+            None,
+        )
+        .await
+        {
+            Ok(handled) => handled,
+            Err(error) => return command_problem(error).into(),
+        };
+        CommandAnswer::json(
+            StatusCode::OK,
+            &json!({
+                "tracking_code": code.as_str(),
+                "status": handled.state.status.map(|status| status.as_str()),
+                "rated": handled.state.rated,
+                "version": handled.version,
+                "position": handled.position,
+            }),
+        )
+    })
+    .await
+}

@@ -1,0 +1,84 @@
+//! `GET /gender-desk/queue`: the open gender-desk cases, oldest first, with
+//! their age and SLA due times, for the gender desk, supervisors and auditors.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use markaz_domain::{MarkazCode, Role};
+use markaz_projections::GenderDeskQueue;
+use serde::Deserialize;
+
+use super::auth::{Authorized, ReadGenderDeskQueue};
+use super::problem::{FieldError, Problem};
+use super::query_params::{now, query_problem, wait_for, ApiQuery};
+use crate::app::AppState;
+use crate::officers::Principal;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/gender-desk/queue", get(queue))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    /// Auditors only: one markaz instead of all.
+    markaz: Option<String>,
+    limit: Option<usize>,
+    min_position: Option<u64>,
+}
+
+const MAX_LIMIT: usize = 1_000;
+const DEFAULT_LIMIT: usize = 100;
+
+/// The markaz a query covers: their own for officers of a markaz; any one or
+/// all (`None`) for auditors.
+pub fn scope(
+    principal: &Principal,
+    requested: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<MarkazCode> {
+    match (principal.role, requested) {
+        (Role::Auditor, None) => None,
+        (Role::Auditor, Some(text)) => match MarkazCode::parse(text) {
+            Ok(code) => Some(code),
+            Err(error) => {
+                errors.push(FieldError::new("markaz", error.message()));
+                None
+            }
+        },
+        (_, Some(text)) if principal.markaz.as_ref().map(|m| m.as_str()) != Some(text) => {
+            errors.push(FieldError::new(
+                "markaz",
+                "only auditors may look at another markaz: leave it out to see your own",
+            ));
+            None
+        }
+        _ => principal.markaz.clone(),
+    }
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    auth: Authorized<ReadGenderDeskQueue>,
+    ApiQuery(query): ApiQuery<QueueQuery>,
+) -> Result<Json<GenderDeskQueue>, Problem> {
+    let mut errors = Vec::new();
+    let markaz = scope(&auth.principal, query.markaz.as_deref(), &mut errors);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid_query(errors));
+    }
+    wait_for(&state, query.min_position).await?;
+    let queue = state
+        .read_models
+        .gender_desk_queue(markaz, limit, now())
+        .await
+        .map_err(query_problem)?;
+    Ok(Json(queue))
+}

@@ -1,0 +1,159 @@
+//! Officer management for admins: register (the token is shown once), list,
+//! revoke. The same operations as `markaz officers` on the command line.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use markaz_domain::{Actor, MarkazCode, OfficerError, PersonName, Role, ShortText};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Authorized, ManageOfficers};
+use super::body::ApiJson;
+use super::problem::{FieldError, Problem};
+use crate::app::AppState;
+use crate::officers::registry::{self, parse_officer_id, NewOfficer, RegistryError};
+use crate::officers::{OfficerRecord, Principal};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/officers", get(list).post(register))
+        .route("/officers/{id}/revocation", post(revoke))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterBody {
+    name: String,
+    role: String,
+    #[serde(default)]
+    markaz: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// An officer as listed (never the token or its hash).
+pub fn officer_json(officer: &OfficerRecord) -> Value {
+    json!({
+        "id": officer.id.to_string(),
+        "name": officer.name.as_str(),
+        "role": officer.role.as_str(),
+        "markaz": officer.markaz.as_ref().map(|m| m.as_str()),
+        "registered_at": officer.registered_at.to_rfc3339(),
+        "revoked_at": officer.revoked_at.map(|at| at.to_rfc3339()),
+        "active": officer.is_active(),
+    })
+}
+
+fn actor(principal: &Principal) -> Actor {
+    Actor::Officer {
+        id: principal.officer_id,
+        role: principal.role,
+    }
+}
+
+/// Maps a refused or failed officer command to its problem answer.
+pub fn registry_problem(error: RegistryError) -> Problem {
+    match error {
+        RegistryError::Refused(OfficerError::NotFound) => {
+            Problem::not_found("no officer has this id: check it with GET /api/v1/officers")
+        }
+        RegistryError::Refused(refused @ OfficerError::MarkazRequired { .. }) => {
+            Problem::validation(vec![FieldError::new("markaz", refused.to_string())])
+        }
+        RegistryError::Refused(OfficerError::NotAllowed { reason }) => Problem::forbidden(reason),
+        RegistryError::Refused(refused) => Problem::conflict(refused.code(), refused.to_string()),
+        other => Problem::internal(&other),
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    auth: Authorized<ManageOfficers>,
+    body: ApiJson<RegisterBody>,
+) -> Result<Response, Problem> {
+    let body = body.value;
+    let mut errors = Vec::new();
+    let name = PersonName::parse(&body.name)
+        .map_err(|error| errors.push(FieldError::new("name", error.message())))
+        .ok();
+    let role = Role::parse(&body.role);
+    if role.is_none() {
+        errors.push(FieldError::new(
+            "role",
+            "unknown role: use desk, gender_desk, supervisor, auditor or admin",
+        ));
+    }
+    let markaz = match body.markaz.as_deref().map(MarkazCode::parse) {
+        None => Some(None),
+        Some(Ok(code)) => Some(Some(code)),
+        Some(Err(error)) => {
+            errors.push(FieldError::new("markaz", error.message()));
+            None
+        }
+    };
+    let (Some(name), Some(role), Some(markaz)) = (name, role, markaz) else {
+        return Err(Problem::validation(errors));
+    };
+    let officer = NewOfficer { name, role, markaz };
+    let registered = registry::register(state.store.as_ref(), officer, actor(&auth.principal))
+        .await
+        .map_err(registry_problem)?;
+    state
+        .officers
+        .catch_up()
+        .await
+        .map_err(|error| Problem::internal(&error))?;
+    let body = json!({
+        "id": registered.id.to_string(),
+        "token": registered.token,
+        "position": registered.position,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn list(State(state): State<AppState>, _auth: Authorized<ManageOfficers>) -> Json<Value> {
+    let officers: Vec<Value> = state.officers.list().iter().map(officer_json).collect();
+    Json(json!({ "officers": officers }))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    auth: Authorized<ManageOfficers>,
+    Path(id): Path<String>,
+    body: ApiJson<RevokeBody>,
+) -> Result<Json<Value>, Problem> {
+    let not_found =
+        || Problem::not_found("no officer has this id: check it with GET /api/v1/officers");
+    let id = parse_officer_id(&id).ok_or_else(not_found)?;
+    let reason = match body.value.reason.as_deref().map(ShortText::parse) {
+        None => None,
+        Some(Ok(reason)) => Some(reason),
+        Some(Err(error)) => {
+            return Err(Problem::validation(vec![FieldError::new(
+                "reason",
+                error.message(),
+            )]))
+        }
+    };
+    let position = registry::revoke(state.store.as_ref(), id, reason, actor(&auth.principal))
+        .await
+        .map_err(registry_problem)?;
+    state
+        .officers
+        .catch_up()
+        .await
+        .map_err(|error| Problem::internal(&error))?;
+    Ok(Json(json!({
+        "id": id.to_string(),
+        "active": false,
+        "position": position,
+    })))
+}

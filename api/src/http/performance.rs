@@ -1,0 +1,115 @@
+//! `GET /performance`: figures per unit, officer, category or day over a
+//! range of days, for supervisors (their markaz) and auditors (any).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Days, Utc};
+use markaz_domain::OfficerId;
+use markaz_projections::{GroupBy, PerformanceQuery};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{Authorized, ReadPerformance};
+use super::gender_desk::scope;
+use super::problem::{FieldError, Problem};
+use super::query_params::{now, parse_day, query_problem, wait_for, ApiQuery};
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/performance", get(performance))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerformanceParams {
+    /// First day (UTC), inclusive; default 29 days before `to`.
+    from: Option<String>,
+    /// Last day (UTC), inclusive; default today.
+    to: Option<String>,
+    by: Option<String>,
+    /// Auditors only: one markaz instead of all.
+    markaz: Option<String>,
+    min_position: Option<u64>,
+}
+
+/// The longest range one query may cover.
+const MAX_DAYS: u64 = 3_660;
+
+async fn performance(
+    State(state): State<AppState>,
+    auth: Authorized<ReadPerformance>,
+    ApiQuery(params): ApiQuery<PerformanceParams>,
+) -> Result<Json<Value>, Problem> {
+    let mut errors = Vec::new();
+    let markaz = scope(&auth.principal, params.markaz.as_deref(), &mut errors);
+    let to = match &params.to {
+        Some(text) => parse_day("to", text, &mut errors),
+        None => Some(Utc::now().date_naive()),
+    };
+    let from = match (&params.from, to) {
+        (Some(text), _) => parse_day("from", text, &mut errors),
+        (None, Some(to)) => to.checked_sub_days(Days::new(29)),
+        (None, None) => None,
+    };
+    let group_by = match params.by.as_deref().unwrap_or("unit") {
+        "unit" => Some(GroupBy::Unit),
+        "officer" => Some(GroupBy::Officer),
+        "category" => Some(GroupBy::Category),
+        "day" => Some(GroupBy::Day),
+        _ => {
+            errors.push(FieldError::new(
+                "by",
+                "unknown grouping: use unit, officer, category or day",
+            ));
+            None
+        }
+    };
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            errors.push(FieldError::new("from", "must not be after `to`"));
+        } else if (to - from).num_days() as u64 > MAX_DAYS {
+            errors.push(FieldError::new(
+                "from",
+                format!("the range may cover at most {MAX_DAYS} days: narrow it"),
+            ));
+        }
+    }
+    let (Some(from), Some(to), Some(group_by), true) = (from, to, group_by, errors.is_empty())
+    else {
+        return Err(Problem::invalid_query(errors));
+    };
+    wait_for(&state, params.min_position).await?;
+    let query = PerformanceQuery {
+        from,
+        to,
+        group_by,
+        markaz: markaz.clone(),
+    };
+    let rows = state
+        .read_models
+        .performance(query, now())
+        .await
+        .map_err(query_problem)?;
+    let groups: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let mut value = serde_json::to_value(row).unwrap_or(Value::Null);
+            if group_by == GroupBy::Officer {
+                let name = uuid::Uuid::parse_str(&row.group)
+                    .ok()
+                    .and_then(|id| state.officers.get(OfficerId(id)))
+                    .map(|officer| officer.name.as_str().to_owned());
+                value["officer_name"] = json!(name);
+            }
+            value
+        })
+        .collect();
+    Ok(Json(json!({
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "by": params.by.as_deref().unwrap_or("unit"),
+        "markaz": markaz.as_ref().map(|m| m.as_str()),
+        "groups": groups,
+    })))
+}

@@ -1,0 +1,132 @@
+//! Query-string parsing with problem+json errors, and the `min_position`
+//! wait for read-your-writes.
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use chrono::{DateTime, NaiveDate, Utc};
+use markaz_domain::Timestamp;
+use markaz_projections::{QueryError, WaitError};
+use serde::de::DeserializeOwned;
+
+use super::problem::{FieldError, Problem};
+use crate::app::AppState;
+
+/// Like axum's `Query`, but a bad query string is a problem+json 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|rejection| {
+                Problem::bad_request(format!(
+                    "{}: see docs/api.md for the parameters of this endpoint",
+                    rejection.body_text()
+                ))
+            })
+    }
+}
+
+/// Waits until the read models include `min_position` (if given): 503 with
+/// `Retry-After` when they do not catch up in time.
+pub async fn wait_for(state: &AppState, min_position: Option<u64>) -> Result<(), Problem> {
+    let Some(position) = min_position else {
+        return Ok(());
+    };
+    match state
+        .projections
+        .wait_for_position(position, state.config.min_position_wait)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(WaitError::Timeout { wanted, reached }) => Err(Problem::unavailable(
+            format!("the read models are at position {reached}, not yet {wanted}: retry shortly"),
+            1,
+        )),
+        Err(error @ WaitError::Stopped { .. }) => Err(Problem::unavailable(error.to_string(), 5)),
+    }
+}
+
+/// Parses an RFC 3339 time or a `YYYY-MM-DD` day (its first microsecond, or
+/// its last when `end_of_day`).
+pub fn parse_time(
+    field: &str,
+    text: &str,
+    end_of_day: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Timestamp> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(Timestamp::from_datetime(at.with_timezone(&Utc)));
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let start = day.and_hms_opt(0, 0, 0)?.and_utc();
+        let at = if end_of_day {
+            Timestamp::from_micros(Timestamp::from_datetime(start).as_micros() + 86_400_000_000 - 1)
+        } else {
+            Timestamp::from_datetime(start)
+        };
+        return Some(at);
+    }
+    errors.push(FieldError::new(
+        field,
+        "not a time: give an RFC 3339 time (2026-01-31T09:00:00Z) or a day (2026-01-31)",
+    ));
+    None
+}
+
+/// Parses a `YYYY-MM-DD` day.
+pub fn parse_day(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(day) => Some(day),
+        Err(_) => {
+            errors.push(FieldError::new(
+                field,
+                "not a day: give it as YYYY-MM-DD, e.g. 2026-01-31",
+            ));
+            None
+        }
+    }
+}
+
+/// Maps a read-model failure to a problem.
+pub fn query_problem(error: QueryError) -> Problem {
+    match error {
+        QueryError::InvalidCursor(cursor) => {
+            Problem::invalid_query(vec![FieldError::new("cursor", cursor.to_string())])
+        }
+        QueryError::EmptyRange { .. } => {
+            Problem::invalid_query(vec![FieldError::new("from", error.to_string())])
+        }
+        other => Problem::internal(&other),
+    }
+}
+
+/// The current time, as every query and command sees it.
+pub fn now() -> Timestamp {
+    Timestamp::from_datetime(Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_cover_the_whole_day_and_times_are_exact() {
+        let mut errors = Vec::new();
+        let start = parse_time("from", "2026-01-31", false, &mut errors).unwrap();
+        let end = parse_time("to", "2026-01-31", true, &mut errors).unwrap();
+        assert_eq!(end.as_micros() - start.as_micros(), 86_400_000_000 - 1);
+        let exact = parse_time("at", "2026-01-31T09:00:00+05:00", false, &mut errors).unwrap();
+        assert_eq!(exact.to_rfc3339(), "2026-01-31T04:00:00.000000Z");
+        assert!(errors.is_empty());
+        assert!(parse_time("at", "yesterday", false, &mut errors).is_none());
+        assert_eq!(errors[0].field, "at");
+    }
+}

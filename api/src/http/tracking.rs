@@ -1,0 +1,56 @@
+//! `GET /track/{tracking_code}`: the citizen's view of their case.
+//!
+//! No personal data, no officer names, no internal ids: only the status, the
+//! category, the deadlines and the history of status changes. The answer is
+//! built from `TrackingView`, which has no field that could carry them.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use markaz_domain::TrackingCode;
+use markaz_projections::TrackingView;
+
+use super::problem::Problem;
+use super::query_params::{now, query_problem, wait_for, ApiQuery};
+use crate::app::AppState;
+
+pub fn public_routes() -> Router<AppState> {
+    Router::new().route("/track/{code}", get(track))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackQuery {
+    min_position: Option<u64>,
+}
+
+/// Parses a tracking code from a path; a typo is answered like an unknown code,
+/// but says what is wrong so the citizen can correct it.
+pub fn parse_code(text: &str) -> Result<TrackingCode, Problem> {
+    TrackingCode::parse(text).map_err(|error| {
+        Problem::not_found(format!(
+            "{}: check the code on your receipt",
+            error.message()
+        ))
+    })
+}
+
+pub fn unknown_tracking_code() -> Problem {
+    Problem::not_found("no complaint has this tracking code: check the code on your receipt")
+}
+
+async fn track(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(query): ApiQuery<TrackQuery>,
+) -> Result<Json<TrackingView>, Problem> {
+    let code = parse_code(&code)?;
+    wait_for(&state, query.min_position).await?;
+    let view = state
+        .read_models
+        .status_by_tracking_code(&code, now())
+        .await
+        .map_err(query_problem)?
+        .ok_or_else(unknown_tracking_code)?;
+    Ok(Json(view.tracking()))
+}
