@@ -115,6 +115,21 @@ pub struct Handled<A: Aggregate> {
     pub state: A::State,
 }
 
+impl<A: Aggregate> std::fmt::Debug for Handled<A>
+where
+    A::State: std::fmt::Debug,
+    A::Event: std::fmt::Debug,
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handled")
+            .field("version", &self.version)
+            .field("position", &self.position)
+            .field("events", &self.events)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
 /// Why a command was not carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError<E: std::error::Error + 'static> {

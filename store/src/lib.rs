@@ -2,6 +2,7 @@
 //! SQLite and EventStoreDB), the per-stream hash chain and the command-handling
 //! loop (load, fold, decide, append, retry).
 
+pub mod aggregates;
 pub mod command_loop;
 pub mod contract;
 pub mod esdb;
