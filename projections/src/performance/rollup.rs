@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::types::Value;
+use rusqlite::{Row, Transaction};
 
 use super::measures::{add_encoded, encode_counts, Measures};
 
@@ -128,8 +129,7 @@ pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusql
     Ok(())
 }
 
-fn measure_params(m: &Measures) -> [rusqlite::types::Value; 11] {
-    use rusqlite::types::Value;
+fn measure_params(m: &Measures) -> [Value; 11] {
     [
         Value::Integer(m.filed as i64),
         Value::Integer(m.acknowledged as i64),
@@ -164,73 +164,75 @@ pub fn write_deltas(
 }
 
 fn add_cell(tx: &Transaction<'_>, key: &CellKey, delta: &Measures) -> rusqlite::Result<()> {
-    let mut total = delta.clone();
-    let existing = tx
-        .prepare_cached(&format!(
-            "SELECT {MEASURE_COLUMNS} FROM performance_daily
-             WHERE day = ?1 AND markaz = ?2 AND unit = ?3 AND officer = ?4 AND category = ?5"
-        ))?
-        .query_row(
-            params![key.day, key.markaz, key.unit, key.officer, key.category],
-            |row| add_row(&mut total, row, 0),
-        )
-        .optional()?;
-    let sql = if existing.is_some() {
-        "REPLACE INTO performance_daily"
-    } else {
-        "INSERT INTO performance_daily"
-    };
-    let mut values: Vec<rusqlite::types::Value> = vec![
+    let key_values: Vec<Value> = vec![
         key.day.into(),
         key.markaz.clone().into(),
         key.unit.clone().into(),
         key.officer.clone().into(),
         key.category.clone().into(),
     ];
-    values.extend(measure_params(&total));
-    tx.prepare_cached(&format!(
-        "{sql} (day, markaz, unit, officer, category, {MEASURE_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))?
-    .execute(rusqlite::params_from_iter(values))?;
-    Ok(())
+    add_measures(
+        tx,
+        "performance_daily",
+        "day, markaz, unit, officer, category",
+        "day = ?1 AND markaz = ?2 AND unit = ?3 AND officer = ?4 AND category = ?5",
+        key_values,
+        delta,
+    )
 }
 
 fn add_rollup(tx: &Transaction<'_>, key: &RollupKey, delta: &Measures) -> rusqlite::Result<()> {
-    let mut total = delta.clone();
-    let existing = tx
-        .prepare_cached(&format!(
-            "SELECT {MEASURE_COLUMNS} FROM performance_rollup
-             WHERE dimension = ?1 AND grain = ?2 AND period = ?3 AND markaz = ?4
-               AND group_key = ?5"
-        ))?
-        .query_row(
-            params![
-                key.dimension as i64,
-                key.grain as i64,
-                key.period,
-                key.markaz,
-                key.group_key
-            ],
-            |row| add_row(&mut total, row, 0),
-        )
-        .optional()?;
-    let sql = if existing.is_some() {
-        "REPLACE INTO performance_rollup"
-    } else {
-        "INSERT INTO performance_rollup"
-    };
-    let mut values: Vec<rusqlite::types::Value> = vec![
+    let key_values: Vec<Value> = vec![
         (key.dimension as i64).into(),
         (key.grain as i64).into(),
         key.period.into(),
         key.markaz.clone().into(),
         key.group_key.clone().into(),
     ];
+    add_measures(
+        tx,
+        "performance_rollup",
+        "dimension, grain, period, markaz, group_key",
+        "dimension = ?1 AND grain = ?2 AND period = ?3 AND markaz = ?4 AND group_key = ?5",
+        key_values,
+        delta,
+    )
+}
+
+/// Adds `delta` to the row of `table` with the given five key values. Most
+/// cells of a batch are new, so the insert is tried first; only when the row
+/// exists is it read, summed (histograms are blobs) and replaced.
+fn add_measures(
+    tx: &Transaction<'_>,
+    table: &str,
+    key_columns: &str,
+    key_match: &str,
+    key_values: Vec<Value>,
+    delta: &Measures,
+) -> rusqlite::Result<()> {
+    let placeholders = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+    let mut values = key_values.clone();
+    values.extend(measure_params(delta));
+    let inserted = tx
+        .prepare_cached(&format!(
+            "INSERT INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})
+             ON CONFLICT DO NOTHING"
+        ))?
+        .execute(rusqlite::params_from_iter(&values))?;
+    if inserted == 1 {
+        return Ok(());
+    }
+    let mut total = delta.clone();
+    tx.prepare_cached(&format!(
+        "SELECT {MEASURE_COLUMNS} FROM {table} WHERE {key_match}"
+    ))?
+    .query_row(rusqlite::params_from_iter(&key_values), |row| {
+        add_row(&mut total, row, 0)
+    })?;
+    let mut values = key_values;
     values.extend(measure_params(&total));
     tx.prepare_cached(&format!(
-        "{sql} (dimension, grain, period, markaz, group_key, {MEASURE_COLUMNS})
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "REPLACE INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})"
     ))?
     .execute(rusqlite::params_from_iter(values))?;
     Ok(())
