@@ -9,6 +9,7 @@ pub mod esdb;
 pub mod hash_chain;
 pub mod seal;
 pub mod sqlite;
+pub mod transfer;
 
 pub use contract::{
     AppendOutcome, EventFeed, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,

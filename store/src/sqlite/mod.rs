@@ -5,6 +5,7 @@
 //! connections (see `reader`) and never block the writer; subscriptions follow
 //! the committed head (see `subscription`).
 
+pub mod backup;
 mod reader;
 mod rows;
 mod schema;

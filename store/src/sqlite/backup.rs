@@ -1,0 +1,176 @@
+//! Consistent copies of live SQLite files with SQLite's online backup API.
+//!
+//! The copy is taken in a single backup step, inside one read transaction of
+//! the source: in WAL mode that transaction sees one committed state and
+//! does not block the writer, so a running server keeps appending while the
+//! copy is made and the copy holds exactly the events committed when it
+//! started. (Copying in many small steps would restart whenever the writer
+//! commits, and might never finish under steady load.) The copy is written
+//! to a temporary file beside the destination, synced, then renamed into
+//! place, so the destination is either absent or complete.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
+
+/// How often a step that found the source busy or locked is tried again.
+const BUSY_ATTEMPTS: u32 = 100;
+const BUSY_PAUSE: Duration = Duration::from_millis(50);
+
+/// Why a backup failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("there is no database at {0}; check the data directory")]
+    MissingSource(PathBuf),
+    #[error("{0} already exists; back up into a new, empty directory")]
+    DestinationExists(PathBuf),
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the backup of {path} failed: {source}")]
+    Copy {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{path} stayed busy for too long; try the backup again")]
+    Busy { path: PathBuf },
+    #[error("cannot write the backup {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Copies the SQLite database at `source` to the new file `destination`
+/// while other connections (even other processes) keep writing to it.
+pub fn backup_database(source: &Path, destination: &Path) -> Result<(), BackupError> {
+    if !source.is_file() {
+        return Err(BackupError::MissingSource(source.to_path_buf()));
+    }
+    if destination.exists() {
+        return Err(BackupError::DestinationExists(destination.to_path_buf()));
+    }
+    let partial = partial_path(destination);
+    // A leftover of an earlier, interrupted backup is ours to replace.
+    remove_if_present(&partial)?;
+    let result = copy_into(source, &partial).and_then(|()| {
+        sync_file(&partial)?;
+        std::fs::rename(&partial, destination).map_err(|source| BackupError::Write {
+            path: destination.to_path_buf(),
+            source,
+        })?;
+        sync_parent(destination)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn copy_into(source: &Path, partial: &Path) -> Result<(), BackupError> {
+    // Read-write with `query_only` rather than read-only: a read-only
+    // connection cannot create the WAL index when no other process has the
+    // file open.
+    let from = Connection::open_with_flags(
+        source,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|error| open_error(source, error))?;
+    from.execute_batch("PRAGMA query_only = ON;")
+        .map_err(|error| open_error(source, error))?;
+    let mut to = Connection::open(partial).map_err(|error| open_error(partial, error))?;
+    {
+        let backup = Backup::new(&from, &mut to).map_err(|source_error| BackupError::Copy {
+            path: source.to_path_buf(),
+            source: source_error,
+        })?;
+        let mut attempts = 0;
+        loop {
+            let step = backup.step(-1).map_err(|error| BackupError::Copy {
+                path: source.to_path_buf(),
+                source: error,
+            })?;
+            match step {
+                StepResult::Done => break,
+                StepResult::More | StepResult::Busy | StepResult::Locked => {
+                    attempts += 1;
+                    if attempts >= BUSY_ATTEMPTS {
+                        return Err(BackupError::Busy {
+                            path: source.to_path_buf(),
+                        });
+                    }
+                    std::thread::sleep(BUSY_PAUSE);
+                }
+                // `StepResult` is non-exhaustive; no other outcome exists today.
+                _ => {
+                    return Err(BackupError::Busy {
+                        path: source.to_path_buf(),
+                    })
+                }
+            }
+        }
+    }
+    // The copy keeps the source's WAL mode; fold its WAL into the main file
+    // so that the backup is a single self-contained file.
+    to.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+        .map_err(|error| BackupError::Copy {
+            path: partial.to_path_buf(),
+            source: error,
+        })?;
+    to.close().map_err(|(_, error)| BackupError::Copy {
+        path: partial.to_path_buf(),
+        source: error,
+    })
+}
+
+fn partial_path(destination: &Path) -> PathBuf {
+    let mut name = destination
+        .file_name()
+        .map(|name| name.to_os_string())
+        .unwrap_or_default();
+    name.push(".partial");
+    destination.with_file_name(name)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), BackupError> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(BackupError::Write {
+            path: path.to_path_buf(),
+            source: error,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn sync_file(path: &Path) -> Result<(), BackupError> {
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .map_err(|source| BackupError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Makes the rename durable.
+fn sync_parent(path: &Path) -> Result<(), BackupError> {
+    let Some(parent) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    std::fs::File::open(parent)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|source| BackupError::Write {
+            path: parent.to_path_buf(),
+            source,
+        })
+}
+
+fn open_error(path: &Path, source: rusqlite::Error) -> BackupError {
+    BackupError::Open {
+        path: path.to_path_buf(),
+        source,
+    }
+}
