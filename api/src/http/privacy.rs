@@ -82,7 +82,7 @@ pub fn complainant_view(
             name: name.to_owned(),
             gender: gender.to_owned(),
             phone: phone.to_owned(),
-            cnic: cnic.map(str::to_owned),
+            cnic: cnic.map(display_cnic),
             address: address.map(str::to_owned),
             masked: false,
         },
@@ -95,6 +95,11 @@ pub fn complainant_view(
             masked: true,
         },
     }
+}
+
+/// The CNIC in its printed form `XXXXX-XXXXXXX-X`, whatever form it is stored in.
+fn display_cnic(cnic: &str) -> String {
+    Cnic::parse(cnic).map_or_else(|_| cnic.to_owned(), |cnic| cnic.to_string())
 }
 
 fn mask_phone(phone: &str) -> String {
