@@ -9,6 +9,7 @@ pub mod demo;
 pub mod officers;
 pub mod projections;
 pub mod serve;
+pub mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -81,6 +82,8 @@ pub enum Command {
     Demo(demo::DemoCommand),
     #[command(flatten)]
     Bench(bench::BenchCommand),
+    #[command(flatten)]
+    Transfer(transfer::TransferCommand),
 }
 
 impl Cli {
@@ -135,6 +138,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Audit(command) => audit::run(command, &config).await,
         Command::Demo(command) => demo::run(command, &config).await,
         Command::Bench(command) => bench::run(command, &config).await,
+        Command::Transfer(command) => transfer::run(command, &config).await,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod export;
 pub mod gender_desk;
 pub mod complaint_input;
 pub mod complaints;

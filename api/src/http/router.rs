@@ -29,6 +29,7 @@ pub fn build(state: AppState) -> Router {
         .merge(gender_desk::routes())
         .merge(performance::routes())
         .merge(audit::routes())
+        .merge(super::export::routes())
         .merge(sse::routes());
     let app = Router::new()
         .nest("/api/v1", api)
