@@ -6,6 +6,7 @@
 
 pub mod aggregates;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -203,6 +203,11 @@ impl LogWalker {
         Ok(None)
     }
 
+    /// How many events the walker has read and checked.
+    pub fn events(&self) -> u64 {
+        self.heads.events
+    }
+
     /// The heads of every stream at the walker's position.
     pub fn summary(&self) -> LogSummary {
         self.heads.summary(self.position)

@@ -1,11 +1,141 @@
-//! The auditor's endpoints: `/audit/complaints/{id}`, `/audit/verify`, `/audit/export`.
-//!
-//! Not served yet: the router merges these (still empty) routes.
+//! The auditor's endpoints: a complaint as it stood at a past time or
+//! version (`/audit/complaints/{id}`), its access log
+//! (`/audit/complaints/{id}/access`) and verification of the log
+//! (`/audit/verify`). The work is done in `crate::audit`; these handlers
+//! parse, authorise and shape the answers.
 
-use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use markaz_domain::AccessedView;
+use serde::Deserialize;
+use serde_json::Value;
 
+use super::auth::{Audit, Authorized};
+use super::complaints::parse_complaint_id;
+use super::problem::{FieldError, Problem};
+use super::query_params::{now, parse_time, ApiQuery};
 use crate::app::AppState;
+use crate::audit::access_log::{self, AccessLogError, CaseShown};
+use crate::audit::history::{self, HistoryError, PointInTime};
+use crate::audit::verify;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/audit/complaints/{id}", get(complaint_at))
+        .route("/audit/complaints/{id}/access", get(access))
+        .route("/audit/verify", get(verify_log))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PointQuery {
+    as_of: Option<String>,
+    version: Option<u64>,
+}
+
+fn point(query: &PointQuery) -> Result<PointInTime, Problem> {
+    let mut errors = Vec::new();
+    let point = match (&query.as_of, query.version) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "as_of",
+                "give either as_of or version, not both",
+            ));
+            None
+        }
+        (Some(text), None) => parse_time("as_of", text, true, &mut errors).map(PointInTime::AsOf),
+        (None, Some(version)) => Some(PointInTime::Version(version)),
+        (None, None) => Some(PointInTime::Latest),
+    };
+    match point {
+        Some(point) if errors.is_empty() => Ok(point),
+        _ => Err(Problem::invalid_query(errors)),
+    }
+}
+
+fn history_problem(error: HistoryError) -> Problem {
+    match error {
+        HistoryError::NotFound(_) | HistoryError::NotYetFiled { .. } => {
+            Problem::not_found(error.to_string())
+        }
+        HistoryError::NoSuchVersion { .. } => {
+            Problem::invalid_query(vec![FieldError::new("version", error.to_string())])
+        }
+        HistoryError::Load(_) => Problem::internal(&error),
+    }
+}
+
+fn access_problem(error: AccessLogError) -> Problem {
+    match error {
+        AccessLogError::Store(markaz_store::StoreError::Unavailable(_)) => {
+            Problem::unavailable(error.to_string(), 1)
+        }
+        other => Problem::internal(&other),
+    }
+}
+
+/// `GET /audit/complaints/{id}?as_of=TIME|version=N`
+async fn complaint_at(
+    State(state): State<AppState>,
+    auth: Authorized<Audit>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PointQuery>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_complaint_id(&id)?;
+    let point = point(&query)?;
+    let past = history::complaint_at(state.store.as_ref(), id, point)
+        .await
+        .map_err(history_problem)?;
+    // The events carry the complainant unmasked: the read is recorded first.
+    let shown = CaseShown {
+        complaint: id,
+        gender_desk: past.state.gender_desk,
+        personal_data: true,
+    };
+    access_log::record(
+        state.store.as_ref(),
+        &auth.principal,
+        AccessedView::AuditHistory,
+        shown,
+        now(),
+    )
+    .await
+    .map_err(access_problem)?;
+    Ok(Json(history::past_complaint_json(&past, &state.officers)))
+}
+
+/// `GET /audit/complaints/{id}/access`
+async fn access(
+    State(state): State<AppState>,
+    _auth: Authorized<Audit>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_complaint_id(&id)?;
+    let entries = access_log::list(state.store.as_ref(), id)
+        .await
+        .map_err(access_problem)?;
+    Ok(Json(access_log::entries_json(
+        id,
+        &entries,
+        &state.officers,
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyQuery {
+    stream: Option<String>,
+}
+
+/// `GET /audit/verify[?stream=S]`
+async fn verify_log(
+    State(state): State<AppState>,
+    _auth: Authorized<Audit>,
+    ApiQuery(query): ApiQuery<VerifyQuery>,
+) -> Result<Json<Value>, Problem> {
+    let report = verify::verify(state.store.as_ref(), query.stream.as_deref(), None, None)
+        .await
+        .map_err(|error| Problem::internal(&error))?;
+    Ok(Json(verify::report_json(&report)))
 }

@@ -1,0 +1,201 @@
+//! Who looked: reads of gender-desk cases and of unmasked personal data are
+//! recorded as `CaseAccessed` events in the stream `access-<complaint uuid>`.
+//!
+//! The record is appended before the answer leaves, so no one sees a case
+//! without a trace of it; reads of several cases (lists, queues) append
+//! concurrently, and the embedded store commits them in one group. Reads that
+//! show neither a gender-desk case nor unmasked personal data are not recorded.
+
+use markaz_domain::audit::{access_stream, complaint_of_access_stream};
+use markaz_domain::codec::{decode, encode, DomainEvent};
+use markaz_domain::{
+    AccessedView, Actor, AuditEvent, CaseAccessed, ComplaintId, EventMetadata, OfficerId, Role,
+    Timestamp,
+};
+use markaz_store::{EventStore, ExpectedVersion, NewEvent, StoreError};
+use serde_json::{json, Value};
+
+use crate::officers::token::{random_uuid, RandomnessError};
+use crate::officers::{OfficerDirectory, Principal};
+
+/// How many entries are read per page when listing.
+const PAGE: usize = 1_000;
+
+/// Why an access could not be recorded or listed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessLogError {
+    #[error("the access could not be recorded, so the case is not shown: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Randomness(#[from] RandomnessError),
+    #[error("access log entry {version} of complaint {complaint} cannot be read: {reason}")]
+    Unreadable {
+        complaint: ComplaintId,
+        version: u64,
+        reason: String,
+    },
+}
+
+/// One case about to be shown to a caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseShown {
+    pub complaint: ComplaintId,
+    pub gender_desk: bool,
+    /// Phone, CNIC and address are shown unmasked.
+    pub personal_data: bool,
+}
+
+impl CaseShown {
+    /// Whether this read must be recorded.
+    pub fn is_recorded(&self) -> bool {
+        self.gender_desk || self.personal_data
+    }
+}
+
+/// Records that `principal` is shown `case` through `what`, if the rules ask for it.
+pub async fn record(
+    store: &dyn EventStore,
+    principal: &Principal,
+    what: AccessedView,
+    case: CaseShown,
+    at: Timestamp,
+) -> Result<(), AccessLogError> {
+    if !case.is_recorded() {
+        return Ok(());
+    }
+    let event = DomainEvent::Audit(AuditEvent::CaseAccessed(CaseAccessed {
+        complaint_id: case.complaint,
+        officer: principal.officer_id,
+        role: principal.role,
+        what,
+        personal_data: case.personal_data,
+        gender_desk: case.gender_desk,
+    }));
+    let encoded = encode(&event);
+    let event_id = random_uuid()?;
+    let new = NewEvent {
+        event_type: encoded.event_type.to_owned(),
+        schema_version: encoded.schema_version,
+        payload: encoded.payload,
+        metadata: EventMetadata {
+            event_id,
+            occurred_at: at,
+            actor: Actor::Officer {
+                id: principal.officer_id,
+                role: principal.role,
+            },
+            correlation_id: event_id,
+            causation_id: event_id,
+        },
+    };
+    // Concurrent readers of one case append to the same stream: no version check.
+    store
+        .append(
+            &access_stream(case.complaint),
+            ExpectedVersion::Any,
+            vec![new],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records several cases shown in one answer, concurrently.
+pub async fn record_all(
+    store: &dyn EventStore,
+    principal: &Principal,
+    what: AccessedView,
+    cases: impl IntoIterator<Item = CaseShown>,
+    at: Timestamp,
+) -> Result<(), AccessLogError> {
+    let appends = cases
+        .into_iter()
+        .filter(CaseShown::is_recorded)
+        .map(|case| record(store, principal, what, case, at));
+    futures::future::try_join_all(appends).await?;
+    Ok(())
+}
+
+/// One recorded access.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub version: u64,
+    pub position: u64,
+    pub at: Timestamp,
+    pub officer: OfficerId,
+    pub role: Role,
+    pub what: AccessedView,
+    pub personal_data: bool,
+    pub gender_desk: bool,
+}
+
+/// Every recorded access to `complaint`, oldest first.
+pub async fn list(
+    store: &dyn EventStore,
+    complaint: ComplaintId,
+) -> Result<Vec<AccessEntry>, AccessLogError> {
+    let stream = access_stream(complaint);
+    debug_assert_eq!(complaint_of_access_stream(&stream), Some(complaint));
+    let mut entries = Vec::new();
+    let mut from_version = 1;
+    loop {
+        let page = store.read_stream(&stream, from_version, PAGE).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        from_version = last.version + 1;
+        for recorded in page {
+            let unreadable = |reason: String| AccessLogError::Unreadable {
+                complaint,
+                version: recorded.version,
+                reason,
+            };
+            let accessed = match decode(
+                &recorded.event_type,
+                recorded.schema_version,
+                &recorded.payload,
+            ) {
+                Ok(DomainEvent::Audit(AuditEvent::CaseAccessed(accessed))) => accessed,
+                Ok(other) => return Err(unreadable(format!("it is a {}", other.type_name()))),
+                Err(error) => return Err(unreadable(error.to_string())),
+            };
+            entries.push(AccessEntry {
+                version: recorded.version,
+                position: recorded.position,
+                at: recorded.metadata.occurred_at,
+                officer: accessed.officer,
+                role: accessed.role,
+                what: accessed.what,
+                personal_data: accessed.personal_data,
+                gender_desk: accessed.gender_desk,
+            });
+        }
+    }
+    Ok(entries)
+}
+
+/// The answer of `GET /audit/complaints/{id}/access` and `markaz audit access`.
+pub fn entries_json(
+    complaint: ComplaintId,
+    entries: &[AccessEntry],
+    officers: &OfficerDirectory,
+) -> Value {
+    let entries: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "version": entry.version,
+                "position": entry.position,
+                "at": entry.at.to_rfc3339(),
+                "officer": {
+                    "id": entry.officer.to_string(),
+                    "name": officers.get(entry.officer).map(|o| o.name.as_str().to_owned()),
+                },
+                "role": entry.role.as_str(),
+                "what": entry.what.as_str(),
+                "personal_data": entry.personal_data,
+                "gender_desk": entry.gender_desk,
+            })
+        })
+        .collect();
+    json!({ "id": complaint.to_string(), "entries": entries })
+}
