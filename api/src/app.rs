@@ -111,7 +111,9 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         source,
     })?;
     let catalogue = Arc::new(load_catalogue(&config)?);
-    let store = open_store(&config).await?;
+    let metrics = Arc::new(http::metrics::Metrics::default());
+    // Appends are counted for /metrics whatever the backend.
+    let store = metrics.meter_store(open_store(&config).await?);
     let officers = OfficerDirectory::load(Arc::clone(&store)).await?;
     let idempotency = IdempotencyStore::open(&config.idempotency_path())?;
     let read_models = ReadModels::open(config.read_models_path())?;
@@ -132,7 +134,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         catalogue,
         read_models,
         projections,
-        metrics: Arc::default(),
+        metrics,
         rate_limits: Arc::default(),
         shutdown: shutdown_seen.clone(),
     };
