@@ -18,6 +18,7 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub client: reqwest::Client,
     dir: Arc<TempDir>,
+    config: Config,
     running: Option<RunningApp>,
 }
 
@@ -65,21 +66,24 @@ impl Answer {
 
 /// Starts a fresh app in its own temporary data directory.
 pub async fn spawn_app() -> TestApp {
-    let dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
-    let running = start(&dir).await;
-    TestApp {
-        client: reqwest::Client::new(),
-        dir,
-        running: Some(running),
-    }
+    spawn_app_with(|_| {}).await
 }
 
-async fn start(dir: &TempDir) -> RunningApp {
+/// Like `spawn_app`, with configuration changes (kept across restarts).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
     let mut config = Config::with_data_dir(dir.path());
     config.listen = "127.0.0.1:0".parse().expect("an address");
     config.min_position_wait = Duration::from_secs(5);
     config.shutdown_grace = Duration::from_secs(5);
-    app::start(config).await.expect("the app starts")
+    configure(&mut config);
+    let running = app::start(config.clone()).await.expect("the app starts");
+    TestApp {
+        client: reqwest::Client::new(),
+        dir,
+        config,
+        running: Some(running),
+    }
 }
 
 impl TestApp {
@@ -93,10 +97,39 @@ impl TestApp {
 
     /// Stops the server gracefully and starts a new one on the same data directory.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
+    }
+
+    /// Restarts with the idempotency records gone, as if the process had
+    /// died between appending a command's events and recording its answer.
+    pub async fn restart_without_idempotency_records(&mut self) {
+        self.stop().await;
+        let records = self.config.idempotency_path();
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = records.clone().into_os_string();
+            path.push(suffix);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => panic!("cannot remove {path:?}: {error}"),
+            }
+        }
+        self.start().await;
+    }
+
+    async fn stop(&mut self) {
         if let Some(running) = self.running.take() {
             running.shutdown().await;
         }
-        self.running = Some(start(&self.dir).await);
+    }
+
+    async fn start(&mut self) {
+        assert!(self.dir.path().exists());
+        let running = app::start(self.config.clone())
+            .await
+            .expect("the app restarts");
+        self.running = Some(running);
     }
 
     /// Registers an officer directly in the store (as `markaz officers add`
@@ -111,6 +144,16 @@ impl TestApp {
             .await
             .expect("the officer is registered")
             .token
+    }
+
+    /// The position of the last event in the log.
+    pub async fn running_head(&self) -> u64 {
+        self.running()
+            .state
+            .store
+            .head_position()
+            .await
+            .expect("the store answers")
     }
 
     /// Sends a request; `token` adds `Authorization: Bearer`, `body` is sent as JSON.
