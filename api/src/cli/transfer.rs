@@ -254,6 +254,12 @@ fn chains_line(report: &ChainReport) -> String {
 }
 
 async fn import_file(args: ImportArgs, config: &Config) -> anyhow::Result<()> {
+    if !args.file.is_file() {
+        bail!(
+            "cannot open the export {}: no such file",
+            args.file.display()
+        );
+    }
     let store = open_store(config)
         .await
         .context("cannot open the event store")?;
