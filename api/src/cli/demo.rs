@@ -35,10 +35,10 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use uuid::Uuid;
 
-use crate::aggregates::ComplaintAggregate;
 use crate::app;
 use crate::config::Config;
 use crate::officers::registry::{register, NewOfficer};
+use markaz_store::aggregates::Complaint as ComplaintAggregate;
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
