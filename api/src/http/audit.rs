@@ -3,22 +3,28 @@
 //! (`/audit/complaints/{id}/access`) and verification of the log
 //! (`/audit/verify`). The work is done in `crate::audit`; these handlers
 //! parse, authorise and shape the answers.
+//!
+//! `record_views` and `record_shown` are the hooks the staff queries call to
+//! put their reads in the access log before they answer.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use markaz_domain::AccessedView;
+use markaz_domain::{AccessedView, ComplaintId, ComplaintStatus};
+use markaz_projections::ComplaintView;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{Audit, Authorized};
 use super::complaints::parse_complaint_id;
+use super::privacy::{disclosure, Disclosure};
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, parse_time, ApiQuery};
 use crate::app::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::audit::history::{self, HistoryError, PointInTime};
 use crate::audit::verify;
+use crate::officers::Principal;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -73,6 +79,48 @@ fn access_problem(error: AccessLogError) -> Problem {
         }
         other => Problem::internal(&other),
     }
+}
+
+/// Records that `principal` is shown these status views, each with the
+/// masking `privacy::disclosure` applies: gender-desk cases and views with
+/// unmasked personal data go to the access log. Call it with the views
+/// actually answered, before answering.
+pub async fn record_views<'a>(
+    state: &AppState,
+    principal: &Principal,
+    what: AccessedView,
+    views: impl IntoIterator<Item = &'a ComplaintView>,
+) -> Result<(), Problem> {
+    let mut cases = Vec::new();
+    for view in views {
+        let Ok(id) = uuid::Uuid::try_parse(&view.id) else {
+            return Err(Problem::internal(&format!(
+                "the read models hold a malformed complaint id `{}`",
+                view.id
+            )));
+        };
+        let open = ComplaintStatus::parse(&view.status).is_some_and(ComplaintStatus::is_open);
+        cases.push(CaseShown {
+            complaint: ComplaintId::from_uuid(id),
+            gender_desk: view.gender_desk,
+            personal_data: disclosure(principal, &view.markaz, open) == Disclosure::Full,
+        });
+    }
+    access_log::record_all(state.store.as_ref(), principal, what, cases, now())
+        .await
+        .map_err(access_problem)
+}
+
+/// Records that `principal` is shown one case (see `record_views`).
+pub async fn record_shown(
+    state: &AppState,
+    principal: &Principal,
+    what: AccessedView,
+    case: CaseShown,
+) -> Result<(), Problem> {
+    access_log::record(state.store.as_ref(), principal, what, case, now())
+        .await
+        .map_err(access_problem)
 }
 
 /// `GET /audit/complaints/{id}?as_of=TIME|version=N`

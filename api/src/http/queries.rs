@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::codec::{to_json, DomainEvent};
-use markaz_domain::{Actor, ComplaintStatus, Role};
+use markaz_domain::{AccessedView, Actor, ComplaintStatus, Role};
 use markaz_projections::{ComplaintFilter, ComplaintView};
 use markaz_store::command_loop::load;
 use serde::Deserialize;
@@ -19,10 +19,11 @@ use serde_json::{json, Value};
 
 use super::auth::{Authorized, ReadComplaints};
 use super::complaints::{command_problem, complaint_not_found, parse_complaint_id};
-use super::privacy::{complainant_view, disclosure, mask_event_data, may_see};
+use super::privacy::{complainant_view, disclosure, mask_event_data, may_see, Disclosure};
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, parse_time, query_problem, wait_for, ApiQuery};
 use crate::app::AppState;
+use crate::audit::access_log::CaseShown;
 use crate::officers::Principal;
 
 pub fn routes() -> Router<AppState> {
@@ -80,6 +81,7 @@ async fn one(
         .map_err(query_problem)?
         .filter(|view| may_see(&auth.principal, &view.markaz, view.gender_desk))
         .ok_or_else(complaint_not_found)?;
+    super::audit::record_views(&state, &auth.principal, AccessedView::CaseView, [&view]).await?;
     let mut response = Json(staff_view(&view, &auth.principal)).into_response();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", view.version)) {
         response.headers_mut().insert(header::ETAG, etag);
@@ -206,6 +208,12 @@ async fn timeline(
         .ok_or_else(complaint_not_found)?;
     let open = complaint.status.is_some_and(ComplaintStatus::is_open);
     let shown = disclosure(&auth.principal, markaz.as_str(), open);
+    let case = CaseShown {
+        complaint: id,
+        gender_desk: complaint.gender_desk,
+        personal_data: shown == Disclosure::Full,
+    };
+    super::audit::record_shown(&state, &auth.principal, AccessedView::Timeline, case).await?;
     let events: Vec<Value> = loaded
         .events
         .iter()
