@@ -173,7 +173,7 @@ pub async fn retried_append_is_idempotent(store: Arc<dyn EventStore>) {
         .expect("late retry");
     assert_eq!(late, first);
 
-    // The same ids partly, or at another place, are a different append.
+    // The same ids, only partly, are a different append.
     let mut partial = batch[..2].to_vec();
     partial.push(event("retry", 99));
     let partial_result = store
@@ -183,6 +183,15 @@ pub async fn retried_append_is_idempotent(store: Arc<dyn EventStore>) {
         partial_result.is_err(),
         "a partial match must fail: {partial_result:?}"
     );
+    let feed = read_run_feed(store.as_ref(), &run, start).await;
+    assert_eq!(feed.len(), 5, "nothing may be written twice");
+    assert_eq!(store.stream_version(&stream).await.expect("version"), 5);
+
+    // EventStoreDB compares ids only with the events at the expected place,
+    // so ids reused elsewhere are refused by backends with a global id index.
+    if !enforces_unique_event_ids(store.as_ref()) {
+        return;
+    }
     let shifted = store
         .append(&stream, ExpectedVersion::Exact(5), batch.clone())
         .await;
@@ -197,10 +206,8 @@ pub async fn retried_append_is_idempotent(store: Arc<dyn EventStore>) {
         other_stream.is_err(),
         "ids stored in another stream must fail: {other_stream:?}"
     );
-
     let feed = read_run_feed(store.as_ref(), &run, start).await;
-    assert_eq!(feed.len(), 5, "nothing may be written twice");
-    assert_eq!(store.stream_version(&stream).await.expect("version"), 5);
+    assert_eq!(feed.len(), 5, "a refused append must write nothing");
     assert_eq!(
         store
             .stream_version(&run.stream("retry-other"))
@@ -208,6 +215,11 @@ pub async fn retried_append_is_idempotent(store: Arc<dyn EventStore>) {
             .expect("version"),
         0
     );
+}
+
+/// Whether the backend refuses an event id stored anywhere else in the log.
+fn enforces_unique_event_ids(store: &dyn EventStore) -> bool {
+    store.backend_name() == "sqlite"
 }
 
 /// The global feed holds every event once, in increasing positions, each
