@@ -133,7 +133,8 @@ impl Writer {
                 tracing::error!(%error, "event store group commit failed");
                 for request in group {
                     let _ = request.reply.send(Err(StoreError::Unavailable(format!(
-                        "the append was not written: {error}"
+                        "the append may not have been written ({error}); retry it with the same \
+                         event ids"
                     ))));
                 }
             }
@@ -224,9 +225,10 @@ impl Writer {
                 })),
                 Err(ApplyError::Rejected(error)) => Ok(Err(error)),
                 Err(ApplyError::Fatal(error)) => Err(error),
-                Err(ApplyError::DuplicateId(_)) => {
-                    Err(StoreError::Backend("unexpected duplicate id check".into()))
-                }
+                Err(ApplyError::DuplicateId(event_id)) => Ok(Err(StoreError::DuplicateEventId {
+                    event_id,
+                    detail: "it is part of another append".into(),
+                })),
             },
         }
     }
