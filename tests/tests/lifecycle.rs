@@ -73,6 +73,9 @@ async fn a_case_goes_from_filing_to_rating() {
         )
         .await;
     assert_eq!(resolved_again.expect(200)["version"], 6);
+    // The rating finds the case by its tracking code in the read models.
+    let position = resolved_again.json["position"].as_u64().unwrap();
+    app.track(&code, position).await.expect(200);
 
     let rated = app
         .post(
@@ -175,6 +178,9 @@ async fn the_lifecycle_refuses_what_it_forbids() {
         "invalid_transition",
     )
     .await;
+    app.track(&code, filed["position"].as_u64().unwrap())
+        .await
+        .expect(200);
     let early_rating = app
         .post(
             &format!("/api/v1/track/{code}/rating"),
