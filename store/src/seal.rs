@@ -470,6 +470,11 @@ struct PendingSeal {
 }
 
 /// Walks the whole log once: chains, the seals in the log and a kept seal.
+///
+/// `first_broken` is the first chain break or kept-seal mismatch in log
+/// order. A seal in the log that no longer matches is reported when a kept
+/// seal names nothing more precise (the digest says that something changed,
+/// the kept heads say which stream).
 pub async fn verify_log(
     store: &dyn EventStore,
     options: VerifyOptions<'_>,
@@ -501,6 +506,9 @@ struct VerifyWalk<'a> {
     seals_checked: u64,
     /// Kept heads not yet met in the log: stream → (version, hash).
     kept: HashMap<&'a str, (u64, [u8; 32])>,
+    /// The first seal in the log found not to match, while a kept seal is
+    /// being checked (see `check_seal`).
+    stale_seal: Option<BrokenLink>,
     first_broken: Option<BrokenLink>,
 }
 
@@ -529,6 +537,7 @@ impl<'a> VerifyWalk<'a> {
             pending,
             seals_checked: 0,
             kept,
+            stale_seal: None,
             first_broken: None,
         })
     }
@@ -588,10 +597,10 @@ impl<'a> VerifyWalk<'a> {
         let sealed = &seal.event;
         let digest = self.heads.digest(sealed.up_to_position);
         if digest != sealed.digest {
-            return self.broken(
-                SEAL_STREAM,
-                seal.version,
-                format!(
+            let stale = BrokenLink {
+                stream: SEAL_STREAM.to_owned(),
+                version: seal.version,
+                what: format!(
                     "the log up to position {} no longer matches this seal ({} events in {} \
                      streams sealed, {} events in {} streams now): history before the seal was \
                      changed",
@@ -601,7 +610,17 @@ impl<'a> VerifyWalk<'a> {
                     self.heads.events,
                     self.heads.by_stream.len()
                 ),
-            );
+            };
+            if self.options.kept_seal.is_none() {
+                self.first_broken = Some(stale);
+                return false;
+            }
+            // A kept seal can name the stream that changed: walk on, and
+            // report this only if the kept seal finds nothing. Later seals
+            // in the log cannot match either.
+            self.stale_seal.get_or_insert(stale);
+            self.pending.clear();
+            return true;
         }
         let signed = check_signature(
             &sealed.digest,
@@ -631,6 +650,13 @@ impl<'a> VerifyWalk<'a> {
         if !self.check_seals_before(u64::MAX) {
             return;
         }
+        self.check_kept_heads(last_position);
+        if self.first_broken.is_none() {
+            self.first_broken = self.stale_seal.take();
+        }
+    }
+
+    fn check_kept_heads(&mut self, last_position: u64) {
         let Some(kept_seal) = self.options.kept_seal else {
             return;
         };
