@@ -200,7 +200,7 @@ pub async fn import_file(
             progress(events_in_file);
         }
     }
-    appender.flush().await?;
+    appender.finish().await?;
     if !appending {
         if let Some(stored) = target.next().await? {
             return Err(ImportError::NotAPrefix {

@@ -262,7 +262,7 @@ pub async fn migrate(
         }
         progress(source_events);
     }
-    appender.flush().await?;
+    appender.finish().await?;
     progress(source_events);
     let report = verify_target(target, &streams).await?;
     Ok(MigrateReport {
