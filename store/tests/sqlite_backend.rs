@@ -217,3 +217,68 @@ async fn appends_from_another_process_are_noticed() {
     assert_eq!((next.version, next.position), (3, 3));
     assert!(verify_all(&server).await.expect("verify").is_ok());
 }
+
+#[tokio::test]
+async fn an_open_read_transaction_does_not_block_appends() {
+    let (_dir, path) = event_file();
+    let store = SqliteStore::open(&path).expect("open");
+    store
+        .append(
+            "complaint-a",
+            ExpectedVersion::NoStream,
+            vec![event("a", 1)],
+        )
+        .await
+        .expect("append");
+    let mut reader = rusqlite::Connection::open(&path).expect("open a reader");
+    let snapshot = reader.transaction().expect("begin a read transaction");
+    let seen: i64 = snapshot
+        .query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))
+        .expect("read inside the transaction");
+    assert_eq!(seen, 1);
+    let appended = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store.append(
+            "complaint-a",
+            ExpectedVersion::Exact(1),
+            vec![event("a", 2)],
+        ),
+    )
+    .await
+    .expect("an append must not wait for a reader")
+    .expect("append while a reader holds a snapshot");
+    assert_eq!(appended.version, 2);
+    let still: i64 = snapshot
+        .query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))
+        .expect("read the same snapshot again");
+    assert_eq!(still, 1, "the reader keeps its snapshot");
+}
+
+#[tokio::test]
+async fn a_feed_delivers_what_was_committed_then_reports_the_closed_store() {
+    use futures::StreamExt;
+
+    let (_dir, path) = event_file();
+    let store = SqliteStore::open(&path).expect("open");
+    store
+        .append(
+            "complaint-a",
+            ExpectedVersion::NoStream,
+            vec![event("a", 1), event("a", 2)],
+        )
+        .await
+        .expect("append");
+    let mut feed = store.subscribe_all(0).await.expect("subscribe");
+    drop(store);
+    let mut positions = Vec::new();
+    let ended = loop {
+        match feed.next().await {
+            Some(Ok(event)) => positions.push(event.position),
+            Some(Err(error)) => break error,
+            None => panic!("the feed must end with an error, not silently"),
+        }
+    };
+    assert_eq!(positions, vec![1, 2]);
+    assert!(matches!(ended, StoreError::Unavailable(_)), "{ended}");
+    assert!(feed.next().await.is_none());
+}
