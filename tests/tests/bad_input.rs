@@ -221,6 +221,9 @@ async fn bad_commands_paths_and_queries_are_problems() {
     app.get("/api/v1/complaints?colour=red", Some(&desk))
         .await
         .expect_problem(400, "bad_request");
+    app.get("/api/v1/complaints/%FF%FE", Some(&desk))
+        .await
+        .expect_problem(404, "not_found");
     app.get("/api/v1/no-such-thing", None)
         .await
         .expect_problem(404, "not_found");

@@ -6,7 +6,7 @@
 //! otherwise 404. Then the store's command loop decides and appends.
 
 use crate::aggregates::ComplaintAggregate;
-use axum::extract::{FromRequestParts, OriginalUri, Path, State};
+use axum::extract::{FromRequestParts, OriginalUri, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,7 @@ use super::complaint_input::{
 use super::idempotency::{request_digest, run_once, CommandAnswer, IdempotencyKey};
 use super::privacy::may_see;
 use super::problem::Problem;
-use super::query_params::query_problem;
+use super::query_params::{query_problem, ApiPath};
 use super::tracking::{parse_code, unknown_tracking_code};
 use crate::app::AppState;
 use crate::officers::token::random_u64;
@@ -303,7 +303,7 @@ macro_rules! officer_command {
         async fn $name(
             State($state): State<AppState>,
             auth: Authorized<ActOnComplaints>,
-            Path(id): Path<String>,
+            ApiPath(id): ApiPath<String>,
             IfMatch(if_match): IfMatch,
             IdempotencyKey(key): IdempotencyKey,
             OriginalUri(uri): OriginalUri,
@@ -344,7 +344,7 @@ officer_command!(withdraw, ReasonBody, |state, body| body
 
 async fn rate(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     IdempotencyKey(key): IdempotencyKey,
     OriginalUri(uri): OriginalUri,
     body: ApiJson<RateBody>,

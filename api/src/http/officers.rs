@@ -1,7 +1,7 @@
 //! Officer management for admins: register (the token is shown once), list,
 //! revoke. The same operations as `markaz officers` on the command line.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::auth::{Authorized, ManageOfficers};
 use super::body::ApiJson;
 use super::problem::{FieldError, Problem};
+use super::query_params::ApiPath;
 use crate::app::AppState;
 use crate::officers::registry::{self, parse_officer_id, NewOfficer, RegistryError};
 use crate::officers::{OfficerRecord, Principal};
@@ -127,7 +128,7 @@ async fn list(State(state): State<AppState>, _auth: Authorized<ManageOfficers>) 
 async fn revoke(
     State(state): State<AppState>,
     auth: Authorized<ManageOfficers>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     body: ApiJson<RevokeBody>,
 ) -> Result<Json<Value>, Problem> {
     let not_found =

@@ -5,7 +5,7 @@
 //! the visibility and masking rules of `privacy`.
 
 use crate::aggregates::ComplaintAggregate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,7 +21,7 @@ use super::auth::{Authorized, ReadComplaints};
 use super::complaints::{command_problem, complaint_not_found, parse_complaint_id};
 use super::privacy::{complainant_view, disclosure, mask_event_data, may_see, Disclosure};
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, parse_time, query_problem, wait_for, ApiQuery};
+use super::query_params::{now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::officers::Principal;
@@ -69,7 +69,7 @@ struct MinPosition {
 async fn one(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<MinPosition>,
 ) -> Result<Response, Problem> {
     let id = parse_complaint_id(&id)?;
@@ -193,7 +193,7 @@ async fn list(
 async fn timeline(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(_query): ApiQuery<MinPosition>,
 ) -> Result<Json<Value>, Problem> {
     let id = parse_complaint_id(&id)?;

@@ -1,7 +1,7 @@
 //! Query-string parsing with problem+json errors, and the `min_position`
 //! wait for read-your-writes.
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use chrono::{DateTime, NaiveDate, Utc};
 use markaz_domain::Timestamp;
@@ -30,6 +30,27 @@ where
                     "{}: see docs/api.md for the parameters of this endpoint",
                     rejection.body_text()
                 ))
+            })
+    }
+}
+
+/// Like axum's `Path`, but a path segment that cannot be read (e.g. invalid
+/// percent-encoding) is a problem+json 404: no resource has such a name.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|rejection| {
+                Problem::not_found(format!("{}: check the path", rejection.body_text()))
             })
     }
 }

@@ -4,14 +4,14 @@
 //! category, the deadlines and the history of status changes. The answer is
 //! built from `TrackingView`, which has no field that could carry them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::TrackingCode;
 use markaz_projections::TrackingView;
 
 use super::problem::Problem;
-use super::query_params::{now, query_problem, wait_for, ApiQuery};
+use super::query_params::{now, query_problem, wait_for, ApiPath, ApiQuery};
 use crate::app::AppState;
 
 pub fn public_routes() -> Router<AppState> {
@@ -41,7 +41,7 @@ pub fn unknown_tracking_code() -> Problem {
 
 async fn track(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<TrackQuery>,
 ) -> Result<Json<TrackingView>, Problem> {
     let code = parse_code(&code)?;
