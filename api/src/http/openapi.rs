@@ -1,12 +1,1163 @@
-//! `GET /openapi.json` (the OpenAPI document generated from the code) and the
-//! interactive page at `/docs`.
+//! `GET /openapi.json` (the OpenAPI 3.1 document generated from the code with
+//! utoipa) and the interactive page at `/docs`.
 //!
-//! Not served yet: the router merges these (still empty) routes.
+//! The handlers build several answers with `json!`, so the shapes are
+//! declared here as schema types, one per body, and each route's contract
+//! (method, path, parameters, bodies, statuses, security) as a `#[utoipa::path]`
+//! declaration in `operations`. Two checks keep the document true: a unit test
+//! below compares its operations with every `.route(...)` in the route
+//! modules, and the black-box tests send a request to every documented
+//! operation and validate real answers against the documented schemas.
 
+#![allow(dead_code)] // schema types and operation declarations exist for the document only
+
+use std::sync::OnceLock;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_scalar::{Scalar, Servable};
+use uuid::Uuid;
 
 use crate::app::AppState;
 
 pub fn routes() -> Router<AppState> {
+    let docs: Router<AppState> = Scalar::with_url("/docs", document().clone())
+        .title("Markaz API")
+        .into();
     Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .merge(docs)
+}
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(ApiDoc::openapi)
+}
+
+async fn openapi_json() -> Response {
+    static JSON: OnceLock<String> = OnceLock::new();
+    let body = JSON.get_or_init(|| document().to_json().unwrap_or_default());
+    let mut response = body.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Markaz",
+        description = "Case tracking for Police Khidmat Markaz service centres: complaints, \
+                       their lifecycle, public tracking, the gender desk, performance and audit. \
+                       Errors are RFC 9457 problem+json. Commands answer the complaint's new \
+                       `version` and the global `position`; queries take `min_position` to read \
+                       their own writes.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        operations::categories,
+        operations::track,
+        operations::rate,
+        operations::file,
+        operations::list,
+        operations::one,
+        operations::timeline,
+        operations::acknowledge,
+        operations::refer,
+        operations::resolve,
+        operations::reopen,
+        operations::withdraw,
+        operations::gender_desk_queue,
+        operations::performance,
+        operations::officers_list,
+        operations::officers_register,
+        operations::officers_revoke,
+        operations::audit_complaint,
+        operations::audit_access,
+        operations::audit_verify,
+        operations::audit_export,
+        operations::events,
+        operations::healthz,
+        operations::readyz,
+        operations::metrics,
+        operations::openapi,
+        operations::docs,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "public", description = "For citizens: no token"),
+        (name = "complaints", description = "Commands and queries of complaints (staff)"),
+        (name = "gender desk"),
+        (name = "performance"),
+        (name = "officers", description = "Officer management (admin)"),
+        (name = "audit", description = "History, access records, verification and export (auditor)"),
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the operations refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some(
+            "An officer's token, shown once by `markaz officers add` or `POST /api/v1/officers`"
+                .to_owned(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+// ---------------------------------------------------------------- errors
+
+/// An RFC 9457 problem (`application/problem+json`).
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    /// `/problems/<code>` with dashes.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case code to switch on (e.g. `validation`, `not_found`, `rate_limited`).
+    pub code: String,
+    /// One entry per invalid field (validation errors only).
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+// ---------------------------------------------------------------- vocabularies
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Female,
+    Male,
+    Transgender,
+    Undisclosed,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Counter,
+    Phone,
+    Online,
+    Email,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralKind {
+    PoliceStation,
+    Magistrate,
+    Department,
+    GenderDesk,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Resolved,
+    FirRegistered,
+    NoAction,
+    ReferredToCourt,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Filed,
+    Acknowledged,
+    Referred,
+    Resolved,
+    Withdrawn,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Desk,
+    GenderDesk,
+    Supervisor,
+    Auditor,
+    Admin,
+}
+
+// ---------------------------------------------------------------- command bodies
+
+/// `POST /complaints`. Unknown fields are refused (400).
+#[derive(Serialize, ToSchema)]
+pub struct FileComplaintBody {
+    pub complainant: ComplainantInput,
+    /// A category code of `GET /categories`.
+    pub category: String,
+    /// At most 4000 characters.
+    pub description: String,
+    pub location: Option<String>,
+    /// Default `counter`.
+    pub channel: Option<Channel>,
+    /// Ask for the gender desk (it is also chosen for female and transgender
+    /// complainants and gender-sensitive categories).
+    pub gender_desk: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComplainantInput {
+    pub name: String,
+    pub gender: Gender,
+    /// A Pakistani mobile number: `03XXXXXXXXX` or `+923XXXXXXXXX`.
+    pub phone: String,
+    /// 13 digits, dashes allowed: `XXXXX-XXXXXXX-X`.
+    pub cnic: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcknowledgeBody {
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReferBody {
+    /// The unit referred to, e.g. `PS Kuchlak` or `Judicial Magistrate, Quetta`.
+    pub to: String,
+    pub kind: ReferralKind,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResolveBody {
+    pub outcome: Outcome,
+    pub summary: String,
+}
+
+/// `reopen` and `withdrawal`.
+#[derive(Serialize, ToSchema)]
+pub struct ReasonBody {
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RateBody {
+    #[schema(minimum = 1, maximum = 5)]
+    pub stars: u8,
+    pub comment: Option<String>,
+}
+
+// ---------------------------------------------------------------- command answers
+
+/// 201 to `POST /complaints`.
+#[derive(Serialize, ToSchema)]
+pub struct FilingAnswer {
+    pub id: Uuid,
+    /// What the citizen tracks the case with; shown on the receipt.
+    pub tracking_code: String,
+    pub status: Status,
+    pub gender_desk: bool,
+    pub acknowledge_by: DateTime<Utc>,
+    pub resolve_by: DateTime<Utc>,
+    pub version: u64,
+    pub position: u64,
+    /// Hex SHA-256 hash-chain value of the complaint's first event: proof on
+    /// the receipt that the complaint was recorded.
+    pub receipt_hash: Option<String>,
+}
+
+/// 200 to an officer's command on a complaint.
+#[derive(Serialize, ToSchema)]
+pub struct CommandAnswer {
+    pub id: Uuid,
+    pub status: Option<Status>,
+    pub version: u64,
+    pub position: u64,
+}
+
+/// 200 to a rating: no personal data.
+#[derive(Serialize, ToSchema)]
+pub struct RatingAnswer {
+    pub tracking_code: String,
+    pub status: Option<Status>,
+    pub rated: bool,
+    pub version: u64,
+    pub position: u64,
+}
+
+// ---------------------------------------------------------------- queries
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryList {
+    pub categories: Vec<Category>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Category {
+    pub code: String,
+    pub name_en: String,
+    pub name_ur: String,
+    /// Usually non-cognizable: police need a Magistrate's order (s.155 CrPC).
+    pub non_cognizable: bool,
+    pub gender_sensitive: bool,
+    pub acknowledge_within_hours: u32,
+    pub resolve_within_hours: u32,
+}
+
+/// A status change in a case's history.
+#[derive(Serialize, ToSchema)]
+pub struct StatusChange {
+    pub status: Status,
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /track/{code}`: the citizen's view; no personal data, no officer names.
+#[derive(Serialize, ToSchema)]
+pub struct TrackingView {
+    pub tracking_code: String,
+    pub status: Status,
+    pub category: String,
+    pub filed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub acknowledge_by: DateTime<Utc>,
+    pub resolve_by: DateTime<Utc>,
+    pub rated: bool,
+    pub history: Vec<StatusChange>,
+}
+
+/// The complainant as staff see them; `desk` sees phone and CNIC masked and
+/// no address except on its own markaz's open cases.
+#[derive(Serialize, ToSchema)]
+pub struct ComplainantView {
+    pub name: String,
+    pub gender: Gender,
+    pub phone: String,
+    pub cnic: Option<String>,
+    pub address: Option<String>,
+    /// True when phone and CNIC are masked and the address withheld.
+    pub masked: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaState {
+    Pending,
+    Met,
+    Breached,
+    NotApplicable,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Sla {
+    pub acknowledge: SlaState,
+    pub resolve: SlaState,
+    pub acknowledge_breached: bool,
+    pub resolve_breached: bool,
+}
+
+/// `GET /complaints/{id}` (also the items of the list). `ETag` is the version.
+#[derive(Serialize, ToSchema)]
+pub struct ComplaintView {
+    pub id: Uuid,
+    pub tracking_code: String,
+    pub markaz: String,
+    pub category: String,
+    pub gender_desk: bool,
+    pub status: Status,
+    /// Where the case is now: the markaz itself or the unit it was referred to.
+    pub current_unit: String,
+    pub complainant: ComplainantView,
+    pub description: String,
+    pub location: Option<String>,
+    pub channel: Channel,
+    pub filed_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub acknowledge_by: DateTime<Utc>,
+    pub resolve_by: DateTime<Utc>,
+    pub sla: Sla,
+    pub outcome: Option<Outcome>,
+    pub rated: bool,
+    pub rating: Option<u8>,
+    pub reopen_count: u32,
+    pub version: u64,
+    pub position: u64,
+    pub history: Vec<StatusChange>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComplaintPage {
+    pub items: Vec<ComplaintView>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Who caused an event.
+#[derive(Serialize, ToSchema)]
+pub struct ActorView {
+    /// `officer`, `citizen` or `system`.
+    pub kind: String,
+    pub id: Option<Uuid>,
+    pub role: Option<Role>,
+    pub name: Option<String>,
+}
+
+/// One stored event.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEvent {
+    pub version: u64,
+    pub position: u64,
+    /// The event type, e.g. `ComplaintFiled`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub schema_version: u16,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: ActorView,
+    /// The event's fields (see the event catalogue); the complainant is
+    /// masked for `desk` as in the status view.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// Hex SHA-256 chained to the previous event of the complaint.
+    pub hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    pub id: Uuid,
+    pub events: Vec<TimelineEvent>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GenderDeskCase {
+    pub id: Uuid,
+    pub tracking_code: String,
+    pub markaz: String,
+    pub category: String,
+    pub status: Status,
+    pub current_unit: String,
+    pub filed_at: DateTime<Utc>,
+    pub age_minutes: i64,
+    pub acknowledge_by: DateTime<Utc>,
+    pub resolve_by: DateTime<Utc>,
+    pub acknowledge_breached: bool,
+    pub resolve_breached: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GenderDeskCounts {
+    pub markaz: String,
+    /// Cases by status.
+    #[schema(value_type = Object)]
+    pub by_status: serde_json::Value,
+    pub open: u64,
+}
+
+/// `GET /gender-desk/queue`: open gender-desk cases, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct GenderDeskQueue {
+    pub cases: Vec<GenderDeskCase>,
+    pub counts: Vec<GenderDeskCounts>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpenBacklog {
+    pub total: u64,
+    pub under_1_day: u64,
+    pub from_1_to_3_days: u64,
+    pub from_3_to_7_days: u64,
+    pub from_7_to_30_days: u64,
+    pub over_30_days: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PerformanceGroup {
+    /// The unit, officer id, category or day (YYYY-MM-DD).
+    pub group: String,
+    pub markaz: Option<String>,
+    /// With `by=officer`: the officer's name.
+    pub officer_name: Option<String>,
+    pub filed: u64,
+    pub acknowledged: u64,
+    pub referred: u64,
+    pub resolved: u64,
+    pub withdrawn: u64,
+    pub reopened: u64,
+    pub ack_minutes_p50: Option<f64>,
+    pub ack_minutes_p90: Option<f64>,
+    pub resolve_hours_p50: Option<f64>,
+    pub resolve_hours_p90: Option<f64>,
+    pub ack_within_sla_pct: Option<f64>,
+    pub resolved_within_sla_pct: Option<f64>,
+    pub rating_avg: Option<f64>,
+    /// Counts of 1, 2, 3, 4 and 5 stars.
+    pub ratings: [u64; 5],
+    pub open_backlog: OpenBacklog,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Performance {
+    pub from: String,
+    pub to: String,
+    pub by: String,
+    pub markaz: Option<String>,
+    pub groups: Vec<PerformanceGroup>,
+}
+
+// ---------------------------------------------------------------- officers
+
+#[derive(Serialize, ToSchema)]
+pub struct RegisterOfficerBody {
+    pub name: String,
+    pub role: Role,
+    /// Required for desk, gender_desk and supervisor.
+    pub markaz: Option<String>,
+}
+
+/// 201: the token is shown this once; only its hash is kept.
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredOfficer {
+    pub id: Uuid,
+    pub token: String,
+    pub position: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Officer {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub markaz: Option<String>,
+    pub registered_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub active: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfficerList {
+    pub officers: Vec<Officer>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokeBody {
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevokedOfficer {
+    pub id: Uuid,
+    pub active: bool,
+    pub position: u64,
+}
+
+// ---------------------------------------------------------------- audit
+
+/// The complaint's state folded from its events up to the point asked.
+#[derive(Serialize, ToSchema)]
+pub struct PastState {
+    pub status: Option<Status>,
+    pub tracking_code: Option<String>,
+    pub markaz: Option<String>,
+    pub category: Option<String>,
+    pub gender_desk: bool,
+    pub filed_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub rated: bool,
+    pub reopen_count: u32,
+    pub current_unit: Option<String>,
+    pub version: u64,
+}
+
+/// Which point in time was asked for: one of the three members.
+#[derive(Serialize, ToSchema)]
+pub struct PointInTime {
+    pub as_of: Option<DateTime<Utc>>,
+    pub version: Option<u64>,
+    pub latest: Option<bool>,
+}
+
+/// `GET /audit/complaints/{id}`: the complaint as it stood then.
+#[derive(Serialize, ToSchema)]
+pub struct PastComplaint {
+    pub id: Uuid,
+    pub version: u64,
+    pub current_version: u64,
+    pub state: PastState,
+    pub events: Vec<TimelineEvent>,
+    pub point: PointInTime,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccessOfficer {
+    pub id: Uuid,
+    pub name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccessEntry {
+    pub version: u64,
+    pub position: u64,
+    pub at: DateTime<Utc>,
+    pub officer: AccessOfficer,
+    pub role: Role,
+    /// What was shown: e.g. `case_view`, `listing`, `timeline`, `audit_history`.
+    pub what: String,
+    pub personal_data: bool,
+    pub gender_desk: bool,
+}
+
+/// `GET /audit/complaints/{id}/access`: who was shown the case, when.
+#[derive(Serialize, ToSchema)]
+pub struct AccessLog {
+    pub id: Uuid,
+    pub entries: Vec<AccessEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BrokenLink {
+    pub stream: String,
+    pub version: u64,
+    pub reason: String,
+}
+
+/// `GET /audit/verify`: the hash chains (and seals) recomputed.
+#[derive(Serialize, ToSchema)]
+pub struct Verification {
+    pub streams_checked: u64,
+    pub events_checked: u64,
+    pub seals_checked: u64,
+    pub kept_seal_checked: bool,
+    pub ok: bool,
+    pub first_broken: Option<BrokenLink>,
+}
+
+// ---------------------------------------------------------------- operations
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectionPosition {
+    pub name: String,
+    pub checkpoint: u64,
+    pub lag: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectionStatus {
+    pub head: u64,
+    pub position: u64,
+    pub lag: u64,
+    pub projections: Vec<ProjectionPosition>,
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    pub status: String,
+    /// `sqlite` or `esdb`.
+    pub store: String,
+    pub head_position: u64,
+    pub projections: ProjectionStatus,
+}
+
+/// The route declarations: one function per operation, carrying its
+/// contract for the document. The handlers are in the route modules.
+mod operations {
+    use super::*;
+
+    /// The category catalogue
+    #[utoipa::path(get, path = "/api/v1/categories", tag = "public",
+        responses(
+            (status = 200, body = CategoryList),
+            (status = 429, body = Problem, content_type = "application/problem+json",
+                description = "Too many requests from this address", headers(("Retry-After" = u64))),
+        ))]
+    pub fn categories() {}
+
+    /// A case as its citizen sees it
+    #[utoipa::path(get, path = "/api/v1/track/{code}", tag = "public",
+        params(
+            ("code" = String, Path, description = "The tracking code on the receipt"),
+            ("min_position" = Option<u64>, Query, description = "Wait until the read models include this position"),
+        ),
+        responses(
+            (status = 200, body = TrackingView),
+            (status = 404, body = Problem, content_type = "application/problem+json", description = "No complaint has this code"),
+            (status = 429, body = Problem, content_type = "application/problem+json",
+                description = "Too many requests, or too many unknown codes, from this address", headers(("Retry-After" = u64))),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The read models did not reach min_position in time"),
+        ))]
+    pub fn track() {}
+
+    /// Rate the service once the case is resolved (once)
+    #[utoipa::path(post, path = "/api/v1/track/{code}/rating", tag = "public",
+        params(
+            ("code" = String, Path, description = "The tracking code on the receipt"),
+            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+        ),
+        request_body = RateBody,
+        responses(
+            (status = 200, body = RatingAnswer),
+            (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed body"),
+            (status = 404, body = Problem, content_type = "application/problem+json", description = "No complaint has this code"),
+            (status = 409, body = Problem, content_type = "application/problem+json", description = "Not resolved, or already rated"),
+            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 422, body = Problem, content_type = "application/problem+json", description = "Stars outside 1..5, or the idempotency key was used with another body"),
+            (status = 429, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+        ))]
+    pub fn rate() {}
+
+    /// File a complaint
+    #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+        params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the same key with another body is 422")),
+        request_body = FileComplaintBody,
+        responses(
+            (status = 201, body = FilingAnswer, headers(("Location" = String, description = "The complaint's URL"))),
+            (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON, wrong types or unknown fields"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 413, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields (phone, CNIC, category, ...)"),
+        ),
+        security(("bearer" = [])))]
+    pub fn file() {}
+
+    /// List complaints, newest first
+    #[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
+        params(
+            ("status" = Option<Status>, Query),
+            ("category" = Option<String>, Query),
+            ("gender_desk" = Option<bool>, Query),
+            ("filed_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD"),
+            ("filed_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (inclusive day)"),
+            ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
+            ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+            ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+            ("min_position" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = ComplaintPage),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 503, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn list() {}
+
+    /// One complaint's status view
+    #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("min_position" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = ComplaintView, headers(("ETag" = String, description = "The version, for If-Match"))),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json", description = "No such complaint, or not visible to the caller"),
+            (status = 503, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn one() {}
+
+    /// A complaint's events
+    #[utoipa::path(get, path = "/api/v1/complaints/{id}/timeline", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("min_position" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = Timeline),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn timeline() {}
+
+    /// Acknowledge a complaint
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/acknowledge", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("If-Match" = Option<String>, Header, description = "The version the change is based on (412 if it moved on)"),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body(content = AcknowledgeBody, description = "May be empty"),
+        responses(
+            (status = 200, body = CommandAnswer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 409, body = Problem, content_type = "application/problem+json", description = "The lifecycle forbids it; the problem says why"),
+            (status = 412, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn acknowledge() {}
+
+    /// Refer a complaint to a police station, a Magistrate (s.155 CrPC), a department or the gender desk
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/referrals", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = ReferBody,
+        responses(
+            (status = 200, body = CommandAnswer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 409, body = Problem, content_type = "application/problem+json"),
+            (status = 412, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn refer() {}
+
+    /// Record the outcome
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/resolution", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = ResolveBody,
+        responses(
+            (status = 200, body = CommandAnswer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 409, body = Problem, content_type = "application/problem+json"),
+            (status = 412, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn resolve() {}
+
+    /// Reopen a resolved complaint within the reopening window
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/reopen", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = ReasonBody,
+        responses(
+            (status = 200, body = CommandAnswer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 409, body = Problem, content_type = "application/problem+json"),
+            (status = 412, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn reopen() {}
+
+    /// Withdraw a complaint at the complainant's request
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/withdrawal", tag = "complaints",
+        params(
+            ("id" = Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = ReasonBody,
+        responses(
+            (status = 200, body = CommandAnswer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 409, body = Problem, content_type = "application/problem+json"),
+            (status = 412, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn withdraw() {}
+
+    /// Open gender-desk cases, oldest first (gender_desk, supervisor, auditor)
+    #[utoipa::path(get, path = "/api/v1/gender-desk/queue", tag = "gender desk",
+        params(
+            ("markaz" = Option<String>, Query, description = "Auditors only"),
+            ("limit" = Option<u32>, Query),
+            ("min_position" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = GenderDeskQueue),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn gender_desk_queue() {}
+
+    /// Performance figures per group (supervisor, auditor)
+    #[utoipa::path(get, path = "/api/v1/performance", tag = "performance",
+        params(
+            ("from" = Option<String>, Query, description = "First UTC day, YYYY-MM-DD"),
+            ("to" = Option<String>, Query, description = "Last UTC day, YYYY-MM-DD"),
+            ("by" = Option<String>, Query, description = "unit, officer, category or day"),
+            ("markaz" = Option<String>, Query, description = "Auditors only"),
+            ("min_position" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = Performance),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn performance() {}
+
+    /// Every officer (admin)
+    #[utoipa::path(get, path = "/api/v1/officers", tag = "officers",
+        responses(
+            (status = 200, body = OfficerList),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn officers_list() {}
+
+    /// Register an officer (admin); the token is shown once
+    #[utoipa::path(post, path = "/api/v1/officers", tag = "officers",
+        request_body = RegisterOfficerBody,
+        responses(
+            (status = 201, body = RegisteredOfficer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn officers_register() {}
+
+    /// Revoke an officer's token for good (admin)
+    #[utoipa::path(post, path = "/api/v1/officers/{id}/revocation", tag = "officers",
+        params(("id" = Uuid, Path)),
+        request_body(content = RevokeBody, description = "May be empty"),
+        responses(
+            (status = 200, body = RevokedOfficer),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 409, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn officers_revoke() {}
+
+    /// The complaint as it stood at a time or version, with its events (auditor)
+    #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}", tag = "audit",
+        params(
+            ("id" = Uuid, Path),
+            ("as_of" = Option<String>, Query, description = "RFC 3339 time"),
+            ("version" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = PastComplaint),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn audit_complaint() {}
+
+    /// Who was shown a complaint, when, with or without personal data (auditor)
+    #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}/access", tag = "audit",
+        params(("id" = Uuid, Path)),
+        responses(
+            (status = 200, body = AccessLog),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 404, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn audit_access() {}
+
+    /// Recompute the hash chains (auditor)
+    #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+        params(("stream" = Option<String>, Query, description = "One stream, e.g. complaint-<id>")),
+        responses(
+            (status = 200, body = Verification),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn audit_verify() {}
+
+    /// Every event as JSON Lines, streamed in global order (auditor)
+    #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit",
+        params(("from" = Option<u64>, Query, description = "Only events after this position")),
+        responses(
+            (status = 200, content_type = "application/x-ndjson", body = String, description = "One JSON object per line"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 503, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn audit_export() {}
+
+    /// Server-Sent Events of new events the caller may see (no personal data)
+    #[utoipa::path(get, path = "/api/v1/events", tag = "complaints",
+        params(
+            ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id (a global position)"),
+            ("after" = Option<u64>, Query, description = "Like Last-Event-ID, for clients that cannot set headers"),
+        ),
+        responses(
+            (status = 200, content_type = "text/event-stream", body = String,
+                description = "`id:` the global position, `event:` the event type, `data:` JSON with \
+                               position, complaint_id, version, type, occurred_at, actor, markaz, \
+                               category, gender_desk, status and non-personal data; comment lines keep \
+                               the connection alive"),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn events() {}
+
+    /// The process answers
+    #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+    pub fn healthz() {}
+
+    /// The store answers and the read models are not too far behind
+    #[utoipa::path(get, path = "/readyz", tag = "operations",
+        responses(
+            (status = 200, body = Ready),
+            (status = 503, body = Problem, content_type = "application/problem+json"),
+        ))]
+    pub fn readyz() {}
+
+    /// Prometheus metrics: requests, latencies, appends, projection positions and lag
+    #[utoipa::path(get, path = "/metrics", tag = "operations",
+        responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
+    pub fn metrics() {}
+
+    /// This document
+    #[utoipa::path(get, path = "/openapi.json", tag = "operations",
+        responses((status = 200, content_type = "application/json", body = Object)))]
+    pub fn openapi() {}
+
+    /// An interactive page for this document (loads its script from a CDN)
+    #[utoipa::path(get, path = "/docs", tag = "operations",
+        responses((status = 200, content_type = "text/html", body = String)))]
+    pub fn docs() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every `(METHOD, path)` the document lists.
+    fn documented() -> BTreeSet<(String, String)> {
+        let json = serde_json::to_value(document()).unwrap();
+        let mut operations = BTreeSet::new();
+        for (path, item) in json["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        operations
+    }
+
+    /// Every route registered in the route modules (their `route` calls with a
+    /// literal path and `get`/`post` method routers), with the prefix each
+    /// module is mounted under.
+    fn routed() -> BTreeSet<(String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
+        let top_level = ["health.rs", "metrics.rs", "openapi.rs"];
+        let mut routes = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            let source = std::fs::read_to_string(&path).unwrap();
+            let prefix = if top_level.contains(&name.as_str()) {
+                ""
+            } else {
+                "/api/v1"
+            };
+            for (index, _) in source.match_indices(".route(\"") {
+                let rest = &source[index + 8..];
+                let end = rest.find('"').unwrap();
+                let route = &rest[..end];
+                // The methods are the `get(`/`post(` calls up to the route's closing parenthesis.
+                let call = &rest[end..rest.find("))").map_or(rest.len(), |close| close + 2)];
+                for method in ["get", "post", "put", "patch", "delete"] {
+                    if call.contains(&format!("{method}(")) {
+                        routes.insert((method.to_uppercase(), format!("{prefix}{route}")));
+                    }
+                }
+            }
+        }
+        routes.insert(("GET".to_owned(), "/docs".to_owned()));
+        routes
+    }
+
+    #[test]
+    fn every_route_is_documented_and_every_documented_operation_is_routed() {
+        let documented = documented();
+        let routed = routed();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty(),
+            "routes missing from the document: {undocumented:?}"
+        );
+        assert!(
+            unrouted.is_empty(),
+            "documented but not routed: {unrouted:?}"
+        );
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_bearer_security() {
+        let json = serde_json::to_value(document()).unwrap();
+        assert!(json["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert_eq!(
+            json["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        let file = &json["paths"]["/api/v1/complaints"]["post"];
+        assert_eq!(file["security"][0]["bearer"], serde_json::json!([]));
+        assert!(json["paths"]["/api/v1/track/{code}"]["get"]["security"].is_null());
+        assert!(
+            json["components"]["schemas"]["FileComplaintBody"]["properties"]["complainant"]
+                .is_object()
+        );
+    }
 }
