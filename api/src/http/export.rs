@@ -7,6 +7,14 @@
 //! position, for incremental exports. A failure before the first byte is a
 //! problem+json answer; a failure in the middle ends the connection without
 //! the final chunk, so a client cannot mistake a cut export for a whole one.
+//!
+//! An export shows every complaint's personal data unmasked, so before each
+//! page leaves, the access log records (as `export`) each complaint the page
+//! shows personal data of (its filing) and each gender-desk case it touches:
+//! once per complaint per export.
+
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -14,18 +22,25 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use futures::StreamExt;
+use futures::stream::{self, StreamExt};
+use markaz_domain::codec::{decode, DomainEvent};
+use markaz_domain::{AccessedView, ComplaintEvent, Timestamp};
 use markaz_store::transfer::jsonl;
-use markaz_store::StoreError;
+use markaz_store::{EventStore, RecordedEvent, StoreError};
 use serde::Deserialize;
 
 use super::auth::{Audit, Authorized};
 use super::problem::Problem;
 use super::query_params::ApiQuery;
 use crate::app::AppState;
+use crate::audit::access_log::{self, AccessLogError, CaseShown};
+use crate::officers::Principal;
 
 /// The media type of the answer.
 pub const JSON_LINES: &str = "application/x-ndjson";
+
+/// Streams whose events belong to a complaint.
+const COMPLAINT_PREFIX: &str = "complaint-";
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/audit/export", get(export))
@@ -38,6 +53,15 @@ struct ExportQuery {
     from: Option<u64>,
 }
 
+/// Why the export stopped midway.
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error("reading the log failed: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    AccessLog(#[from] AccessLogError),
+}
+
 async fn export(
     State(state): State<AppState>,
     auth: Authorized<Audit>,
@@ -48,11 +72,22 @@ async fn export(
     state.store.head_position().await.map_err(store_problem)?;
     let from = query.from.unwrap_or(0);
     tracing::info!(officer = %auth.principal.officer_id, from, "audit export started");
-    let chunks = jsonl::export(state.store.clone(), from).map(|chunk| {
-        chunk.map_err(|error| {
-            tracing::error!(%error, "audit export stopped midway");
-            error
-        })
+    let recorder = AccessRecorder {
+        store: Arc::clone(&state.store),
+        principal: auth.principal,
+        seen: HashSet::new(),
+    };
+    let pages = jsonl::export_pages(Arc::clone(&state.store), from);
+    let chunks = stream::unfold(Some((pages, recorder)), |running| async move {
+        let (mut pages, mut recorder) = running?;
+        let page = pages.next().await?;
+        match recorder.lines_of(page).await {
+            Ok(lines) => Some((Ok(lines), Some((pages, recorder)))),
+            Err(error) => {
+                tracing::error!(%error, "audit export stopped midway");
+                Some((Err(error), None))
+            }
+        }
     });
     let mut response = Body::from_stream(chunks).into_response();
     let headers = response.headers_mut();
@@ -63,6 +98,69 @@ async fn export(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Records, once per complaint, what an export page shows of it.
+struct AccessRecorder {
+    store: Arc<dyn EventStore>,
+    principal: Principal,
+    /// Complaint streams already recorded, or found to need no record.
+    seen: HashSet<String>,
+}
+
+impl AccessRecorder {
+    /// Records the accesses `page` amounts to, then returns its lines.
+    async fn lines_of(
+        &mut self,
+        page: Result<Vec<RecordedEvent>, StoreError>,
+    ) -> Result<Vec<u8>, ExportError> {
+        let page = page?;
+        let mut shown = Vec::new();
+        for event in &page {
+            if !event.stream.starts_with(COMPLAINT_PREFIX) || self.seen.contains(&event.stream) {
+                continue;
+            }
+            let case = match filing_of(event) {
+                // The filing holds the complainant's phone, CNIC and address.
+                Some(case) => Some(CaseShown {
+                    personal_data: true,
+                    ..case
+                }),
+                // A later event of a complaint filed before `from`: only its
+                // gender-desk status matters, and only the filing says it.
+                None => self.filing_in_store(&event.stream).await?,
+            };
+            self.seen.insert(event.stream.clone());
+            shown.extend(case);
+        }
+        let now = Timestamp::from_datetime(chrono::Utc::now());
+        access_log::record_all(
+            self.store.as_ref(),
+            &self.principal,
+            AccessedView::Export,
+            shown,
+            now,
+        )
+        .await?;
+        Ok(jsonl::to_lines(&page))
+    }
+
+    async fn filing_in_store(&self, stream: &str) -> Result<Option<CaseShown>, StoreError> {
+        let first = self.store.read_stream(stream, 1, 1).await?;
+        Ok(first.first().and_then(filing_of))
+    }
+}
+
+/// The case a filing event describes, without personal data marked yet.
+fn filing_of(event: &RecordedEvent) -> Option<CaseShown> {
+    match decode(&event.event_type, event.schema_version, &event.payload) {
+        Ok(DomainEvent::Complaint(ComplaintEvent::Filed(filed))) => Some(CaseShown {
+            complaint: filed.complaint_id,
+            gender_desk: filed.gender_desk,
+            personal_data: false,
+        }),
+        _ => None,
+    }
 }
 
 fn store_problem(error: StoreError) -> Problem {

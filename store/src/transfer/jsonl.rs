@@ -158,13 +158,12 @@ enum Cursor {
 }
 
 /// Every event with position > `after`, up to the head the log had when the
-/// export started, as export lines grouped in chunks of up to one page.
-/// Events appended meanwhile are left for the next export, so an export is
-/// a consistent snapshot and always ends.
-pub fn export(
+/// export started, a page at a time. Events appended meanwhile are left for
+/// the next export, so an export is a consistent snapshot and always ends.
+pub fn export_pages(
     store: Arc<dyn EventStore>,
     after: u64,
-) -> BoxStream<'static, Result<Vec<u8>, StoreError>> {
+) -> BoxStream<'static, Result<Vec<RecordedEvent>, StoreError>> {
     stream::try_unfold(Cursor::Start { after }, move |cursor| {
         let store = Arc::clone(&store);
         async move {
@@ -176,26 +175,36 @@ pub fn export(
             if after >= head {
                 return Ok(None);
             }
-            let page = store.read_all(after, PAGE).await?;
-            let mut chunk = Vec::new();
-            let mut last = after;
-            for event in page.iter().take_while(|event| event.position <= head) {
-                chunk.extend_from_slice(&to_line(event));
-                last = event.position;
-            }
-            if last == after {
+            let mut page = store.read_all(after, PAGE).await?;
+            page.retain(|event| event.position <= head);
+            let Some(last) = page.last().map(|event| event.position) else {
                 return Ok(None);
-            }
+            };
             // A short page is not proof of the end on every backend; the head is.
             let next = if last >= head {
                 Cursor::Done
             } else {
                 Cursor::Reading { after: last, head }
             };
-            Ok(Some((chunk, next)))
+            Ok(Some((page, next)))
         }
     })
     .boxed()
+}
+
+/// The export lines of `events`, one after the other.
+pub fn to_lines(events: &[RecordedEvent]) -> Vec<u8> {
+    events.iter().flat_map(to_line).collect()
+}
+
+/// `export_pages` as export lines, a chunk per page.
+pub fn export(
+    store: Arc<dyn EventStore>,
+    after: u64,
+) -> BoxStream<'static, Result<Vec<u8>, StoreError>> {
+    export_pages(store, after)
+        .map(|page| page.map(|events| to_lines(&events)))
+        .boxed()
 }
 
 /// Reads events back from an export, one line at a time, with bounded memory.
