@@ -160,6 +160,17 @@ async fn refused(app: &TestApp, token: &str, filed: &Value, action: &str, body: 
     assert_eq!(before, after, "a refused {action} changed nothing");
 }
 
+/// A rating now is refused as a lifecycle conflict (the case is not resolved).
+async fn refused_rating(app: &TestApp, code: &str) {
+    app.post(
+        &format!("/api/v1/track/{code}/rating"),
+        None,
+        &json!({"stars": 5}),
+    )
+    .await
+    .expect_problem(409, "invalid_transition");
+}
+
 #[tokio::test]
 async fn the_lifecycle_refuses_what_it_forbids() {
     let app = spawn_app().await;
@@ -181,19 +192,22 @@ async fn the_lifecycle_refuses_what_it_forbids() {
     app.track(&code, filed["position"].as_u64().unwrap())
         .await
         .expect(200);
-    let early_rating = app
-        .post(
-            &format!("/api/v1/track/{code}/rating"),
-            None,
-            &json!({"stars": 5}),
-        )
-        .await;
-    early_rating.expect_problem(409, "invalid_transition");
+    refused_rating(&app, &code).await;
 
-    // acknowledged: acknowledging again is refused.
+    // acknowledged: acknowledging again, reopening and rating are refused.
     app.post(&path(&filed, "acknowledge"), Some(&desk), &json!({}))
         .await
         .expect(200);
+    refused(
+        &app,
+        &desk,
+        &filed,
+        "reopen",
+        reason.clone(),
+        "invalid_transition",
+    )
+    .await;
+    refused_rating(&app, &code).await;
     refused(
         &app,
         &desk,
@@ -204,7 +218,7 @@ async fn the_lifecycle_refuses_what_it_forbids() {
     )
     .await;
 
-    // referred: acknowledge refused.
+    // referred: acknowledging, reopening and rating are refused.
     app.post(
         &path(&filed, "referrals"),
         Some(&desk),
@@ -212,6 +226,16 @@ async fn the_lifecycle_refuses_what_it_forbids() {
     )
     .await
     .expect(200);
+    refused(
+        &app,
+        &desk,
+        &filed,
+        "reopen",
+        reason.clone(),
+        "invalid_transition",
+    )
+    .await;
+    refused_rating(&app, &code).await;
     refused(
         &app,
         &desk,
@@ -274,9 +298,13 @@ async fn the_lifecycle_refuses_what_it_forbids() {
 
     // withdrawn: everything is refused.
     let second = app.file(&desk, &theft_report()).await;
-    app.post(&path(&second, "withdrawal"), Some(&desk), &reason)
-        .await
-        .expect(200);
+    let withdrawn = app
+        .post(&path(&second, "withdrawal"), Some(&desk), &reason)
+        .await;
+    let position = withdrawn.expect(200)["position"].as_u64().unwrap();
+    let second_code = second["tracking_code"].as_str().unwrap();
+    app.track(second_code, position).await.expect(200);
+    refused_rating(&app, second_code).await;
     for (action, body) in [
         ("acknowledge", json!({})),
         (
