@@ -16,6 +16,7 @@ use markaz_domain::{
 };
 use markaz_store::command_loop::{handle_command, CommandMeta};
 use markaz_store::{EventStore, SqliteStore};
+use serde_json::Value;
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -149,7 +150,77 @@ impl ScriptedLog {
         self.run(id, action, when).await
     }
 
+    /// Closes the store and keeps only the directory, for a server to open.
+    pub fn into_dir(self) -> TempDir {
+        drop(self.store);
+        self.dir
+    }
+
     pub async fn head(&self) -> u64 {
         self.store.head_position().await.expect("the store answers")
+    }
+}
+
+/// A server started on an existing data directory, and a plain client.
+pub struct Server {
+    pub running: markaz_api::app::RunningApp,
+    client: reqwest::Client,
+}
+
+impl Server {
+    pub async fn start(data_dir: &Path) -> Self {
+        let mut config = Config::with_data_dir(data_dir);
+        config.listen = "127.0.0.1:0".parse().expect("an address");
+        config.shutdown_grace = std::time::Duration::from_secs(5);
+        let running = markaz_api::app::start(config)
+            .await
+            .expect("the app starts");
+        Server {
+            running,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Registers an officer and returns their token.
+    pub async fn officer(&self, role: Role, markaz: Option<&str>) -> String {
+        let officer = markaz_api::officers::registry::NewOfficer {
+            name: PersonName::parse(&format!("Test {role}")).expect("a name"),
+            role,
+            markaz: markaz.map(|code| MarkazCode::parse(code).expect("a markaz")),
+        };
+        markaz_api::officers::registry::register(
+            self.running.state.store.as_ref(),
+            officer,
+            Actor::System,
+        )
+        .await
+        .expect("the officer is registered")
+        .token
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> (u16, Value) {
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let url = format!("{}{path}", self.running.base_url());
+        self.send(self.client.get(url), token).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let url = format!("{}{path}", self.running.base_url());
+        self.send(self.client.post(url).json(body), Some(token))
+            .await
+    }
+
+    pub async fn stop(self) {
+        self.running.shutdown().await;
     }
 }
