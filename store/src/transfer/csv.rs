@@ -406,6 +406,75 @@ mod tests {
         assert_eq!(out, b"a,\"b,c\",\r\n");
     }
 
+    fn row() -> ComplaintRow {
+        let at = |hours: u32| Timestamp::from_micros(0).plus_hours(hours);
+        ComplaintRow {
+            complaint_id: "c".into(),
+            tracking_code: "t".into(),
+            markaz: "KCH".into(),
+            category: "theft_report".into(),
+            channel: "counter".into(),
+            gender_desk: false,
+            non_cognizable: false,
+            status: "filed",
+            filed_at: at(0),
+            acknowledge_by: at(24),
+            acknowledged_at: None,
+            first_action_at: None,
+            first_referral: None,
+            referrals: 0,
+            current_unit: None,
+            resolve_by: at(72),
+            resolved_at: None,
+            outcome: None,
+            withdrawn_at: None,
+            reopen_count: 0,
+            rating: None,
+            version: 1,
+            last_event_at: at(0),
+        }
+    }
+
+    #[test]
+    fn deadlines_are_judged_like_the_status_view() {
+        let hour = |hours: u32| Timestamp::from_micros(0).plus_hours(hours);
+        let open = row();
+        assert_eq!(open.acknowledgement_sla(hour(24)), SlaState::Pending);
+        assert_eq!(open.acknowledgement_sla(hour(25)), SlaState::Breached);
+        assert_eq!(open.resolution_sla(hour(72)), SlaState::Pending);
+        assert_eq!(open.resolution_sla(hour(73)), SlaState::Breached);
+
+        let mut answered = row();
+        answered.first_action_at = Some(hour(24));
+        answered.resolved_at = Some(hour(72));
+        assert_eq!(answered.acknowledgement_sla(hour(999)), SlaState::Met);
+        assert_eq!(answered.resolution_sla(hour(999)), SlaState::Met);
+        answered.first_action_at = Some(hour(25));
+        answered.resolved_at = Some(hour(73));
+        assert_eq!(answered.acknowledgement_sla(hour(0)), SlaState::Breached);
+        assert_eq!(answered.resolution_sla(hour(0)), SlaState::Breached);
+
+        let mut withdrawn = row();
+        withdrawn.withdrawn_at = Some(hour(10));
+        assert_eq!(withdrawn.resolution_sla(hour(999)), SlaState::NotApplicable);
+        withdrawn.withdrawn_at = Some(hour(80));
+        assert_eq!(withdrawn.resolution_sla(hour(999)), SlaState::Breached);
+    }
+
+    #[test]
+    fn cells_follow_the_columns_and_leave_the_unhappened_empty() {
+        let mut row = row();
+        row.first_referral = Some((Timestamp::from_micros(0), "=cmd".into(), "department"));
+        let cells = row.cells(Timestamp::from_micros(0));
+        assert_eq!(cells.len(), COLUMNS.len());
+        let cell = |name: &str| cells[COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
+        assert_eq!(cell("acknowledged_at"), "");
+        assert_eq!(cell("filed_at"), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(cell("first_referral_to"), "'=cmd");
+        assert_eq!(cell("acknowledgement_sla"), "pending");
+        assert_eq!(cell("rating"), "");
+    }
+
     #[test]
     fn the_header_has_one_cell_per_column() {
         let mut out = Vec::new();
