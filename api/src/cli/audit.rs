@@ -342,3 +342,38 @@ pub fn generate_key(config: &Config, out: &Path) -> anyhow::Result<String> {
     keys::write_signing_key(out, &key)?;
     Ok(hex::encode(key.verifying_key().as_bytes()))
 }
+
+/// `markaz serve --seal-key FILE --seal-every N`: a checked key, ready to
+/// seal the log every N events once the server runs.
+pub struct PeriodicSealing {
+    key: ed25519_dalek::SigningKey,
+    every: u64,
+}
+
+impl PeriodicSealing {
+    /// Checks the options and reads the key, before the server starts, so
+    /// that a bad key stops it from starting rather than failing later.
+    pub fn prepare(config: &Config, key: &Path, every: u64) -> anyhow::Result<Self> {
+        if every == 0 {
+            bail!("--seal-every must be at least 1 event");
+        }
+        keys::ensure_outside(key, &config.data_dir)?;
+        let key = keys::read_signing_key(key)?;
+        Ok(PeriodicSealing { key, every })
+    }
+
+    /// Seals the log of `running` until it shuts down.
+    pub fn spawn(self, running: &crate::app::RunningApp) -> tokio::task::JoinHandle<()> {
+        tracing::info!(
+            every = self.every,
+            public_key = %hex::encode(self.key.verifying_key().as_bytes()),
+            "sealing the event log periodically"
+        );
+        tokio::spawn(sealing::run_periodic(
+            std::sync::Arc::clone(&running.state.store),
+            self.key,
+            self.every,
+            running.state.shutdown.clone(),
+        ))
+    }
+}

@@ -132,7 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve(_) => serve::run(config).await,
+        Command::Serve(args) => serve::run(config, args).await,
         Command::Officers(command) => officers::run(command, &config).await,
         Command::Projections(command) => projections::run(command, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,

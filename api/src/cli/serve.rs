@@ -1,8 +1,11 @@
 //! `markaz serve`: runs until SIGINT or SIGTERM, then shuts down gracefully.
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use clap::Args;
 
+use super::audit::PeriodicSealing;
 use crate::app;
 use crate::config::{Config, Overrides};
 
@@ -21,6 +24,23 @@ pub struct ServeArgs {
     /// Seconds to let requests in flight finish on shutdown [default: 30]
     #[arg(long, env = "MARKAZ_SHUTDOWN_GRACE_SECS", value_name = "SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Seal the log with this signing key (`markaz keys generate`), kept
+    /// outside the data directory, every --seal-every events
+    #[arg(
+        long,
+        env = "MARKAZ_SEAL_KEY",
+        value_name = "FILE",
+        requires = "seal_every"
+    )]
+    pub seal_key: Option<PathBuf>,
+    /// How many new events call for a new seal
+    #[arg(
+        long,
+        env = "MARKAZ_SEAL_EVERY",
+        value_name = "EVENTS",
+        requires = "seal_key"
+    )]
+    pub seal_every: Option<u64>,
 }
 
 impl ServeArgs {
@@ -32,12 +52,23 @@ impl ServeArgs {
     }
 }
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    let sealing = match (&args.seal_key, args.seal_every) {
+        (Some(key), Some(every)) => Some(
+            PeriodicSealing::prepare(&config, key, every)
+                .context("periodic sealing cannot start")?,
+        ),
+        _ => None,
+    };
     let running = app::start(config).await.context("markaz could not start")?;
+    let sealing = sealing.map(|sealing| sealing.spawn(&running));
     println!("markaz listening on {}", running.base_url());
     shutdown_signal().await?;
     tracing::info!("shutdown requested; finishing requests in flight");
     running.shutdown().await;
+    if let Some(sealing) = sealing {
+        let _ = sealing.await;
+    }
     Ok(())
 }
 
