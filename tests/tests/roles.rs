@@ -194,6 +194,17 @@ async fn gender_desk_cases_are_invisible_to_desk_and_other_markaz() {
         .expect_problem(404, "not_found");
     }
 
+    // Not even a stale If-Match reveals that the case exists.
+    app.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/complaints/{}/acknowledge", id(&sensitive)),
+        Some(&staff.desk),
+        &[("if-match", "\"7\"")],
+        Some(&json!({})),
+    )
+    .await
+    .expect_problem(404, "not_found");
+
     let list = |query: &str| format!("/api/v1/complaints?min_position={position}{query}");
     let desk_list = app.get(&list(""), Some(&staff.desk)).await;
     assert_eq!(ids(&desk_list), vec![id(&ordinary).to_owned()]);

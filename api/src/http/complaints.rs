@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use markaz_domain::{
-    Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, ComplaintState,
-    DomainError, FileComplaint, Timestamp, TrackingCode,
+    Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, DomainError,
+    FileComplaint, Timestamp, TrackingCode,
 };
-use markaz_store::command_loop::{handle_command, load, CommandError, CommandMeta};
+use markaz_store::command_loop::{handle_command, CommandError, CommandMeta};
 use markaz_store::StoreError;
 use serde_json::json;
 use uuid::Uuid;
@@ -27,10 +27,10 @@ use super::complaint_input::{
     AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody,
 };
 use super::idempotency::{request_digest, run_once, CommandAnswer, IdempotencyKey};
-use super::privacy::may_see;
 use super::problem::Problem;
 use super::query_params::{query_problem, ApiPath};
 use super::tracking::{parse_code, unknown_tracking_code};
+use super::visible_complaint::{GuardedCommand, GuardedError, VisibleComplaint};
 use crate::app::AppState;
 use crate::officers::token::random_u64;
 use crate::officers::Principal;
@@ -111,10 +111,34 @@ fn meta(command_id: Uuid, at: Timestamp, actor: Actor) -> CommandMeta {
 
 /// Maps a refused or failed command to its problem answer.
 pub fn command_problem(error: CommandError<DomainError>) -> Problem {
+    loop_problem(error, domain_problem)
+}
+
+fn domain_problem(error: DomainError) -> Problem {
     match error {
-        CommandError::Domain(DomainError::NotFound) => complaint_not_found(),
-        CommandError::Domain(DomainError::NotAllowed { reason }) => Problem::forbidden(reason),
-        CommandError::Domain(domain) => Problem::conflict(domain.code(), domain.to_string()),
+        DomainError::NotFound => complaint_not_found(),
+        DomainError::NotAllowed { reason } => Problem::forbidden(reason),
+        domain => Problem::conflict(domain.code(), domain.to_string()),
+    }
+}
+
+fn guarded_problem(error: GuardedError) -> Problem {
+    match error {
+        GuardedError::NotVisible => complaint_not_found(),
+        GuardedError::Precondition { expected, actual } => {
+            Problem::precondition_failed(expected, actual)
+        }
+        GuardedError::Domain(domain) => domain_problem(domain),
+    }
+}
+
+/// The command loop's own failures, with `refused` for the aggregate's refusals.
+fn loop_problem<E: std::error::Error + 'static>(
+    error: CommandError<E>,
+    refused: impl FnOnce(E) -> Problem,
+) -> Problem {
+    match error {
+        CommandError::Domain(domain) => refused(domain),
         CommandError::PreconditionFailed { expected, actual } => {
             Problem::precondition_failed(expected, actual)
         }
@@ -256,30 +280,28 @@ async fn act_once(
     if_match: Option<u64>,
     command_id: Uuid,
 ) -> Result<CommandAnswer, Problem> {
-    let stream = id.stream_name();
-    let loaded = load::<ComplaintAggregate>(state.store.as_ref(), &stream)
-        .await
-        .map_err(command_problem)?;
-    if !visible(&loaded.state, principal) {
-        return Err(complaint_not_found());
-    }
     let at = now();
     let actor = officer_actor(principal);
-    let command = ComplaintCommand {
-        command_id,
-        at,
-        actor: actor.clone(),
-        action,
-    };
-    let handled = handle_command::<ComplaintAggregate>(
-        state.store.as_ref(),
-        &stream,
-        &command,
-        &meta(command_id, at, actor),
+    let guarded = GuardedCommand {
+        command: ComplaintCommand {
+            command_id,
+            at,
+            actor: actor.clone(),
+            action,
+        },
+        principal: principal.clone(),
+        // Checked inside the decision, after visibility (see `visible_complaint`).
         if_match,
+    };
+    let handled = handle_command::<VisibleComplaint>(
+        state.store.as_ref(),
+        &id.stream_name(),
+        &guarded,
+        &meta(command_id, at, actor),
+        None,
     )
     .await
-    .map_err(command_problem)?;
+    .map_err(|error| loop_problem(error, guarded_problem))?;
     Ok(CommandAnswer::json(
         StatusCode::OK,
         &json!({
@@ -289,13 +311,6 @@ async fn act_once(
             "position": handled.position,
         }),
     ))
-}
-
-fn visible(state: &ComplaintState, principal: &Principal) -> bool {
-    match &state.markaz {
-        Some(markaz) if state.is_filed() => may_see(principal, markaz.as_str(), state.gender_desk),
-        _ => false,
-    }
 }
 
 macro_rules! officer_command {

@@ -21,3 +21,4 @@ pub mod rate_limit;
 pub mod router;
 pub mod sse;
 pub mod tracking;
+pub mod visible_complaint;
