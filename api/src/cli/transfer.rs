@@ -128,35 +128,21 @@ async fn export(args: ExportArgs, config: &Config) -> anyhow::Result<()> {
     if args.format == ExportFormat::Jsonl && args.as_of.is_some() {
         bail!("--as-of applies to CSV only: JSON Lines hold events, not SLA judgements");
     }
+    let as_of = match &args.as_of {
+        Some(text) => parse_time(text)?,
+        None => Timestamp::from_datetime(chrono::Utc::now()),
+    };
     let store = open_existing_store(config).await?;
     let mut out = Output::open(args.out.as_deref()).await?;
-    let lines = match args.format {
-        ExportFormat::Jsonl => {
-            let progress = counter("events exported");
-            let mut chunks = jsonl::export(store, args.from);
-            let mut lines = 0;
-            while let Some(chunk) = chunks.next().await {
-                let chunk = chunk.context("the export stopped")?;
-                let count = chunk.iter().filter(|byte| **byte == b'\n').count() as u64;
-                out.write(&chunk).await?;
-                lines += count;
-                progress.inc(count);
-            }
-            progress.finish_and_clear();
-            lines
-        }
-        ExportFormat::Csv => {
-            let as_of = match &args.as_of {
-                Some(text) => parse_time(text)?,
-                None => Timestamp::from_datetime(chrono::Utc::now()),
-            };
-            let rows = csv::complaint_rows(store.as_ref())
-                .await
-                .context("the CSV export stopped")?;
-            let mut bytes = Vec::new();
-            csv::write_csv(&rows, as_of, &mut bytes)?;
-            out.write(&bytes).await?;
-            rows.len() as u64
+    let written = match args.format {
+        ExportFormat::Jsonl => write_jsonl(store, args.from, &mut out).await,
+        ExportFormat::Csv => write_csv(store, as_of, &mut out).await,
+    };
+    let count = match written {
+        Ok(count) => count,
+        Err(error) => {
+            out.abandon().await;
+            return Err(error);
         }
     };
     let what = match args.format {
@@ -164,8 +150,43 @@ async fn export(args: ExportArgs, config: &Config) -> anyhow::Result<()> {
         ExportFormat::Csv => "complaints",
     };
     let destination = out.finish().await?;
-    eprintln!("exported {lines} {what} to {destination}");
+    eprintln!("exported {count} {what} to {destination}");
     Ok(())
+}
+
+/// Writes the JSON Lines export; returns the number of events.
+async fn write_jsonl(
+    store: Arc<dyn EventStore>,
+    from: u64,
+    out: &mut Output,
+) -> anyhow::Result<u64> {
+    let progress = counter("events exported");
+    let mut chunks = jsonl::export(store, from);
+    let mut lines = 0;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.context("the export stopped")?;
+        let count = chunk.iter().filter(|byte| **byte == b'\n').count() as u64;
+        out.write(&chunk).await?;
+        lines += count;
+        progress.inc(count);
+    }
+    progress.finish_and_clear();
+    Ok(lines)
+}
+
+/// Writes the CSV export; returns the number of complaints.
+async fn write_csv(
+    store: Arc<dyn EventStore>,
+    as_of: Timestamp,
+    out: &mut Output,
+) -> anyhow::Result<u64> {
+    let rows = csv::complaint_rows(store.as_ref())
+        .await
+        .context("the CSV export stopped")?;
+    let mut bytes = Vec::new();
+    csv::write_csv(&rows, as_of, &mut bytes)?;
+    out.write(&bytes).await?;
+    Ok(rows.len() as u64)
 }
 
 fn parse_time(text: &str) -> anyhow::Result<Timestamp> {
@@ -218,6 +239,13 @@ impl Output {
         }
     }
 
+    /// Removes the incomplete file after a failure.
+    async fn abandon(self) {
+        if let Output::File { partial, .. } = self {
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+    }
+
     /// Flushes, syncs and renames; returns where the output went.
     async fn finish(self) -> anyhow::Result<String> {
         match self {
@@ -233,7 +261,9 @@ impl Output {
                 partial,
                 path,
             } => {
-                file.flush().await?;
+                file.flush()
+                    .await
+                    .with_context(|| format!("cannot write {}", partial.display()))?;
                 file.sync_all()
                     .await
                     .with_context(|| format!("cannot write {}", partial.display()))?;
