@@ -155,3 +155,76 @@ fn bad_officer_input_is_a_clear_error() {
     let output = markaz(dir.path(), &["officers", "revoke", "nobody"]);
     assert!(!output.status.success());
 }
+
+fn markaz_raw(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_markaz"));
+    command
+        .args(args)
+        .env_remove("MARKAZ_CONFIG")
+        .env_remove("MARKAZ_DATA_DIR");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("markaz runs")
+}
+
+fn listed(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn flags_beat_the_environment_which_beats_the_configuration_file() {
+    let root = tempfile::tempdir().unwrap();
+    let from_file = root.path().join("from-file");
+    let from_env = root.path().join("from-env");
+    let config = root.path().join("markaz.toml");
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", from_file.to_str().unwrap()),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let add = |name: &'static str| {
+        [
+            "--config", config, "officers", "add", "--name", name, "--role", "auditor",
+        ]
+    };
+    let file_only = markaz_raw(&add("Officer File"), &[]);
+    assert!(file_only.status.success());
+    let env_over_file = markaz_raw(&add("Officer Env"), &[("MARKAZ_DATA_DIR", &from_env)]);
+    assert!(env_over_file.status.success());
+
+    let in_file_dir = listed(&markaz_raw(&["--config", config, "officers", "list"], &[]));
+    assert!(in_file_dir.contains("Officer File") && !in_file_dir.contains("Officer Env"));
+    let in_env_dir = listed(&markaz_raw(
+        &["--config", config, "officers", "list"],
+        &[("MARKAZ_DATA_DIR", &from_env)],
+    ));
+    assert!(in_env_dir.contains("Officer Env") && !in_env_dir.contains("Officer File"));
+    let flag_over_env = listed(&markaz_raw(
+        &[
+            "--config",
+            config,
+            "officers",
+            "list",
+            "--data-dir",
+            from_file.to_str().unwrap(),
+        ],
+        &[("MARKAZ_DATA_DIR", &from_env)],
+    ));
+    assert!(flag_over_env.contains("Officer File") && !flag_over_env.contains("Officer Env"));
+
+    let bad_config = root.path().join("bad.toml");
+    std::fs::write(&bad_config, "data_directory = \"x\"\n").unwrap();
+    let refused = markaz_raw(
+        &["--config", bad_config.to_str().unwrap(), "officers", "list"],
+        &[],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("data_directory"));
+}
