@@ -189,11 +189,9 @@ impl LogWalker {
                 break;
             }
             for event in page.iter().take_while(|e| e.position <= up_to_position) {
-                if !self.verifier.check(event) {
-                    return Ok(self.verifier.report().first_broken);
+                if let Some(broken) = self.observe(event) {
+                    return Ok(Some(broken));
                 }
-                self.heads.observe(event);
-                self.position = event.position;
             }
             if page.last().is_some_and(|e| e.position >= up_to_position) {
                 break;
@@ -201,6 +199,22 @@ impl LogWalker {
         }
         self.position = self.position.max(up_to_position);
         Ok(None)
+    }
+
+    /// Checks the next event of the global feed (e.g. from a subscription).
+    /// Events at or before the walker's position were checked already and
+    /// are skipped. Returns the first broken link, once anything is broken.
+    pub fn observe(&mut self, event: &RecordedEvent) -> Option<BrokenLink> {
+        if event.position > self.position && self.verifier.check(event) {
+            self.heads.observe(event);
+            self.position = event.position;
+        }
+        self.verifier.report().first_broken
+    }
+
+    /// The position of the last event checked.
+    pub fn position(&self) -> u64 {
+        self.position
     }
 
     /// How many events the walker has read and checked.

@@ -452,3 +452,68 @@ fn files(dir: &std::path::Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Waits for the next seal event on `feed` and returns its position.
+async fn next_seal(feed: &mut markaz_store::EventFeed) -> u64 {
+    use futures::StreamExt;
+    let wait = async {
+        while let Some(event) = feed.next().await {
+            let event = event.expect("the feed works");
+            if event.stream == "seal-log" {
+                return event.position;
+            }
+        }
+        panic!("the feed ended");
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+        .await
+        .expect("a seal within 30 s")
+}
+
+#[tokio::test]
+async fn the_periodic_sealer_seals_every_n_events_and_stops_with_the_server() {
+    use markaz_store::EventStore;
+    let mut log = ScriptedLog::new();
+    let store: std::sync::Arc<dyn EventStore> = log.store.clone();
+    let mut feed = store.subscribe_all(0).await.unwrap();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let key = markaz_api::audit::keys::generate().unwrap();
+    let public_key: String = key
+        .verifying_key()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sealer = tokio::spawn(markaz_api::audit::sealing::run_periodic(
+        store.clone(),
+        key,
+        2,
+        stopping,
+    ));
+
+    let first = log.file(at(DAY_ONE), false).await;
+    log.file(at(DAY_ONE + HOUR), true).await;
+    assert_eq!(next_seal(&mut feed).await, 3, "sealed after two events");
+    log.acknowledge(first, at(DAY_ONE + 2 * HOUR)).await;
+    log.resolve(first, at(DAY_ONE + 3 * HOUR), "Returned to the owner")
+        .await;
+    assert_eq!(next_seal(&mut feed).await, 6, "sealed after two more");
+
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), sealer)
+        .await
+        .expect("the sealer stops with the server")
+        .unwrap();
+    let report = markaz_api::cli::audit::verify_log(
+        &log.config(),
+        &markaz_api::cli::audit::VerifyArgs {
+            stream: None,
+            seal: None,
+            public_key: Some(public_key),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.seals_checked, 2);
+}

@@ -1,10 +1,13 @@
 //! Making seals: once on demand (`markaz audit seal`) or every N events while
-//! the server runs (`markaz serve --seal-key FILE --seal-every N`).
+//! the server runs (`markaz serve --seal-key FILE --seal-every N`). The
+//! periodic sealer follows the log's live feed, so it checks each new event's
+//! chain link once and seals as soon as a seal is due.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
+use futures::StreamExt;
 use markaz_domain::audit::SEAL_STREAM;
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{Actor, AuditEvent, EventMetadata, Timestamp};
@@ -23,8 +26,8 @@ pub enum SealingError {
     Randomness(#[from] RandomnessError),
 }
 
-/// How often the periodic sealer looks at the log.
-const POLL: Duration = Duration::from_secs(2);
+/// The pause before following the log again after the feed failed.
+const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
 
 /// A seal made and recorded in the log.
 #[derive(Clone, Debug)]
@@ -61,26 +64,36 @@ pub async fn seal_now(
     })
 }
 
-/// How many events the last recorded seal covered (0 without a seal).
-async fn events_at_last_seal(store: &dyn EventStore) -> Result<u64, SealError> {
+/// How many events the last recorded seal covered (`None` without a seal).
+async fn events_at_last_seal(store: &dyn EventStore) -> Result<Option<u64>, SealError> {
     let version = store.stream_version(SEAL_STREAM).await?;
     if version == 0 {
-        return Ok(0);
+        return Ok(None);
     }
     let last = store.read_stream(SEAL_STREAM, version, 1).await?;
-    Ok(last
+    let sealed = last
         .first()
         .and_then(|event| decode(&event.event_type, event.schema_version, &event.payload).ok())
         .and_then(|event| match event {
             DomainEvent::Audit(AuditEvent::LogSealed(sealed)) => Some(sealed.events),
             _ => None,
-        })
-        .unwrap_or(0))
+        });
+    Ok(Some(sealed.unwrap_or(0)))
 }
 
-/// Seals the log whenever at least `every` events were added since the last
-/// seal, until `shutdown` turns true. Stops sealing (and says so in the log)
-/// when the log is found broken: a broken log must be investigated, not sealed.
+/// Whether `events` in the log call for a new seal, `every` events after
+/// the last one (whose own event does not count).
+fn seal_due(events: u64, last_sealed: Option<u64>, every: u64) -> bool {
+    match last_sealed {
+        None => events >= every,
+        Some(sealed) => events >= sealed.saturating_add(1).saturating_add(every),
+    }
+}
+
+/// Follows the log and seals it whenever at least `every` events were
+/// added since the last seal, until `shutdown` turns true. Stops sealing
+/// (and says so in the log) when the log is found broken: a broken log must
+/// be investigated, not sealed.
 pub async fn run_periodic(
     store: Arc<dyn EventStore>,
     key: SigningKey,
@@ -89,49 +102,60 @@ pub async fn run_periodic(
 ) {
     let every = every.max(1);
     let mut walker = LogWalker::new();
-    let mut baseline = match events_at_last_seal(store.as_ref()).await {
+    let mut last_sealed = match events_at_last_seal(store.as_ref()).await {
         Ok(events) => events,
         Err(error) => {
             tracing::error!(%error, "periodic sealing cannot start");
             return;
         }
     };
+    let mut feed = None;
     loop {
-        tokio::select! {
+        let subscription = match feed.as_mut() {
+            Some(subscription) => subscription,
+            None => match store.subscribe_all(walker.position()).await {
+                Ok(subscription) => feed.insert(subscription),
+                Err(error) => {
+                    tracing::warn!(%error, "periodic sealing cannot follow the log; retrying");
+                    tokio::select! {
+                        _ = shutdown.wait_for(|stopping| *stopping) => return,
+                        _ = tokio::time::sleep(RESUBSCRIBE_DELAY) => continue,
+                    }
+                }
+            },
+        };
+        let next = tokio::select! {
             _ = shutdown.wait_for(|stopping| *stopping) => return,
-            _ = tokio::time::sleep(POLL) => {}
-        }
-        let head = match store.head_position().await {
-            Ok(head) => head,
-            Err(error) => {
-                tracing::warn!(%error, "periodic sealing could not read the log head; retrying");
+            next = subscription.next() => next,
+        };
+        let event = match next {
+            Some(Ok(event)) => event,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "periodic sealing lost the log feed; following it again");
+                feed = None;
+                continue;
+            }
+            None => {
+                feed = None;
                 continue;
             }
         };
-        match walker.advance_to(store.as_ref(), head).await {
-            Ok(None) => {}
-            Ok(Some(broken)) => {
-                tracing::error!(
-                    stream = %broken.stream,
-                    version = broken.version,
-                    what = %broken.what,
-                    "the event log is broken: periodic sealing stops; run `markaz audit verify`"
-                );
-                return;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "periodic sealing could not read the log; retrying");
-                continue;
-            }
+        if let Some(broken) = walker.observe(&event) {
+            tracing::error!(
+                stream = %broken.stream,
+                version = broken.version,
+                what = %broken.what,
+                "the event log is broken: periodic sealing stops; run `markaz audit verify`"
+            );
+            return;
         }
-        // The previous seal's own event counts as one: never seal just to cover a seal.
-        if walker.events() < baseline + 1 + every {
+        if !seal_due(walker.events(), last_sealed, every) {
             continue;
         }
         let now = Timestamp::from_datetime(chrono::Utc::now());
         match seal_now(store.as_ref(), &mut walker, &key, now).await {
             Ok(made) => {
-                baseline = made.seal.summary.events;
+                last_sealed = Some(made.seal.summary.events);
                 tracing::info!(
                     up_to_position = made.seal.summary.up_to_position,
                     events = made.seal.summary.events,
@@ -139,7 +163,22 @@ pub async fn run_periodic(
                     "sealed the event log"
                 );
             }
-            Err(error) => tracing::warn!(%error, "periodic sealing failed; retrying"),
+            Err(error) => tracing::warn!(%error, "sealing failed; trying again at the next event"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seal_due;
+
+    #[test]
+    fn a_seal_is_due_every_n_events_not_counting_seals() {
+        assert!(!seal_due(2, None, 3));
+        assert!(seal_due(3, None, 3));
+        // The last seal covered 3 events; its own event is the 4th.
+        assert!(!seal_due(4, Some(3), 3));
+        assert!(!seal_due(6, Some(3), 3));
+        assert!(seal_due(7, Some(3), 3));
     }
 }
