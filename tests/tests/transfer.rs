@@ -833,3 +833,61 @@ async fn commands_explain_bad_arguments() {
         "a failed command created the data directory"
     );
 }
+
+#[tokio::test]
+async fn an_incremental_http_export_records_what_it_shows() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let ids = make_history(&server).await;
+    let auditor = server.officer(Role::Auditor).await;
+    let export = export_file(dir.path(), &dir.path().join("all.jsonl")).await;
+    // Start right after the first gender-desk filing: its withdrawal is
+    // shown, its filing (and personal data) is not.
+    let gender_desk_stream = format!("complaint-{}", ids[1]);
+    let filing_position = export
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|event| event["stream"] == gender_desk_stream.as_str())
+        .and_then(|event| event["position"].as_u64())
+        .unwrap();
+    let response = server
+        .get(
+            &format!("/audit/export?from={filing_position}"),
+            Some(&auditor),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.lines().count() > 1);
+    let exports_of = |id: String| {
+        let server = &server;
+        let auditor = &auditor;
+        async move {
+            let access: Value = server
+                .get(&format!("/audit/complaints/{id}/access"), Some(auditor))
+                .await
+                .json()
+                .await
+                .unwrap();
+            access["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|entry| entry["what"] == "export")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    let gender_desk_case = exports_of(ids[1].clone()).await;
+    assert_eq!(gender_desk_case.len(), 1, "{gender_desk_case:?}");
+    assert_eq!(gender_desk_case[0]["personal_data"], false);
+    assert_eq!(gender_desk_case[0]["gender_desk"], true);
+    assert!(
+        exports_of(ids[0].clone()).await.is_empty(),
+        "a case the export did not show was recorded"
+    );
+    let later_filing = exports_of(ids[2].clone()).await;
+    assert_eq!(later_filing.len(), 1);
+    assert_eq!(later_filing[0]["personal_data"], true);
+    server.stop().await;
+}
