@@ -3,10 +3,10 @@
 pub mod audit;
 pub mod auth;
 pub mod body;
-pub mod export;
-pub mod gender_desk;
 pub mod complaint_input;
 pub mod complaints;
+pub mod export;
+pub mod gender_desk;
 pub mod health;
 pub mod idempotency;
 pub mod metrics;
