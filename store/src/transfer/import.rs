@@ -48,7 +48,10 @@ pub enum ImportError {
     File(#[from] JsonlError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
+    #[error(
+        "{0}; the target may now hold part of the export, not necessarily a prefix: \
+         delete it and import into a new, empty store once the cause is fixed"
+    )]
     Append(#[from] CopyAppendError),
     #[error(
         "line {line}, event {event_id} (version {version} of {stream}), does not chain: {what}; \

@@ -53,7 +53,7 @@ pub enum MigrateError {
     SameStore(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
+    #[error("{0}; once the cause is fixed, run the copy again: it resumes")]
     Append(#[from] CopyAppendError),
     #[error(
         "the source log is broken at version {version} of {stream}: {what}; \
