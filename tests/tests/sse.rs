@@ -263,3 +263,34 @@ async fn the_stream_needs_a_staff_token_and_a_valid_position() {
         .await
         .expect_problem(400, "bad_request");
 }
+
+#[tokio::test]
+async fn open_streams_end_when_the_server_shuts_down() {
+    // A grace period far longer than the test's patience: if the stream kept
+    // the connection busy, the shutdown below would not finish in time.
+    let mut app = markaz_tests::spawn_app_with(|config| {
+        config.shutdown_grace = Duration::from_secs(600);
+    })
+    .await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let mut stream = EventStream::open(&app, &desk, None).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let position = filed["position"].as_u64().unwrap();
+    assert_eq!(positions(&stream.until(position).await), [position]);
+
+    tokio::time::timeout(PATIENCE, app.restart())
+        .await
+        .expect("shutdown does not wait for the open event stream");
+    let end = tokio::time::timeout(PATIENCE, stream.body.next())
+        .await
+        .expect("the stream ends");
+    assert!(
+        !matches!(end, Some(Ok(_))),
+        "no more data after shutdown: {end:?}"
+    );
+    // The restarted server streams again, resuming where the client stopped.
+    let mut resumed = EventStream::open(&app, &desk, Some(position)).await;
+    let next = app.file(&desk, &theft_report()).await;
+    let next_at = next["position"].as_u64().unwrap();
+    assert_eq!(positions(&resumed.until(next_at).await), [next_at]);
+}
