@@ -228,3 +228,26 @@ fn flags_beat_the_environment_which_beats_the_configuration_file() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("data_directory"));
 }
+
+#[test]
+fn projections_rebuild_replays_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["Auditor One", "Auditor Two"] {
+        token_of(&markaz(
+            dir.path(),
+            &["officers", "add", "--name", name, "--role", "auditor"],
+        ));
+    }
+    let rebuilt = markaz(dir.path(), &["projections", "rebuild"]);
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&rebuilt.stdout);
+    assert!(
+        stdout.contains("read models rebuilt from 2 events"),
+        "{stdout}"
+    );
+    assert!(dir.path().join("readmodels.sqlite").exists());
+}
