@@ -30,24 +30,24 @@ pub enum BackupError {
     MissingSource(PathBuf),
     #[error("{0} already exists; back up into a new, empty directory")]
     DestinationExists(PathBuf),
-    #[error("cannot open {path}: {source}")]
+    #[error("cannot open {path}: {cause}")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("the backup of {path} failed: {source}")]
+    #[error("the backup of {path} failed: {cause}")]
     Copy {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("{path} holds an unreadable event: {source}")]
-    Unreadable { path: PathBuf, source: StoreError },
+    #[error("{path} holds an unreadable event: {cause}")]
+    Unreadable { path: PathBuf, cause: StoreError },
     #[error("{path} stayed busy for too long; try the backup again")]
     Busy { path: PathBuf },
-    #[error("cannot write the backup {path}: {source}")]
+    #[error("cannot write the backup {path}: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -67,7 +67,7 @@ pub fn backup_database(source: &Path, destination: &Path) -> Result<(), BackupEr
         sync_file(&partial)?;
         std::fs::rename(&partial, destination).map_err(|source| BackupError::Write {
             path: destination.to_path_buf(),
-            source,
+            cause: source,
         })?;
         sync_parent(destination)
     });
@@ -99,7 +99,7 @@ pub fn inspect_event_file(path: &Path) -> Result<EventFileSummary, BackupError> 
         .map_err(|error| open_error(path, error))?;
     let read_error = |source: rusqlite::Error| BackupError::Copy {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let mut query = conn
         .prepare(&format!(
@@ -120,7 +120,7 @@ pub fn inspect_event_file(path: &Path) -> Result<EventFileSummary, BackupError> 
             .into_recorded()
             .map_err(|error| BackupError::Unreadable {
                 path: path.to_path_buf(),
-                source: error,
+                cause: error,
             })?;
         summary.events += 1;
         summary.dense &= event.position == summary.events;
@@ -146,13 +146,13 @@ fn copy_into(source: &Path, partial: &Path) -> Result<(), BackupError> {
     {
         let backup = Backup::new(&from, &mut to).map_err(|source_error| BackupError::Copy {
             path: source.to_path_buf(),
-            source: source_error,
+            cause: source_error,
         })?;
         let mut attempts = 0;
         loop {
             let step = backup.step(-1).map_err(|error| BackupError::Copy {
                 path: source.to_path_buf(),
-                source: error,
+                cause: error,
             })?;
             match step {
                 StepResult::Done => break,
@@ -179,11 +179,11 @@ fn copy_into(source: &Path, partial: &Path) -> Result<(), BackupError> {
     to.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
         .map_err(|error| BackupError::Copy {
             path: partial.to_path_buf(),
-            source: error,
+            cause: error,
         })?;
     to.close().map_err(|(_, error)| BackupError::Copy {
         path: partial.to_path_buf(),
-        source: error,
+        cause: error,
     })
 }
 
@@ -200,7 +200,7 @@ fn remove_if_present(path: &Path) -> Result<(), BackupError> {
     match std::fs::remove_file(path) {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(BackupError::Write {
             path: path.to_path_buf(),
-            source: error,
+            cause: error,
         }),
         _ => Ok(()),
     }
@@ -211,7 +211,7 @@ fn sync_file(path: &Path) -> Result<(), BackupError> {
         .and_then(|file| file.sync_all())
         .map_err(|source| BackupError::Write {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })
 }
 
@@ -224,13 +224,13 @@ fn sync_parent(path: &Path) -> Result<(), BackupError> {
         .and_then(|dir| dir.sync_all())
         .map_err(|source| BackupError::Write {
             path: parent.to_path_buf(),
-            source,
+            cause: source,
         })
 }
 
 fn open_error(path: &Path, source: rusqlite::Error) -> BackupError {
     BackupError::Open {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }

@@ -30,15 +30,14 @@ const MAX_BATCH_BYTES: usize = 512 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[error(
     "cannot append versions {first_version} to {last_version} of {stream} \
-     (first event {first_event_id}) to the target: {source}"
+     (first event {first_event_id}) to the target: {cause}"
 )]
 pub struct CopyAppendError {
     pub stream: String,
     pub first_version: u64,
     pub last_version: u64,
     pub first_event_id: uuid::Uuid,
-    #[source]
-    pub source: StoreError,
+    pub cause: StoreError,
 }
 
 struct Batch {
@@ -175,12 +174,12 @@ async fn append_batch(store: &dyn EventStore, batch: Batch) -> Result<u64, CopyA
     let last_version = batch.first_version + count - 1;
     let first_event_id = batch.events[0].metadata.event_id;
     let expected = ExpectedVersion::Exact(batch.first_version - 1);
-    let failed = |source: StoreError, stream: String| CopyAppendError {
+    let failed = |cause: StoreError, stream: String| CopyAppendError {
         stream,
         first_version: batch.first_version,
         last_version,
         first_event_id,
-        source,
+        cause,
     };
     match store.append(&batch.stream, expected, batch.events).await {
         Ok(outcome) if outcome.version == last_version => Ok(count),

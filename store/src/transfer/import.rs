@@ -39,11 +39,8 @@ pub struct ImportReport {
 /// Why an import stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("cannot open the export {path}: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot open the export {path}: {cause}")]
+    Open { path: String, cause: std::io::Error },
     #[error(transparent)]
     File(#[from] JsonlError),
     #[error(transparent)]
@@ -52,7 +49,7 @@ pub enum ImportError {
         "{0}; the target may now hold part of the export, not necessarily a prefix: \
          delete it and import into a new, empty store once the cause is fixed"
     )]
-    Append(#[from] CopyAppendError),
+    Append(CopyAppendError),
     #[error(
         "line {line}, event {event_id} (version {version} of {stream}), does not chain: {what}; \
          the file was edited, truncated or exported with --from: import a whole, unedited export"
@@ -83,6 +80,12 @@ pub enum ImportError {
         version: u64,
         what: String,
     },
+}
+
+impl From<CopyAppendError> for ImportError {
+    fn from(error: CopyAppendError) -> Self {
+        ImportError::Append(error)
+    }
 }
 
 /// Reads a store's global feed page by page.
@@ -142,9 +145,9 @@ fn describe(event: &RecordedEvent) -> String {
 }
 
 async fn open(path: &Path) -> Result<LineReader<BufReader<File>>, ImportError> {
-    let file = File::open(path).await.map_err(|source| ImportError::Open {
+    let file = File::open(path).await.map_err(|cause| ImportError::Open {
         path: path.display().to_string(),
-        source,
+        cause,
     })?;
     Ok(LineReader::new(BufReader::new(file)))
 }

@@ -44,17 +44,17 @@ pub enum MigrateError {
          sqlite://PATH, or an esdb:// or kurrentdb:// URL"
     )]
     BadUrl(String),
-    #[error("cannot create the directory {path}: {source}")]
+    #[error("cannot create the directory {path}: {cause}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("the source and the target are the same event file {0}; choose another target")]
     SameStore(PathBuf),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}; once the cause is fixed, run the copy again: it resumes")]
-    Append(#[from] CopyAppendError),
+    Append(CopyAppendError),
     #[error(
         "the source log is broken at version {version} of {stream}: {what}; \
          run `markaz audit verify` on it and restore it from a backup before copying"
@@ -79,6 +79,12 @@ pub enum MigrateError {
          was the target written to during the copy?"
     )]
     Mismatch { detail: String },
+}
+
+impl From<CopyAppendError> for MigrateError {
+    fn from(error: CopyAppendError) -> Self {
+        MigrateError::Append(error)
+    }
 }
 
 impl StoreUrl {
@@ -122,9 +128,9 @@ impl StoreUrl {
         match self {
             StoreUrl::Embedded(file) => {
                 if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|source| MigrateError::CreateDir {
+                    std::fs::create_dir_all(dir).map_err(|cause| MigrateError::CreateDir {
                         path: dir.to_path_buf(),
-                        source,
+                        cause,
                     })?;
                 }
                 Ok(Arc::new(SqliteStore::open(file)?))
