@@ -6,18 +6,21 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
+use tokio::sync::Semaphore;
 
 use super::rows::{EventRow, EVENT_COLUMNS};
 use super::schema::open_reader;
 use super::sql_error;
 use crate::contract::{RecordedEvent, StoreError, StreamHead};
 
-/// Idle connections kept open for reuse; more are opened under load.
-const MAX_IDLE: usize = 4;
+/// Reads running at once; further reads wait for a turn. More would only
+/// compete for the same cores and open ever more connections under a burst.
+const MAX_READERS: usize = 8;
 
 pub struct ReaderPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    turns: Semaphore,
 }
 
 impl ReaderPool {
@@ -25,6 +28,7 @@ impl ReaderPool {
         ReaderPool {
             path,
             idle: Mutex::new(Vec::new()),
+            turns: Semaphore::new(MAX_READERS),
         }
     }
 
@@ -34,6 +38,11 @@ impl ReaderPool {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        let _turn = self
+            .turns
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Unavailable("the event store is closing".into()))?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let conn = pool.take()?;
@@ -55,7 +64,7 @@ impl ReaderPool {
 
     fn give_back(&self, conn: Connection) {
         if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < MAX_IDLE {
+            if idle.len() < MAX_READERS {
                 idle.push(conn);
             }
         }
