@@ -18,13 +18,26 @@ use super::problem::Problem;
 /// The largest body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// A parsed JSON body together with a digest of its canonical form.
+/// A parsed JSON body, with its bytes kept for the idempotency digest.
 #[derive(Debug)]
 pub struct ApiJson<T> {
     pub value: T,
+    bytes: Bytes,
+}
+
+impl<T> ApiJson<T> {
     /// SHA-256 of the body re-serialized with sorted keys, so that the same
     /// JSON with other whitespace or key order counts as the same body.
-    pub digest: [u8; 32],
+    /// Computed on demand: only requests with an `Idempotency-Key` need it.
+    pub fn digest(&self) -> [u8; 32] {
+        let canonical = serde_json::from_slice::<serde_json::Value>(&self.bytes)
+            .ok()
+            .and_then(|tree| serde_json::to_vec(&tree).ok());
+        match canonical {
+            Some(canonical) => Sha256::digest(&canonical).into(),
+            None => Sha256::digest(&self.bytes).into(),
+        }
+    }
 }
 
 impl<T, S> FromRequest<S> for ApiJson<T>
@@ -45,7 +58,7 @@ where
             .map_err(bytes_rejection)?;
         if bytes.is_empty() {
             // Commands whose fields are all optional may be sent without a body.
-            return parse(b"{}");
+            return parse(Bytes::from_static(b"{}"));
         }
         if !content_type.as_deref().is_some_and(is_json) {
             return Err(Problem::new(
@@ -55,7 +68,7 @@ where
                 "send the body as JSON with `Content-Type: application/json`",
             ));
         }
-        parse(&bytes)
+        parse(bytes)
     }
 }
 
@@ -70,26 +83,22 @@ fn is_json(content_type: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<ApiJson<T>, Problem> {
-    let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "The body is not valid JSON",
-            format!("{error}: send one JSON object"),
-        )
-    })?;
-    let canonical = serde_json::to_vec(&tree).unwrap_or_default();
-    let digest: [u8; 32] = Sha256::digest(&canonical).into();
-    let value = serde_json::from_value::<T>(tree).map_err(|error| {
-        Problem::new(
+fn parse<T: DeserializeOwned>(bytes: Bytes) -> Result<ApiJson<T>, Problem> {
+    match serde_json::from_slice::<T>(&bytes) {
+        Ok(value) => Ok(ApiJson { value, bytes }),
+        Err(error) if error.classify() == serde_json::error::Category::Data => Err(Problem::new(
             StatusCode::BAD_REQUEST,
             "invalid_body",
             "The body does not have the expected fields",
             format!("{error}: see docs/api.md for the fields of this request"),
-        )
-    })?;
-    Ok(ApiJson { value, digest })
+        )),
+        Err(error) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "The body is not valid JSON",
+            format!("{error}: send one JSON object"),
+        )),
+    }
 }
 
 fn bytes_rejection(rejection: BytesRejection) -> Problem {
@@ -120,20 +129,24 @@ mod tests {
 
     #[test]
     fn same_json_in_another_layout_has_the_same_digest() {
-        let a: ApiJson<serde_json::Value> = parse(br#"{"a":1,"b":2}"#).unwrap();
-        let b: ApiJson<serde_json::Value> = parse(b"{ \"b\": 2,\n \"a\": 1 }").unwrap();
-        assert_eq!(a.digest, b.digest);
+        let a: ApiJson<serde_json::Value> = parse(Bytes::from_static(br#"{"a":1,"b":2}"#)).unwrap();
+        let b: ApiJson<serde_json::Value> =
+            parse(Bytes::from_static(b"{ \"b\": 2,\n \"a\": 1 }")).unwrap();
+        assert_eq!(a.digest(), b.digest());
+        let c: ApiJson<serde_json::Value> = parse(Bytes::from_static(br#"{"a":1,"b":3}"#)).unwrap();
+        assert_ne!(a.digest(), c.digest());
     }
 
     #[test]
     fn malformed_and_misshapen_bodies_are_400() {
-        let malformed = parse::<Sample>(b"{\"reason\":").unwrap_err();
+        let malformed = parse::<Sample>(Bytes::from_static(b"{\"reason\":")).unwrap_err();
         assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
         assert_eq!(malformed.code, "malformed_json");
-        let unknown = parse::<Sample>(br#"{"reason":"x","extra":1}"#).unwrap_err();
+        let unknown =
+            parse::<Sample>(Bytes::from_static(br#"{"reason":"x","extra":1}"#)).unwrap_err();
         assert_eq!(unknown.code, "invalid_body");
         assert!(unknown.detail.contains("extra"), "{}", unknown.detail);
-        let wrong_type = parse::<Sample>(br#"{"reason":5}"#).unwrap_err();
+        let wrong_type = parse::<Sample>(Bytes::from_static(br#"{"reason":5}"#)).unwrap_err();
         assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
     }
 

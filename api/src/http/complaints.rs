@@ -26,7 +26,7 @@ use super::body::ApiJson;
 use super::complaint_input::{
     AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody,
 };
-use super::idempotency::{request_digest, run_once, CommandAnswer, IdempotencyKey};
+use super::idempotency::{run_once, CommandAnswer, IdempotencyKey, Keyed};
 use super::problem::Problem;
 use super::query_params::{query_problem, ApiPath};
 use super::tracking::{parse_code, unknown_tracking_code};
@@ -173,10 +173,10 @@ async fn file(
         return Problem::forbidden("an officer without a markaz may not file complaints")
             .into_response();
     };
-    let digest = request_digest(uri.path(), &body.digest);
+    let keyed = Keyed::of(key, uri.path(), || body.digest());
     let caller = caller_of(&principal);
     let store = state.store.clone();
-    run_once(&state, caller, key, digest, |command_id| async move {
+    run_once(&state, caller, keyed, |command_id| async move {
         let complaint_id =
             ComplaintId::from_uuid(Uuid::new_v5(&COMPLAINT_NAMESPACE, command_id.as_bytes()));
         let random = match random_u64() {
@@ -244,9 +244,8 @@ async fn file(
 struct OfficerCommand {
     principal: Principal,
     id: String,
-    key: Option<String>,
+    keyed: Option<Keyed>,
     if_match: Option<u64>,
-    digest: [u8; 32],
 }
 
 async fn act(state: AppState, request: OfficerCommand, action: ComplaintAction) -> Response {
@@ -258,17 +257,11 @@ async fn act(state: AppState, request: OfficerCommand, action: ComplaintAction) 
     let principal = request.principal;
     let if_match = request.if_match;
     let shared = state.clone();
-    run_once(
-        &state,
-        caller,
-        request.key,
-        request.digest,
-        |command_id| async move {
-            act_once(&shared, &principal, id, action, if_match, command_id)
-                .await
-                .unwrap_or_else(CommandAnswer::from)
-        },
-    )
+    run_once(&state, caller, request.keyed, |command_id| async move {
+        act_once(&shared, &principal, id, action, if_match, command_id)
+            .await
+            .unwrap_or_else(CommandAnswer::from)
+    })
     .await
 }
 
@@ -333,9 +326,8 @@ macro_rules! officer_command {
             let request = OfficerCommand {
                 principal: auth.principal,
                 id,
-                key,
+                keyed: Keyed::of(key, uri.path(), || body.digest()),
                 if_match,
-                digest: request_digest(uri.path(), &body.digest),
             };
             act($state, request, action).await
         }
@@ -385,10 +377,10 @@ async fn rate(
         Ok(id) => id,
         Err(problem) => return problem.into_response(),
     };
-    let digest = request_digest(uri.path(), &body.digest);
+    let keyed = Keyed::of(key, uri.path(), || body.digest());
     let caller = format!("citizen:{}", code.as_str());
     let store = state.store.clone();
-    run_once(&state, caller, key, digest, |command_id| async move {
+    run_once(&state, caller, keyed, |command_id| async move {
         let at = now();
         let command = ComplaintCommand {
             command_id,

@@ -132,20 +132,40 @@ pub fn request_digest(path: &str, body_digest: &[u8; 32]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// An `Idempotency-Key` with the digest of the request it came with.
+pub struct Keyed {
+    pub key: String,
+    pub digest: [u8; 32],
+}
+
+impl Keyed {
+    /// Pairs a key (if the request has one) with the request's identity;
+    /// `body_digest` runs only when there is a key.
+    pub fn of(
+        key: Option<String>,
+        path: &str,
+        body_digest: impl FnOnce() -> [u8; 32],
+    ) -> Option<Self> {
+        key.map(|key| Keyed {
+            key,
+            digest: request_digest(path, &body_digest()),
+        })
+    }
+}
+
 /// Runs `command` at most once per (caller, key); see the module doc.
 /// `command` receives the command id to use.
 pub async fn run_once<F, Fut>(
     state: &AppState,
     caller: String,
-    key: Option<String>,
-    digest: [u8; 32],
+    keyed: Option<Keyed>,
     command: F,
 ) -> Response
 where
     F: FnOnce(Uuid) -> Fut,
     Fut: std::future::Future<Output = CommandAnswer>,
 {
-    let Some(key) = key else {
+    let Some(Keyed { key, digest }) = keyed else {
         return match random_uuid() {
             Ok(command_id) => command(command_id).await.into_response(),
             Err(error) => Problem::internal(&error).into_response(),
