@@ -294,3 +294,43 @@ async fn open_streams_end_when_the_server_shuts_down() {
     let next_at = next["position"].as_u64().unwrap();
     assert_eq!(positions(&resumed.until(next_at).await), [next_at]);
 }
+
+#[tokio::test]
+async fn a_revoked_token_stops_its_stream_before_the_next_event() {
+    let app = spawn_app().await;
+    let admin = app.officer(Role::Admin, None).await;
+    let registered = app
+        .post(
+            "/api/v1/officers",
+            Some(&admin),
+            &json!({"name": "Gul Bano", "role": "desk", "markaz": "KCH"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    let token = registered["token"].as_str().unwrap();
+    let officer = registered["id"].as_str().unwrap();
+    let colleague = app.officer(Role::Desk, Some("KCH")).await;
+    let mut stream = EventStream::open(&app, token, None).await;
+    let before = app.file(&colleague, &theft_report()).await;
+    let before_at = before["position"].as_u64().unwrap();
+    assert_eq!(positions(&stream.until(before_at).await), [before_at]);
+
+    app.post(
+        &format!("/api/v1/officers/{officer}/revocation"),
+        Some(&admin),
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.file(&colleague, &theft_report()).await;
+    let last = stream.next().await;
+    assert_eq!(last.event.as_deref(), Some("revoked"), "{last:?}");
+    let end = tokio::time::timeout(PATIENCE, stream.body.next())
+        .await
+        .expect("the stream ends");
+    assert!(end.is_none(), "nothing after the revocation: {end:?}");
+    app.get("/api/v1/events", Some(token))
+        .await
+        .expect_problem(401, "unauthorized");
+}

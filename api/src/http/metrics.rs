@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -353,7 +353,7 @@ pub fn instrument(app: Router<AppState>, state: &AppState) -> Router<AppState> {
 /// `Router::layer` wraps each route (and the fallback) after routing, so the
 /// matched template is already known here.
 async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -363,12 +363,29 @@ async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Ne
     let response = next.run(request).await;
     metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     metrics.record_request(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed(),
     );
     response
+}
+
+/// The method as a label; methods outside the standard set count as
+/// `other`, so that clients cannot grow the label set at will.
+fn method_label(method: &Method) -> &'static str {
+    [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+    ]
+    .iter()
+    .find(|known| *known == method)
+    .map_or("other", Method::as_str)
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -490,6 +507,13 @@ mod tests {
         assert!(out.contains(
             "markaz_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/track/{code}\"} 3\n"
         ), "{out}");
+    }
+
+    #[test]
+    fn unusual_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        let custom = Method::from_bytes(b"FROBNICATE").unwrap();
+        assert_eq!(method_label(&custom), "other");
     }
 
     #[test]

@@ -7,6 +7,10 @@
 //! right after it, with no gap and no duplicate. Without either the stream
 //! starts at the current end of the log.
 //!
+//! The stream ends when the caller's token is revoked (seen in the same
+//! feed, so no event after the revocation reaches them) or the server shuts
+//! down.
+//!
 //! Only complaint events are sent, and only those of cases the caller may see
 //! (`privacy::may_see`: markaz scoping, gender-desk cases hidden from `desk`).
 //! A case's markaz and gender-desk flag are fixed when it is filed, so they are
@@ -102,6 +106,7 @@ async fn events(
     let follower = Follower {
         feed,
         store: Arc::clone(&state.store),
+        own_stream: auth.principal.officer_id.stream_name(),
         principal: auth.principal,
         cases: HashMap::new(),
         stop: state.shutdown.clone(),
@@ -138,6 +143,8 @@ struct Follower {
     feed: EventFeed,
     store: Arc<dyn EventStore>,
     principal: Principal,
+    /// The caller's own officer stream, watched for a revocation.
+    own_stream: String,
     cases: HashMap<ComplaintId, Option<CaseScope>>,
     stop: watch::Receiver<bool>,
     _client: SseClientGuard,
@@ -176,6 +183,11 @@ impl Follower {
                 }
                 None => return Step::End(Some(feed_failed())),
             };
+            if recorded.stream == self.own_stream && recorded.event_type == "OfficerRevoked" {
+                // The token was revoked while the stream was open: it ends
+                // here, and a reconnection is refused (401).
+                return Step::End(Some(revoked()));
+            }
             match self.visible_message(&recorded).await {
                 Ok(Some(event)) => return Step::Send(event),
                 Ok(None) => continue,
@@ -264,6 +276,13 @@ fn feed_failed() -> Event {
         .event("reconnect")
         .retry(RECONNECT_AFTER)
         .data(r#"{"detail":"the event feed was interrupted: reconnect to resume"}"#)
+}
+
+/// The last message to a caller whose token was revoked.
+fn revoked() -> Event {
+    Event::default()
+        .event("revoked")
+        .data(r#"{"detail":"your token was revoked: the stream ends here"}"#)
 }
 
 /// The status an event leaves the case in, if it sets one.
