@@ -282,3 +282,14 @@ async fn a_feed_delivers_what_was_committed_then_reports_the_closed_store() {
     assert!(matches!(ended, StoreError::Unavailable(_)), "{ended}");
     assert!(feed.next().await.is_none());
 }
+
+#[tokio::test]
+async fn a_file_that_is_not_an_event_file_is_refused() {
+    let (_dir, path) = event_file();
+    std::fs::write(&path, b"this is not a database, just some text in a file").expect("write");
+    match SqliteStore::open(&path) {
+        Err(StoreError::Corrupt(_)) => {}
+        Err(other) => panic!("wrong error for a foreign file: {other}"),
+        Ok(_) => panic!("a foreign file must be refused"),
+    }
+}
