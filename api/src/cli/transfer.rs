@@ -284,9 +284,16 @@ fn chains_line(report: &ChainReport) -> String {
 }
 
 async fn import_file(args: ImportArgs, config: &Config) -> anyhow::Result<()> {
-    if !args.file.is_file() {
+    if !args.file.exists() {
         bail!(
             "cannot open the export {}: no such file",
+            args.file.display()
+        );
+    }
+    if !args.file.is_file() {
+        bail!(
+            "{} is not a regular file: the import reads the export twice (to load, then to \
+             check), so save it to a file first",
             args.file.display()
         );
     }
