@@ -58,7 +58,10 @@ pub enum SealError {
     Format(String),
     #[error("the seal's digest does not match its stream heads: the seal file was altered")]
     DigestMismatch,
-    #[error("the seal was signed by key {found}, not by the trusted key {expected}")]
+    #[error(
+        "the seal was signed by key {found}, not by a trusted key ({expected}): pass every key \
+         ever used for seals with --public-key"
+    )]
     UntrustedKey { found: String, expected: String },
     #[error(
         "the seal's signature is not valid for its digest and key: the seal was altered or forged"
@@ -261,9 +264,9 @@ impl Seal {
         }
     }
 
-    /// Checks the signature, by `trusted` when given (the seal must have been
-    /// made with that key), otherwise by the key the seal names.
-    pub fn check_signature(&self, trusted: Option<&VerifyingKey>) -> Result<(), SealError> {
+    /// Checks the signature. With `trusted` keys, the seal must have been
+    /// made with one of them; with none, the key the seal names is used.
+    pub fn check_signature(&self, trusted: &[VerifyingKey]) -> Result<(), SealError> {
         check_signature(
             &self.summary.digest(),
             &self.public_key,
@@ -277,15 +280,14 @@ fn check_signature(
     digest: &[u8; 32],
     public_key: &[u8; 32],
     signature: &[u8; 64],
-    trusted: Option<&VerifyingKey>,
+    trusted: &[VerifyingKey],
 ) -> Result<(), SealError> {
-    if let Some(trusted) = trusted {
-        if trusted.as_bytes() != public_key {
-            return Err(SealError::UntrustedKey {
-                found: hex::encode(public_key),
-                expected: hex::encode(trusted.as_bytes()),
-            });
-        }
+    if !trusted.is_empty() && !trusted.iter().any(|key| key.as_bytes() == public_key) {
+        let expected: Vec<String> = trusted.iter().map(|k| hex::encode(k.as_bytes())).collect();
+        return Err(SealError::UntrustedKey {
+            found: hex::encode(public_key),
+            expected: expected.join(", "),
+        });
     }
     let key = VerifyingKey::from_bytes(public_key).map_err(|_| SealError::BadSignature)?;
     key.verify(digest, &Signature::from_bytes(signature))
@@ -453,10 +455,11 @@ pub struct VerifyOptions<'a> {
     pub stream: Option<&'a str>,
     /// A seal kept outside the server: the log must still hold its heads.
     pub kept_seal: Option<&'a Seal>,
-    /// The key seals must be signed with. Without it, the seals in the log
-    /// are checked against the key each names, which proves consistency but
-    /// not who made them.
-    pub trusted_key: Option<&'a VerifyingKey>,
+    /// The keys seals may be signed with (every key used since the first
+    /// seal, after rotations). With none, the seals in the log are checked
+    /// against the key each names, which proves consistency but not who
+    /// made them.
+    pub trusted_keys: &'a [VerifyingKey],
 }
 
 /// The outcome of `verify_log`.
@@ -640,7 +643,7 @@ impl<'a> VerifyWalk<'a> {
             &sealed.digest,
             &sealed.public_key,
             &sealed.signature,
-            self.options.trusted_key,
+            self.options.trusted_keys,
         );
         if let Err(error) = signed {
             return self.broken(SEAL_STREAM, seal.version, error.to_string());
@@ -819,7 +822,7 @@ mod tests {
             Timestamp::from_micros(1_700_000_000_000_000),
             &key,
         );
-        seal.check_signature(Some(&key.verifying_key())).unwrap();
+        seal.check_signature(&[key.verifying_key()]).unwrap();
         let file = SealFile::from(&seal);
         let text = serde_json::to_string(&file).unwrap();
         let back: SealFile = serde_json::from_str(&text).unwrap();
@@ -831,13 +834,13 @@ mod tests {
 
         let other = SigningKey::from_bytes(&[8; 32]);
         assert!(matches!(
-            seal.check_signature(Some(&other.verifying_key())),
+            seal.check_signature(&[other.verifying_key()]),
             Err(SealError::UntrustedKey { .. })
         ));
         let mut forged = seal.clone();
         forged.summary.heads[0].version = 4;
         assert!(matches!(
-            forged.check_signature(None),
+            forged.check_signature(&[]),
             Err(SealError::BadSignature)
         ));
     }

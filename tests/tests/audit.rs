@@ -509,7 +509,7 @@ async fn the_periodic_sealer_seals_every_n_events_and_stops_with_the_server() {
         &markaz_api::cli::audit::VerifyArgs {
             stream: None,
             seal: None,
-            public_key: Some(public_key),
+            public_key: vec![public_key],
         },
     )
     .await

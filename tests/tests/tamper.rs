@@ -83,7 +83,7 @@ async fn verify(
         &VerifyArgs {
             stream: None,
             seal: seal.map(Path::to_path_buf),
-            public_key: public_key.map(str::to_owned),
+            public_key: public_key.map(str::to_owned).into_iter().collect(),
         },
     )
     .await
@@ -160,7 +160,7 @@ async fn a_flipped_byte_in_a_stored_payload_breaks_the_chain() {
     let one = |stream: &str| VerifyArgs {
         stream: Some(stream.to_owned()),
         seal: None,
-        public_key: None,
+        public_key: Vec::new(),
     };
     let report = verify_log(&log.config(), &one(&stream)).await.unwrap();
     assert_broken(&report, &stream, 3, "hash mismatch");
@@ -287,21 +287,18 @@ async fn a_rollback_to_an_older_consistent_log_is_caught_by_a_kept_seal() {
     let auditor = Auditor::new();
     let kept = auditor.seal(&log, "seal.json").await;
 
-    // Put the older, perfectly consistent file back.
-    let dir = log.data_dir().to_path_buf();
-    let events = log.events_path();
-    drop(log.store);
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", events.display()));
-    }
-    std::fs::copy(&old_copy, &events).expect("the old file is restored");
-    let config = Config::with_data_dir(&dir);
+    // A data directory holding the older, perfectly consistent file (a
+    // fresh one: the live store may still be writing its own on close).
+    let rolled_back = tempfile::tempdir().unwrap();
+    std::fs::copy(&old_copy, rolled_back.path().join("events.sqlite"))
+        .expect("the old file is restored");
+    let config = Config::with_data_dir(rolled_back.path());
     let report = verify_log(
         &config,
         &VerifyArgs {
             stream: None,
             seal: None,
-            public_key: None,
+            public_key: Vec::new(),
         },
     )
     .await
@@ -315,7 +312,7 @@ async fn a_rollback_to_an_older_consistent_log_is_caught_by_a_kept_seal() {
         &VerifyArgs {
             stream: None,
             seal: Some(kept),
-            public_key: Some(auditor.public_key.clone()),
+            public_key: vec![auditor.public_key.clone()],
         },
     )
     .await
@@ -339,7 +336,7 @@ async fn an_altered_or_foreign_seal_file_is_refused() {
         &VerifyArgs {
             stream: None,
             seal: Some(altered),
-            public_key: None,
+            public_key: Vec::new(),
         },
     )
     .await
@@ -352,13 +349,38 @@ async fn an_altered_or_foreign_seal_file_is_refused() {
         &VerifyArgs {
             stream: None,
             seal: Some(kept),
-            public_key: Some(stranger.public_key.clone()),
+            public_key: vec![stranger.public_key.clone()],
         },
     )
     .await
     .expect_err("a seal by another key is refused");
     assert!(
-        format!("{error:#}").contains("not by the trusted key"),
+        format!("{error:#}").contains("not by a trusted key"),
         "{error:#}"
     );
+}
+
+#[tokio::test]
+async fn seals_made_before_a_key_rotation_need_the_old_key_too() {
+    let (mut log, ids) = scripted_history().await;
+    let old = Auditor::new();
+    old.seal(&log, "old.json").await;
+    log.resolve(ids[1], at(DAY_ONE + 2 * DAY), "Warned by the SHO")
+        .await;
+    let new = Auditor::new();
+    new.seal(&log, "new.json").await;
+
+    let with_keys = |keys: Vec<String>| VerifyArgs {
+        stream: None,
+        seal: None,
+        public_key: keys,
+    };
+    let only_new = verify_log(&log.config(), &with_keys(vec![new.public_key.clone()]))
+        .await
+        .unwrap();
+    assert_broken(&only_new, "seal-log", 1, "not by a trusted key");
+    let both = with_keys(vec![old.public_key.clone(), new.public_key.clone()]);
+    let report = verify_log(&log.config(), &both).await.unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.seals_checked, 2);
 }

@@ -26,9 +26,9 @@ pub enum KeptSealError {
     },
 }
 
-/// Reads a kept seal and checks that it is intact and signed (by `trusted`
-/// when given).
-pub fn read_kept_seal(path: &Path, trusted: Option<&VerifyingKey>) -> Result<Seal, KeptSealError> {
+/// Reads a kept seal and checks that it is intact and signed (by one of
+/// `trusted` when any are given).
+pub fn read_kept_seal(path: &Path, trusted: &[VerifyingKey]) -> Result<Seal, KeptSealError> {
     let text = std::fs::read_to_string(path).map_err(|source| KeptSealError::Read {
         path: path.to_path_buf(),
         source,
@@ -51,14 +51,14 @@ pub async fn verify(
     store: &dyn EventStore,
     stream: Option<&str>,
     kept_seal: Option<&Seal>,
-    trusted_key: Option<&VerifyingKey>,
+    trusted_keys: &[VerifyingKey],
 ) -> Result<LogVerification, SealError> {
     verify_log(
         store,
         VerifyOptions {
             stream,
             kept_seal,
-            trusted_key,
+            trusted_keys,
         },
     )
     .await

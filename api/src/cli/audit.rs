@@ -112,10 +112,12 @@ pub struct VerifyArgs {
     /// log must still hold every stream head it lists
     #[arg(long, value_name = "FILE")]
     pub seal: Option<PathBuf>,
-    /// The public key seals must be signed with: 64 hex digits, or a PEM
-    /// file (`markaz keys generate` prints it)
+    /// A public key seals may be signed with: 64 hex digits, or a PEM file
+    /// (`markaz keys generate` prints it). Repeat it for every key used
+    /// since the first seal; without it, seals are only checked against the
+    /// key each one names
     #[arg(long, value_name = "KEY")]
-    pub public_key: Option<String>,
+    pub public_key: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -273,13 +275,13 @@ pub async fn past_performance(config: &Config, args: &PerformanceArgs) -> anyhow
 pub async fn verify_log(config: &Config, args: &VerifyArgs) -> anyhow::Result<LogVerification> {
     let trusted = args
         .public_key
-        .as_deref()
-        .map(keys::read_public_key)
-        .transpose()?;
+        .iter()
+        .map(|key| keys::read_public_key(key))
+        .collect::<Result<Vec<_>, _>>()?;
     let kept = args
         .seal
         .as_deref()
-        .map(|path| verify::read_kept_seal(path, trusted.as_ref()))
+        .map(|path| verify::read_kept_seal(path, &trusted))
         .transpose()?;
     let store = open_store(config)
         .await
@@ -288,7 +290,7 @@ pub async fn verify_log(config: &Config, args: &VerifyArgs) -> anyhow::Result<Lo
         store.as_ref(),
         args.stream.as_deref(),
         kept.as_ref(),
-        trusted.as_ref(),
+        &trusted,
     )
     .await?;
     Ok(report)

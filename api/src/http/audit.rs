@@ -182,7 +182,7 @@ async fn verify_log(
     _auth: Authorized<Audit>,
     ApiQuery(query): ApiQuery<VerifyQuery>,
 ) -> Result<Json<Value>, Problem> {
-    let report = verify::verify(state.store.as_ref(), query.stream.as_deref(), None, None)
+    let report = verify::verify(state.store.as_ref(), query.stream.as_deref(), None, &[])
         .await
         .map_err(|error| Problem::internal(&error))?;
     Ok(Json(verify::report_json(&report)))
