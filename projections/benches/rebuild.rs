@@ -264,18 +264,20 @@ async fn generate_log(store: &SqliteStore, world: &World, complaints: u64) -> u6
     let mut pending: BTreeMap<i64, Vec<Segment>> = BTreeMap::new();
     let mut written = 0u64;
     let mut current_day = i64::MIN;
+    // Days are appended one after the other: a stream has at most one segment per day.
     let flush_until = |day: i64, pending: &mut BTreeMap<i64, Vec<Segment>>| {
         let ready: Vec<i64> = pending.range(..day).map(|(d, _)| *d).collect();
         ready
             .into_iter()
-            .flat_map(|d| pending.remove(&d).unwrap_or_default())
+            .map(|d| pending.remove(&d).unwrap_or_default())
             .collect::<Vec<_>>()
     };
     for (n, filed_at) in filings(complaints) {
         let day = filed_at.div_euclid(DAY);
         if day != current_day {
-            let due = flush_until(day, &mut pending);
-            written += append_segments(store, due).await;
+            for due in flush_until(day, &mut pending) {
+                written += append_segments(store, due).await;
+            }
             current_day = day;
         }
         let id = ComplaintId::from_uuid(Uuid::from_u128(u128::from(n) + 1));
@@ -297,8 +299,9 @@ async fn generate_log(store: &SqliteStore, world: &World, complaints: u64) -> u6
             version += count;
         }
     }
-    let rest = flush_until(i64::MAX, &mut pending);
-    written += append_segments(store, rest).await;
+    for due in flush_until(i64::MAX, &mut pending) {
+        written += append_segments(store, due).await;
+    }
     written
 }
 

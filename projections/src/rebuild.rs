@@ -19,6 +19,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use markaz_domain::Timestamp;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
+use rusqlite::Connection;
 use tokio::sync::mpsc;
 
 use crate::database::{open_writer, DatabaseError, Durability, READ_MODEL_FILE};
@@ -27,7 +28,7 @@ use crate::projection::ApplyError;
 use crate::writer::ProjectionWriter;
 
 /// Events read, decoded and applied per step of a rebuild.
-const REBUILD_BATCH: usize = 10_000;
+const REBUILD_BATCH: usize = 100_000;
 
 /// Why a rebuild failed. The live read models are untouched in every case.
 #[derive(Debug, thiserror::Error)]
@@ -91,9 +92,13 @@ pub async fn rebuild_into(
 ) -> Result<RebuildSummary, RebuildError> {
     remove_database_files(path)?;
     let target = path.to_path_buf();
-    let mut writer = tokio::task::spawn_blocking(move || -> Result<_, RebuildError> {
+    let (mut writer, indexes) = tokio::task::spawn_blocking(move || -> Result<_, RebuildError> {
         let conn = open_writer(&target, Durability::Bulk)?;
-        Ok(ProjectionWriter::new(conn).map_err(DatabaseError::Sql)?)
+        let indexes = drop_secondary_indexes(&conn).map_err(DatabaseError::Sql)?;
+        Ok((
+            ProjectionWriter::new(conn).map_err(DatabaseError::Sql)?,
+            indexes,
+        ))
     })
     .await
     .map_err(|e| RebuildError::Task(e.to_string()))??;
@@ -123,7 +128,7 @@ pub async fn rebuild_into(
     produced?;
     let position = writer.set.position();
     let target = path.to_path_buf();
-    tokio::task::spawn_blocking(move || finish(writer, &target))
+    tokio::task::spawn_blocking(move || finish(writer, &indexes, &target))
         .await
         .map_err(|e| RebuildError::Task(e.to_string()))??;
     Ok(RebuildSummary {
@@ -174,8 +179,30 @@ fn decode_page(page: Vec<RecordedEvent>) -> Result<Vec<ProjectedEvent>, DecodeEr
     page.into_iter().map(project).collect()
 }
 
-/// Makes the rebuilt file a normal live file: WAL mode, everything on disk.
-fn finish(writer: ProjectionWriter, path: &Path) -> Result<(), RebuildError> {
+/// Drops the secondary indexes of the read models and returns their
+/// definitions: building each index once at the end is much cheaper than
+/// keeping it up to date row by row. Primary keys stay (the projections look
+/// rows up by them).
+fn drop_secondary_indexes(conn: &Connection) -> Result<Vec<String>, rusqlite::Error> {
+    let indexes: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (name, _) in &indexes {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Makes the rebuilt file a normal live file: its indexes back, WAL mode,
+/// everything on disk.
+fn finish(writer: ProjectionWriter, indexes: &[String], path: &Path) -> Result<(), RebuildError> {
+    for sql in indexes {
+        writer.conn.execute_batch(sql).map_err(DatabaseError::Sql)?;
+    }
     writer
         .conn
         .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")

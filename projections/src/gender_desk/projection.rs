@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use markaz_domain::{ComplaintEvent, ComplaintStatus};
-use rusqlite::{named_params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::event::ComplaintChange;
 use crate::projection::{ApplyError, Projection};
@@ -181,25 +181,25 @@ fn save(tx: &Transaction<'_>, case: &CaseRow) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO gender_desk_cases (complaint_id, markaz, tracking_code, category, status,
              current_unit, filed_at, first_action_at, acknowledge_by, resolve_by, updated_at, is_open)
-         VALUES (:complaint_id, :markaz, :tracking_code, :category, :status, :current_unit,
-             :filed_at, :first_action_at, :acknowledge_by, :resolve_by, :updated_at, :is_open)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+             ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (complaint_id) DO UPDATE SET status = excluded.status,
              current_unit = excluded.current_unit, first_action_at = excluded.first_action_at,
              updated_at = excluded.updated_at, is_open = excluded.is_open",
     )?
-    .execute(named_params! {
-        ":complaint_id": case.complaint_id,
-        ":markaz": case.markaz,
-        ":tracking_code": case.tracking_code,
-        ":category": case.category,
-        ":status": case.status.as_str(),
-        ":current_unit": case.current_unit,
-        ":filed_at": case.filed_at,
-        ":first_action_at": case.first_action_at,
-        ":acknowledge_by": case.acknowledge_by,
-        ":resolve_by": case.resolve_by,
-        ":updated_at": case.updated_at,
-        ":is_open": case.status.is_open(),
-    })?;
+    .execute(params![
+        case.complaint_id,
+        case.markaz,
+        case.tracking_code,
+        case.category,
+        case.status.as_str(),
+        case.current_unit,
+        case.filed_at,
+        case.first_action_at,
+        case.acknowledge_by,
+        case.resolve_by,
+        case.updated_at,
+        case.status.is_open(),
+    ])?;
     Ok(())
 }

@@ -134,9 +134,14 @@ pub fn round_tenth(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
-/// Histogram and rating counts are stored as little-endian u32 per bucket.
+/// Histogram and rating counts are stored as little-endian u32 per bucket,
+/// without the trailing empty buckets (most cells hold one or two events).
 pub fn encode_counts(counts: &[u64]) -> Vec<u8> {
-    counts
+    let used = counts
+        .iter()
+        .rposition(|count| *count > 0)
+        .map_or(0, |last| last + 1);
+    counts[..used]
         .iter()
         .map(|count| (*count).min(u64::from(u32::MAX)) as u32)
         .flat_map(u32::to_le_bytes)
@@ -145,9 +150,9 @@ pub fn encode_counts(counts: &[u64]) -> Vec<u8> {
 
 /// Adds stored counts into `into`; a blob of the wrong length is an error.
 pub fn add_encoded(into: &mut [u64], blob: &[u8]) -> Result<(), String> {
-    if blob.len() != into.len() * 4 {
+    if !blob.chunks_exact(4).remainder().is_empty() || blob.len() > into.len() * 4 {
         return Err(format!(
-            "a histogram of {} bytes where {} were expected",
+            "a histogram of {} bytes where at most {} in steps of 4 were expected",
             blob.len(),
             into.len() * 4
         ));
@@ -205,5 +210,7 @@ mod tests {
         assert_eq!(add_encoded(&mut back, &encode_counts(&counts)), Ok(()));
         assert_eq!(back, counts);
         assert!(add_encoded(&mut back, &[1, 2, 3]).is_err());
+        assert_eq!(encode_counts(&[0, 2, 0, 0]).len(), 8);
+        assert!(encode_counts(&[0, 0]).is_empty());
     }
 }

@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 
 use markaz_domain::{Actor, ComplaintEvent};
-use rusqlite::{named_params, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::measures::Measures;
-use super::rollup::{day_of, write_deltas, CellKey};
+use super::rollup::{day_of, CellDeltas};
 use crate::event::{actor_key, ComplaintChange};
 use crate::projection::{ApplyError, Projection};
 
@@ -44,7 +44,7 @@ impl Projection for PerformanceProjection {
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
         let mut cases: BTreeMap<&str, CaseState> = BTreeMap::new();
-        let mut cells: BTreeMap<CellKey, Measures> = BTreeMap::new();
+        let mut cells = CellDeltas::default();
         for change in changes {
             let key = change.key.as_str();
             if !matches!(change.event, ComplaintEvent::Filed(_)) && !cases.contains_key(key) {
@@ -60,14 +60,14 @@ impl Projection for PerformanceProjection {
         for (key, case) in &cases {
             save(tx, key, case)?;
         }
-        write_deltas(tx, &cells)?;
+        cells.write(tx)?;
         Ok(())
     }
 }
 
 fn fold<'a>(
     cases: &mut BTreeMap<&'a str, CaseState>,
-    cells: &mut BTreeMap<CellKey, Measures>,
+    cells: &mut CellDeltas,
     change: &'a ComplaintChange,
 ) {
     let at = change.occurred_at.as_micros();
@@ -85,7 +85,7 @@ fn fold<'a>(
             responded: false,
             is_open: true,
         };
-        cell(cells, &case, at, officer).filed += 1;
+        cell(cells, &case, at, &officer).filed += 1;
         cases.insert(&change.key, case);
         return;
     }
@@ -96,7 +96,7 @@ fn fold<'a>(
         ComplaintEvent::Rated(_) => case.resolver.clone().unwrap_or_else(|| officer.clone()),
         _ => officer.clone(),
     };
-    let measures = cell(cells, case, at, credited);
+    let measures = cell(cells, case, at, &credited);
     let first_action = matches!(
         change.event,
         ComplaintEvent::Acknowledged(_)
@@ -139,20 +139,18 @@ fn fold<'a>(
 }
 
 fn cell<'c>(
-    cells: &'c mut BTreeMap<CellKey, Measures>,
+    cells: &'c mut CellDeltas,
     case: &CaseState,
     at: i64,
-    officer: String,
+    officer: &str,
 ) -> &'c mut Measures {
-    cells
-        .entry(CellKey {
-            day: day_of(at),
-            markaz: case.markaz.clone(),
-            unit: case.unit.clone(),
-            officer,
-            category: case.category.clone(),
-        })
-        .or_default()
+    cells.cell(
+        day_of(at),
+        &case.markaz,
+        &case.unit,
+        officer,
+        &case.category,
+    )
 }
 
 fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<CaseState>> {
@@ -182,24 +180,24 @@ fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState) -> rusqlite:
     tx.prepare_cached(
         "INSERT INTO performance_cases (complaint_id, markaz, category, unit, holder, resolver,
              filed_at, acknowledge_by, resolve_by, responded, is_open)
-         VALUES (:complaint_id, :markaz, :category, :unit, :holder, :resolver, :filed_at,
-             :acknowledge_by, :resolve_by, :responded, :is_open)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+             ?8, ?9, ?10, ?11)
          ON CONFLICT (complaint_id) DO UPDATE SET unit = excluded.unit, holder = excluded.holder,
              resolver = excluded.resolver, responded = excluded.responded,
              is_open = excluded.is_open",
     )?
-    .execute(named_params! {
-        ":complaint_id": complaint_id,
-        ":markaz": case.markaz,
-        ":category": case.category,
-        ":unit": case.unit,
-        ":holder": case.holder,
-        ":resolver": case.resolver,
-        ":filed_at": case.filed_at,
-        ":acknowledge_by": case.acknowledge_by,
-        ":resolve_by": case.resolve_by,
-        ":responded": case.responded,
-        ":is_open": case.is_open,
-    })?;
+    .execute(params![
+        complaint_id,
+        case.markaz,
+        case.category,
+        case.unit,
+        case.holder,
+        case.resolver,
+        case.filed_at,
+        case.acknowledge_by,
+        case.resolve_by,
+        case.responded,
+        case.is_open,
+    ])?;
     Ok(())
 }

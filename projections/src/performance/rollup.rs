@@ -1,10 +1,10 @@
 //! Where rollup cells live: the finest grain (day, markaz, unit, officer,
 //! category) and the per-dimension day and month rollups derived from it.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::types::Value;
+use rusqlite::types::{ToSql, Value};
 use rusqlite::{Row, Transaction};
 
 use super::measures::{add_encoded, encode_counts, Measures};
@@ -48,53 +48,179 @@ pub fn month_of_day(day: i64) -> i64 {
     i64::from(date.year() - 1970) * 12 + i64::from(date.month0())
 }
 
-/// The finest rollup cell.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CellKey {
-    pub day: i64,
-    pub markaz: String,
-    pub unit: String,
-    pub officer: String,
-    pub category: String,
+/// The strings of a batch (markaz, units, officers, categories) as small
+/// numbers, so that aggregating events compares and copies integers only.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Names {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+
+    /// Each id's place in the alphabetical order of the names.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.name(*a).cmp(self.name(*b)));
+        let mut rank = vec![0; order.len()];
+        for (place, id) in order.into_iter().enumerate() {
+            rank[id as usize] = place as u32;
+        }
+        rank
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+}
+
+/// The finest rollup cell: (day, markaz, unit, officer, category).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct CellKey {
+    day: i64,
+    markaz: u32,
+    unit: u32,
+    officer: u32,
+    category: u32,
 }
 
 /// A per-dimension rollup cell.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RollupKey {
-    pub dimension: Dimension,
-    pub grain: Grain,
-    pub period: i64,
-    pub markaz: String,
-    pub group_key: String,
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct RollupKey {
+    dimension: Dimension,
+    grain: Grain,
+    period: i64,
+    markaz: u32,
+    group: u32,
+}
+
+/// The measures a batch adds, per finest cell.
+#[derive(Default)]
+pub struct CellDeltas {
+    names: Names,
+    cells: HashMap<CellKey, Measures>,
+}
+
+impl CellDeltas {
+    /// The delta of one cell, created empty on first use.
+    pub fn cell(
+        &mut self,
+        day: i64,
+        markaz: &str,
+        unit: &str,
+        officer: &str,
+        category: &str,
+    ) -> &mut Measures {
+        let key = CellKey {
+            day,
+            markaz: self.names.id(markaz),
+            unit: self.names.id(unit),
+            officer: self.names.id(officer),
+            category: self.names.id(category),
+        };
+        self.cells.entry(key).or_default()
+    }
+
+    /// Adds the cells and the per-dimension rollups derived from them to the
+    /// stored rows, in a fixed order.
+    pub fn write(mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let everyone = self.names.id("");
+        let mut months: HashMap<i64, i64> = HashMap::new();
+        let mut rollups: HashMap<RollupKey, Measures> = HashMap::new();
+        for (cell, delta) in &self.cells {
+            let month = *months
+                .entry(cell.day)
+                .or_insert_with(|| month_of_day(cell.day));
+            for key in rollup_keys(cell, month, everyone) {
+                rollups.entry(key).or_default().add(delta);
+            }
+        }
+        // Rows are written in primary-key order: appending to the B-trees in
+        // order is much cheaper than inserting at random places.
+        let rank = self.names.ranks();
+        let mut cells: Vec<(CellKey, Measures)> = self.cells.into_iter().collect();
+        cells.sort_unstable_by_key(|(key, _)| {
+            (
+                key.day,
+                rank[key.markaz as usize],
+                rank[key.unit as usize],
+                rank[key.officer as usize],
+                rank[key.category as usize],
+            )
+        });
+        let daily = TableSql::new(
+            "performance_daily",
+            "day, markaz, unit, officer, category",
+            "day = ?1 AND markaz = ?2 AND unit = ?3 AND officer = ?4 AND category = ?5",
+        );
+        for (key, delta) in &cells {
+            let names = &self.names;
+            let key_values: [&dyn ToSql; 5] = [
+                &key.day,
+                &names.name(key.markaz),
+                &names.name(key.unit),
+                &names.name(key.officer),
+                &names.name(key.category),
+            ];
+            add_measures(tx, &daily, key_values, delta)?;
+        }
+        let mut rollups: Vec<(RollupKey, Measures)> = rollups.into_iter().collect();
+        rollups.sort_unstable_by_key(|(key, _)| {
+            (
+                key.dimension,
+                key.grain,
+                key.period,
+                rank[key.markaz as usize],
+                rank[key.group as usize],
+            )
+        });
+        let rollup = TableSql::new(
+            "performance_rollup",
+            "dimension, grain, period, markaz, group_key",
+            "dimension = ?1 AND grain = ?2 AND period = ?3 AND markaz = ?4 AND group_key = ?5",
+        );
+        for (key, delta) in &rollups {
+            let names = &self.names;
+            let key_values: [&dyn ToSql; 5] = [
+                &(key.dimension as i64),
+                &(key.grain as i64),
+                &key.period,
+                &names.name(key.markaz),
+                &names.name(key.group),
+            ];
+            add_measures(tx, &rollup, key_values, delta)?;
+        }
+        Ok(())
+    }
 }
 
 /// The per-dimension cells one fine cell adds to.
-pub fn rollup_keys(cell: &CellKey) -> Vec<RollupKey> {
-    let month = month_of_day(cell.day);
-    let mut keys = Vec::with_capacity(7);
-    for (dimension, group_key) in [
-        (Dimension::Unit, &cell.unit),
-        (Dimension::Officer, &cell.officer),
-        (Dimension::Category, &cell.category),
-    ] {
-        for (grain, period) in [(Grain::Day, cell.day), (Grain::Month, month)] {
-            keys.push(RollupKey {
-                dimension,
-                grain,
-                period,
-                markaz: cell.markaz.clone(),
-                group_key: group_key.clone(),
-            });
-        }
-    }
-    keys.push(RollupKey {
-        dimension: Dimension::Day,
-        grain: Grain::Day,
-        period: cell.day,
-        markaz: cell.markaz.clone(),
-        group_key: String::new(),
-    });
-    keys
+fn rollup_keys(cell: &CellKey, month: i64, everyone: u32) -> [RollupKey; 7] {
+    let key = |dimension, grain, period, group| RollupKey {
+        dimension,
+        grain,
+        period,
+        markaz: cell.markaz,
+        group,
+    };
+    [
+        key(Dimension::Unit, Grain::Day, cell.day, cell.unit),
+        key(Dimension::Unit, Grain::Month, month, cell.unit),
+        key(Dimension::Officer, Grain::Day, cell.day, cell.officer),
+        key(Dimension::Officer, Grain::Month, month, cell.officer),
+        key(Dimension::Category, Grain::Day, cell.day, cell.category),
+        key(Dimension::Category, Grain::Month, month, cell.category),
+        key(Dimension::Day, Grain::Day, cell.day, everyone),
+    ]
 }
 
 pub(crate) const MEASURE_COLUMNS: &str = "filed, acknowledged, referred, resolved, withdrawn, \
@@ -145,97 +271,73 @@ fn measure_params(m: &Measures) -> [Value; 11] {
     ]
 }
 
-/// Adds the batch's fine cells and the rollups derived from them to the stored rows.
-pub fn write_deltas(
-    tx: &Transaction<'_>,
-    cells: &BTreeMap<CellKey, Measures>,
-) -> rusqlite::Result<()> {
-    let mut rollups: BTreeMap<RollupKey, Measures> = BTreeMap::new();
-    for (cell, delta) in cells {
-        for key in rollup_keys(cell) {
-            rollups.entry(key).or_default().add(delta);
+/// The three statements that add measures to one rollup table.
+struct TableSql {
+    insert: String,
+    select: String,
+    replace: String,
+}
+
+impl TableSql {
+    fn new(table: &str, key_columns: &str, key_match: &str) -> TableSql {
+        let placeholders = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16";
+        TableSql {
+            insert: format!(
+                "INSERT INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})
+                 ON CONFLICT DO NOTHING"
+            ),
+            select: format!("SELECT {MEASURE_COLUMNS} FROM {table} WHERE {key_match}"),
+            replace: format!(
+                "REPLACE INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})"
+            ),
         }
-        add_cell(tx, cell, delta)?;
     }
-    for (key, delta) in &rollups {
-        add_rollup(tx, key, delta)?;
-    }
-    Ok(())
 }
 
-fn add_cell(tx: &Transaction<'_>, key: &CellKey, delta: &Measures) -> rusqlite::Result<()> {
-    let key_values: Vec<Value> = vec![
-        key.day.into(),
-        key.markaz.clone().into(),
-        key.unit.clone().into(),
-        key.officer.clone().into(),
-        key.category.clone().into(),
-    ];
-    add_measures(
-        tx,
-        "performance_daily",
-        "day, markaz, unit, officer, category",
-        "day = ?1 AND markaz = ?2 AND unit = ?3 AND officer = ?4 AND category = ?5",
-        key_values,
-        delta,
-    )
-}
-
-fn add_rollup(tx: &Transaction<'_>, key: &RollupKey, delta: &Measures) -> rusqlite::Result<()> {
-    let key_values: Vec<Value> = vec![
-        (key.dimension as i64).into(),
-        (key.grain as i64).into(),
-        key.period.into(),
-        key.markaz.clone().into(),
-        key.group_key.clone().into(),
-    ];
-    add_measures(
-        tx,
-        "performance_rollup",
-        "dimension, grain, period, markaz, group_key",
-        "dimension = ?1 AND grain = ?2 AND period = ?3 AND markaz = ?4 AND group_key = ?5",
-        key_values,
-        delta,
-    )
-}
-
-/// Adds `delta` to the row of `table` with the given five key values. Most
-/// cells of a batch are new, so the insert is tried first; only when the row
-/// exists is it read, summed (histograms are blobs) and replaced.
+/// Adds `delta` to the row with the given five key values. Most cells of a
+/// batch are new, so the insert is tried first; only when the row exists is it
+/// read, summed (histograms are blobs) and replaced.
 fn add_measures(
     tx: &Transaction<'_>,
-    table: &str,
-    key_columns: &str,
-    key_match: &str,
-    key_values: Vec<Value>,
+    sql: &TableSql,
+    key: [&dyn ToSql; 5],
     delta: &Measures,
 ) -> rusqlite::Result<()> {
-    let placeholders = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
-    let mut values = key_values.clone();
-    values.extend(measure_params(delta));
+    let values = measure_params(delta);
     let inserted = tx
-        .prepare_cached(&format!(
-            "INSERT INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})
-             ON CONFLICT DO NOTHING"
-        ))?
-        .execute(rusqlite::params_from_iter(&values))?;
+        .prepare_cached(&sql.insert)?
+        .execute(row_params(&key, &values))?;
     if inserted == 1 {
         return Ok(());
     }
     let mut total = delta.clone();
-    tx.prepare_cached(&format!(
-        "SELECT {MEASURE_COLUMNS} FROM {table} WHERE {key_match}"
-    ))?
-    .query_row(rusqlite::params_from_iter(&key_values), |row| {
-        add_row(&mut total, row, 0)
-    })?;
-    let mut values = key_values;
-    values.extend(measure_params(&total));
-    tx.prepare_cached(&format!(
-        "REPLACE INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})"
-    ))?
-    .execute(rusqlite::params_from_iter(values))?;
+    tx.prepare_cached(&sql.select)?
+        .query_row(key, |row| add_row(&mut total, row, 0))?;
+    let values = measure_params(&total);
+    tx.prepare_cached(&sql.replace)?
+        .execute(row_params(&key, &values))?;
     Ok(())
+}
+
+fn row_params<'a>(key: &[&'a dyn ToSql; 5], values: &'a [Value; 11]) -> [&'a dyn ToSql; 16] {
+    [
+        key[0],
+        key[1],
+        key[2],
+        key[3],
+        key[4],
+        &values[0],
+        &values[1],
+        &values[2],
+        &values[3],
+        &values[4],
+        &values[5],
+        &values[6],
+        &values[7],
+        &values[8],
+        &values[9],
+        &values[10],
+    ]
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The stored row of the status read model and how it is read and written.
 
-use rusqlite::{named_params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
 /// The public history keeps at most this many entries: the filing and the latest ones.
@@ -129,12 +129,12 @@ impl StatusRow {
                  channel, filed_at, first_action_at, acknowledged_at, resolved_at, withdrawn_at,
                  acknowledge_by, resolve_by, outcome, rating, reopen_count, version, position,
                  updated_at, history)
-             VALUES (:complaint_id, :tracking_code, :markaz, :category, :gender_desk, :status,
-                 :current_unit, :complainant_name, :complainant_gender, :complainant_phone,
-                 :complainant_cnic, :complainant_address, :description, :location, :channel,
-                 :filed_at, :first_action_at, :acknowledged_at, :resolved_at, :withdrawn_at,
-                 :acknowledge_by, :resolve_by, :outcome, :rating, :reopen_count, :version,
-                 :position, :updated_at, :history)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                 ?7, ?8, ?9, ?10,
+                 ?11, ?12, ?13, ?14, ?15,
+                 ?16, ?17, ?18, ?19, ?20,
+                 ?21, ?22, ?23, ?24, ?25, ?26,
+                 ?27, ?28, ?29)
              ON CONFLICT (complaint_id) DO UPDATE SET
                  status = excluded.status, current_unit = excluded.current_unit,
                  first_action_at = excluded.first_action_at,
@@ -144,37 +144,37 @@ impl StatusRow {
                  version = excluded.version, position = excluded.position,
                  updated_at = excluded.updated_at, history = excluded.history",
         )?;
-        statement.execute(named_params! {
-            ":complaint_id": self.complaint_id,
-            ":tracking_code": self.tracking_code,
-            ":markaz": self.markaz,
-            ":category": self.category,
-            ":gender_desk": self.gender_desk,
-            ":status": self.status,
-            ":current_unit": self.current_unit,
-            ":complainant_name": self.complainant_name,
-            ":complainant_gender": self.complainant_gender,
-            ":complainant_phone": self.complainant_phone,
-            ":complainant_cnic": self.complainant_cnic,
-            ":complainant_address": self.complainant_address,
-            ":description": self.description,
-            ":location": self.location,
-            ":channel": self.channel,
-            ":filed_at": self.filed_at,
-            ":first_action_at": self.first_action_at,
-            ":acknowledged_at": self.acknowledged_at,
-            ":resolved_at": self.resolved_at,
-            ":withdrawn_at": self.withdrawn_at,
-            ":acknowledge_by": self.acknowledge_by,
-            ":resolve_by": self.resolve_by,
-            ":outcome": self.outcome,
-            ":rating": self.rating,
-            ":reopen_count": self.reopen_count,
-            ":version": self.version as i64,
-            ":position": self.position as i64,
-            ":updated_at": self.updated_at,
-            ":history": history,
-        })?;
+        statement.execute(params![
+            self.complaint_id,
+            self.tracking_code,
+            self.markaz,
+            self.category,
+            self.gender_desk,
+            self.status,
+            self.current_unit,
+            self.complainant_name,
+            self.complainant_gender,
+            self.complainant_phone,
+            self.complainant_cnic,
+            self.complainant_address,
+            self.description,
+            self.location,
+            self.channel,
+            self.filed_at,
+            self.first_action_at,
+            self.acknowledged_at,
+            self.resolved_at,
+            self.withdrawn_at,
+            self.acknowledge_by,
+            self.resolve_by,
+            self.outcome,
+            self.rating,
+            self.reopen_count,
+            self.version as i64,
+            self.position as i64,
+            self.updated_at,
+            history,
+        ])?;
         Ok(())
     }
 }
