@@ -1,6 +1,11 @@
 //! Performance figures as they stood at the end of a past UTC day: the log
 //! is replayed up to then into a temporary read-model file, which is deleted
 //! afterwards. The live read models are never touched.
+//!
+//! "Up to then" means every event that occurred by then, wherever it sits in
+//! the log: a log is not always in time order (a backdated demo history, an
+//! import), but each stream is, so every complaint is replayed up to its last
+//! event of that day. `LogAsOf` gives the replay that view of the log.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +15,12 @@ use markaz_projections::{
     rebuild_into, DatabaseError, GroupBy, PerformanceQuery, PerformanceRow, QueryError, ReadModels,
     RebuildError,
 };
-use markaz_store::{EventStore, StoreError};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use markaz_store::{
+    AppendOutcome, EventFeed, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,
+};
 use serde::Serialize;
 
 use crate::officers::token::{random_uuid, RandomnessError};
@@ -84,24 +94,22 @@ impl Drop for ScratchDir {
 /// defaults to the day of the first event). The open backlog is counted as
 /// of the end of `as_of`.
 pub async fn performance_as_of(
-    store: &dyn EventStore,
+    store: Arc<dyn EventStore>,
     as_of: NaiveDate,
     from: Option<NaiveDate>,
     group_by: GroupBy,
     markaz: Option<MarkazCode>,
     scratch_parent: &Path,
 ) -> Result<PastPerformance, PastPerformanceError> {
-    let from = match from {
-        Some(day) => day,
-        None => first_event_day(store).await?.unwrap_or(as_of).min(as_of),
-    };
-    if from > as_of {
+    if let Some(from) = from.filter(|from| *from > as_of) {
         return Err(PastPerformanceError::EmptyRange { from, as_of });
     }
     let until = end_of_day(as_of);
     let scratch = ScratchDir::create(scratch_parent)?;
     let path = scratch.0.join("readmodels.sqlite");
-    let summary = rebuild_into(store, &path, Some(until), |_, _| {}).await?;
+    let past = LogAsOf::new(store, until);
+    let summary = rebuild_into(&past, &path, None, |_, _| {}).await?;
+    let from = from.unwrap_or_else(|| past.earliest_day().unwrap_or(as_of));
     let read_models = ReadModels::open(&path)?;
     let rows = read_models
         .performance(
@@ -128,9 +136,113 @@ pub async fn performance_as_of(
     })
 }
 
-async fn first_event_day(store: &dyn EventStore) -> Result<Option<NaiveDate>, StoreError> {
-    let first = store.read_all(0, 1).await?;
-    Ok(first
-        .first()
-        .map(|event| event.metadata.occurred_at.to_datetime().date_naive()))
+/// A read-only view of a log holding only the events that occurred at or
+/// before `until`. Pages skip the later events; a page is empty only at the
+/// end of the log, as the contract requires.
+pub struct LogAsOf {
+    inner: Arc<dyn EventStore>,
+    until: Timestamp,
+    /// The earliest `occurred_at` read so far (microseconds), for the default range.
+    earliest: AtomicI64,
+}
+
+impl LogAsOf {
+    pub fn new(inner: Arc<dyn EventStore>, until: Timestamp) -> Self {
+        LogAsOf {
+            inner,
+            until,
+            earliest: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    /// The UTC day of the earliest event read, if any was.
+    pub fn earliest_day(&self) -> Option<NaiveDate> {
+        let micros = self.earliest.load(Ordering::Relaxed);
+        (micros != i64::MAX).then(|| Timestamp::from_micros(micros).to_datetime().date_naive())
+    }
+
+    fn read_only() -> StoreError {
+        StoreError::InvalidRequest("a past view of the log is read-only".into())
+    }
+}
+
+#[async_trait::async_trait]
+impl EventStore for LogAsOf {
+    async fn append(
+        &self,
+        _stream: &str,
+        _expected: ExpectedVersion,
+        _events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        Err(Self::read_only())
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut page = self
+            .inner
+            .read_stream(stream, from_version, max_count)
+            .await?;
+        // A stream is in time order: its past is a prefix.
+        if let Some(late) = page
+            .iter()
+            .position(|e| e.metadata.occurred_at > self.until)
+        {
+            page.truncate(late);
+        }
+        Ok(page)
+    }
+
+    async fn read_all(
+        &self,
+        mut after: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        loop {
+            let mut page = self.inner.read_all(after, max_count).await?;
+            let Some(last) = page.last() else {
+                return Ok(page);
+            };
+            after = last.position;
+            page.retain(|event| event.metadata.occurred_at <= self.until);
+            if let Some(earliest) = page
+                .iter()
+                .map(|e| e.metadata.occurred_at.as_micros())
+                .min()
+            {
+                self.earliest.fetch_min(earliest, Ordering::Relaxed);
+                return Ok(page);
+            }
+        }
+    }
+
+    async fn subscribe_all(&self, _after: u64) -> Result<EventFeed, StoreError> {
+        Err(StoreError::InvalidRequest(
+            "a past view of the log has no live feed".into(),
+        ))
+    }
+
+    async fn stream_version(&self, stream: &str) -> Result<u64, StoreError> {
+        let mut version = 0;
+        loop {
+            let page = self.read_stream(stream, version + 1, 1_000).await?;
+            match page.last() {
+                Some(last) if page.len() == 1_000 => version = last.version,
+                Some(last) => return Ok(last.version),
+                None => return Ok(version),
+            }
+        }
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        self.inner.head_position().await
+    }
+
+    fn backend_name(&self) -> &'static str {
+        self.inner.backend_name()
+    }
 }

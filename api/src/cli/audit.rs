@@ -260,7 +260,7 @@ pub async fn past_performance(config: &Config, args: &PerformanceArgs) -> anyhow
         .await
         .context("cannot open the event store")?;
     let figures = performance::performance_as_of(
-        store.as_ref(),
+        store,
         as_of,
         from,
         args.by.into(),
