@@ -40,7 +40,7 @@ impl Projection for GenderDeskProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: BTreeMap<&str, CaseRow> = BTreeMap::new();
+        let mut cases: BTreeMap<&str, Box<CaseRow>> = BTreeMap::new();
         let mut not_ours: HashSet<&str> = HashSet::new();
         let mut counts: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         for change in changes {
@@ -67,7 +67,7 @@ impl Projection for GenderDeskProjection {
                 *counts
                     .entry((case.markaz.clone(), case.status.as_str()))
                     .or_default() += 1;
-                cases.insert(key, case);
+                cases.insert(key, Box::new(case));
                 continue;
             }
             if not_ours.contains(key) {
@@ -76,7 +76,7 @@ impl Projection for GenderDeskProjection {
             if !cases.contains_key(key) {
                 match load(tx, key)? {
                     Some(case) => {
-                        cases.insert(key, case);
+                        cases.insert(key, Box::new(case));
                     }
                     None => {
                         not_ours.insert(key);

@@ -134,9 +134,9 @@ pub fn round_tenth(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
-/// Histogram and rating counts are stored as little-endian u32 per bucket,
-/// without the trailing empty buckets (most cells hold one or two events).
-pub fn encode_counts(counts: &[u64]) -> Vec<u8> {
+/// The stored form of `counts`, allocated (tests compare against it).
+#[cfg(test)]
+fn encode_counts(counts: &[u64]) -> Vec<u8> {
     let used = counts
         .iter()
         .rposition(|count| *count > 0)
@@ -146,6 +146,22 @@ pub fn encode_counts(counts: &[u64]) -> Vec<u8> {
         .map(|count| (*count).min(u64::from(u32::MAX)) as u32)
         .flat_map(u32::to_le_bytes)
         .collect()
+}
+
+/// Histogram and rating counts are stored as little-endian u32 per bucket,
+/// without the trailing empty buckets (most cells hold one or two events).
+/// The stored form of `counts` is written into `buffer` (at least 4 bytes per
+/// count), without allocating; returns the bytes used.
+pub fn encode_counts_into<'b>(counts: &[u64], buffer: &'b mut [u8]) -> &'b [u8] {
+    let used = counts
+        .iter()
+        .rposition(|count| *count > 0)
+        .map_or(0, |last| last + 1);
+    for (count, bytes) in counts[..used].iter().zip(buffer.chunks_exact_mut(4)) {
+        let count = (*count).min(u64::from(u32::MAX)) as u32;
+        bytes.copy_from_slice(&count.to_le_bytes());
+    }
+    &buffer[..used * 4]
 }
 
 /// Adds stored counts into `into`; a blob of the wrong length is an error.
@@ -212,5 +228,10 @@ mod tests {
         assert!(add_encoded(&mut back, &[1, 2, 3]).is_err());
         assert_eq!(encode_counts(&[0, 2, 0, 0]).len(), 8);
         assert!(encode_counts(&[0, 0]).is_empty());
+        let mut buffer = [0u8; 20];
+        assert_eq!(
+            encode_counts_into(&counts, &mut buffer),
+            encode_counts(&counts).as_slice()
+        );
     }
 }

@@ -43,7 +43,7 @@ impl Projection for PerformanceProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: BTreeMap<&str, CaseState> = BTreeMap::new();
+        let mut cases: BTreeMap<&str, Box<CaseState>> = BTreeMap::new();
         let mut cells = CellDeltas::default();
         for change in changes {
             let key = change.key.as_str();
@@ -53,7 +53,7 @@ impl Projection for PerformanceProjection {
                     complaint: change.key.clone(),
                     version: change.version,
                 })?;
-                cases.insert(key, loaded);
+                cases.insert(key, Box::new(loaded));
             }
             fold(&mut cases, &mut cells, change);
         }
@@ -66,7 +66,7 @@ impl Projection for PerformanceProjection {
 }
 
 fn fold<'a>(
-    cases: &mut BTreeMap<&'a str, CaseState>,
+    cases: &mut BTreeMap<&'a str, Box<CaseState>>,
     cells: &mut CellDeltas,
     change: &'a ComplaintChange,
 ) {
@@ -86,17 +86,17 @@ fn fold<'a>(
             is_open: true,
         };
         cell(cells, &case, at, &officer).filed += 1;
-        cases.insert(&change.key, case);
+        cases.insert(&change.key, Box::new(case));
         return;
     }
     let Some(case) = cases.get_mut(change.key.as_str()) else {
         return;
     };
-    let credited = match &change.event {
-        ComplaintEvent::Rated(_) => case.resolver.clone().unwrap_or_else(|| officer.clone()),
-        _ => officer.clone(),
+    let credited = match (&change.event, &case.resolver) {
+        (ComplaintEvent::Rated(_), Some(resolver)) => resolver.as_str(),
+        _ => officer.as_str(),
     };
-    let measures = cell(cells, case, at, &credited);
+    let measures = cell(cells, case, at, credited);
     let first_action = matches!(
         change.event,
         ComplaintEvent::Acknowledged(_)
@@ -117,7 +117,9 @@ fn fold<'a>(
         }
         ComplaintEvent::Resolved(_) => {
             measures.record_resolution(at - case.filed_at, at <= case.resolve_by);
-            case.resolver = Some(officer.clone());
+            if case.resolver.as_deref() != Some(officer.as_str()) {
+                case.resolver = Some(officer.clone());
+            }
             case.is_open = false;
         }
         ComplaintEvent::Rated(rated) => {
@@ -133,7 +135,7 @@ fn fold<'a>(
             case.is_open = false;
         }
     }
-    if matches!(change.actor, Actor::Officer { .. }) {
+    if matches!(change.actor, Actor::Officer { .. }) && case.holder != officer {
         case.holder = officer;
     }
 }

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
-use rusqlite::types::{ToSql, Value};
+use rusqlite::types::ToSql;
 use rusqlite::{Row, Transaction};
 
-use super::measures::{add_encoded, encode_counts, Measures};
+use super::measures::{add_encoded, encode_counts_into, Measures, ACK_BUCKETS, RESOLVE_BUCKETS};
 
 const DAY_MICROS: i64 = 86_400_000_000;
 
@@ -132,7 +132,7 @@ impl CellDeltas {
 
     /// Adds the cells and the per-dimension rollups derived from them to the
     /// stored rows, in a fixed order.
-    pub fn write(mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    pub fn write(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let everyone = self.names.id("");
         let mut months: HashMap<i64, i64> = HashMap::new();
         let mut rollups: HashMap<RollupKey, Measures> = HashMap::new();
@@ -147,7 +147,8 @@ impl CellDeltas {
         // Rows are written in primary-key order: appending to the B-trees in
         // order is much cheaper than inserting at random places.
         let rank = self.names.ranks();
-        let mut cells: Vec<(CellKey, Measures)> = self.cells.into_iter().collect();
+        // Sorting references: a cell's measures are a few hundred bytes.
+        let mut cells: Vec<(&CellKey, &Measures)> = self.cells.iter().collect();
         cells.sort_unstable_by_key(|(key, _)| {
             (
                 key.day,
@@ -173,7 +174,7 @@ impl CellDeltas {
             ];
             add_measures(tx, &daily, key_values, delta)?;
         }
-        let mut rollups: Vec<(RollupKey, Measures)> = rollups.into_iter().collect();
+        let mut rollups: Vec<(&RollupKey, &Measures)> = rollups.iter().collect();
         rollups.sort_unstable_by_key(|(key, _)| {
             (
                 key.dimension,
@@ -255,20 +256,50 @@ pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusql
     Ok(())
 }
 
-fn measure_params(m: &Measures) -> [Value; 11] {
-    [
-        Value::Integer(m.filed as i64),
-        Value::Integer(m.acknowledged as i64),
-        Value::Integer(m.referred as i64),
-        Value::Integer(m.resolved as i64),
-        Value::Integer(m.withdrawn as i64),
-        Value::Integer(m.reopened as i64),
-        Value::Integer(m.ack_within_sla as i64),
-        Value::Integer(m.resolved_within_sla as i64),
-        Value::Blob(encode_counts(&m.ratings)),
-        Value::Blob(encode_counts(&m.ack_minutes)),
-        Value::Blob(encode_counts(&m.resolve_hours)),
-    ]
+/// The stored form of a cell's measures, encoded without allocating.
+struct StoredMeasures {
+    counts: [i64; 8],
+    ratings: [u8; 4 * 5],
+    ack_minutes: [u8; 4 * ACK_BUCKETS],
+    resolve_hours: [u8; 4 * RESOLVE_BUCKETS],
+}
+
+impl StoredMeasures {
+    fn new() -> Self {
+        StoredMeasures {
+            counts: [0; 8],
+            ratings: [0; 4 * 5],
+            ack_minutes: [0; 4 * ACK_BUCKETS],
+            resolve_hours: [0; 4 * RESOLVE_BUCKETS],
+        }
+    }
+
+    /// Binds `key` and `m` as the 16 parameters of an insert.
+    fn bind<'a>(
+        &'a mut self,
+        key: &[&'a dyn ToSql; 5],
+        m: &Measures,
+        run: impl FnOnce(&[&dyn ToSql]) -> rusqlite::Result<usize>,
+    ) -> rusqlite::Result<usize> {
+        self.counts = [
+            m.filed as i64,
+            m.acknowledged as i64,
+            m.referred as i64,
+            m.resolved as i64,
+            m.withdrawn as i64,
+            m.reopened as i64,
+            m.ack_within_sla as i64,
+            m.resolved_within_sla as i64,
+        ];
+        let ratings = encode_counts_into(&m.ratings, &mut self.ratings);
+        let ack = encode_counts_into(&m.ack_minutes, &mut self.ack_minutes);
+        let resolve = encode_counts_into(&m.resolve_hours, &mut self.resolve_hours);
+        let c = &self.counts;
+        run(&[
+            key[0], key[1], key[2], key[3], key[4], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5],
+            &c[6], &c[7], &ratings, &ack, &resolve,
+        ])
+    }
 }
 
 /// The three statements that add measures to one rollup table.
@@ -303,41 +334,17 @@ fn add_measures(
     key: [&dyn ToSql; 5],
     delta: &Measures,
 ) -> rusqlite::Result<()> {
-    let values = measure_params(delta);
-    let inserted = tx
-        .prepare_cached(&sql.insert)?
-        .execute(row_params(&key, &values))?;
+    let mut insert = tx.prepare_cached(&sql.insert)?;
+    let inserted = StoredMeasures::new().bind(&key, delta, |params| insert.execute(params))?;
     if inserted == 1 {
         return Ok(());
     }
     let mut total = delta.clone();
     tx.prepare_cached(&sql.select)?
         .query_row(key, |row| add_row(&mut total, row, 0))?;
-    let values = measure_params(&total);
-    tx.prepare_cached(&sql.replace)?
-        .execute(row_params(&key, &values))?;
+    let mut replace = tx.prepare_cached(&sql.replace)?;
+    StoredMeasures::new().bind(&key, &total, |params| replace.execute(params))?;
     Ok(())
-}
-
-fn row_params<'a>(key: &[&'a dyn ToSql; 5], values: &'a [Value; 11]) -> [&'a dyn ToSql; 16] {
-    [
-        key[0],
-        key[1],
-        key[2],
-        key[3],
-        key[4],
-        &values[0],
-        &values[1],
-        &values[2],
-        &values[3],
-        &values[4],
-        &values[5],
-        &values[6],
-        &values[7],
-        &values[8],
-        &values[9],
-        &values[10],
-    ]
 }
 
 #[cfg(test)]

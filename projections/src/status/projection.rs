@@ -22,10 +22,10 @@ impl Projection for StatusProjection {
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
         // Each touched row is read once and written once per batch; a BTreeMap
         // keeps the write order, and so the file, identical across rebuilds.
-        let mut rows: BTreeMap<&str, StatusRow> = BTreeMap::new();
+        let mut rows: BTreeMap<&str, Box<StatusRow>> = BTreeMap::new();
         for change in changes {
             if let ComplaintEvent::Filed(filed) = &change.event {
-                rows.insert(&change.key, filed_row(change, filed));
+                rows.insert(&change.key, Box::new(filed_row(change, filed)));
                 continue;
             }
             if !rows.contains_key(change.key.as_str()) {
@@ -36,7 +36,7 @@ impl Projection for StatusProjection {
                         version: change.version,
                     }
                 })?;
-                rows.insert(&change.key, loaded);
+                rows.insert(&change.key, Box::new(loaded));
             }
             if let Some(row) = rows.get_mut(change.key.as_str()) {
                 apply_change(row, change);
