@@ -67,8 +67,6 @@ pub enum SealError {
         "the seal's signature is not valid for its digest and key: the seal was altered or forged"
     )]
     BadSignature,
-    #[error("seal-log event {version} cannot be read as a seal: {reason}")]
-    NotASeal { version: u64, reason: String },
 }
 
 /// The head of every stream of the log at one global position.
@@ -483,7 +481,11 @@ impl LogVerification {
 /// A seal found in the log, waiting for the walk to reach its position.
 struct PendingSeal {
     version: u64,
-    event: LogSealed,
+    /// Checked once the walk has passed this position: the seal's own
+    /// `up_to_position`, or for an event that is no seal its own position.
+    check_at: u64,
+    /// The seal, or why the event cannot be read as one.
+    event: Result<LogSealed, String>,
 }
 
 /// Walks the whole log once: chains, the seals in the log and a kept seal.
@@ -598,7 +600,7 @@ impl<'a> VerifyWalk<'a> {
         while self
             .pending
             .front()
-            .is_some_and(|seal| seal.event.up_to_position < position)
+            .is_some_and(|seal| seal.check_at < position)
         {
             let Some(seal) = self.pending.pop_front() else {
                 break;
@@ -611,7 +613,14 @@ impl<'a> VerifyWalk<'a> {
     }
 
     fn check_seal(&mut self, seal: &PendingSeal) -> bool {
-        let sealed = &seal.event;
+        let sealed = match &seal.event {
+            Ok(sealed) => sealed,
+            Err(reason) => {
+                let what =
+                    format!("this event of the seal stream is not a readable seal: {reason}");
+                return self.broken(SEAL_STREAM, seal.version, what);
+            }
+        };
         let digest = self.heads.digest(sealed.up_to_position);
         if digest != sealed.digest {
             let stale = BrokenLink {
@@ -718,11 +727,11 @@ impl<'a> VerifyWalk<'a> {
     }
 }
 
-/// Every seal of the `seal-log` stream, in order.
+/// Every event of the `seal-log` stream, in the order they are to be checked.
 async fn seals_in_log(
     store: &dyn EventStore,
-) -> Result<std::collections::VecDeque<PendingSeal>, SealError> {
-    let mut seals = std::collections::VecDeque::new();
+) -> Result<std::collections::VecDeque<PendingSeal>, StoreError> {
+    let mut seals = Vec::new();
     let mut from_version = 1;
     loop {
         let page = store.read_stream(SEAL_STREAM, from_version, PAGE).await?;
@@ -733,27 +742,21 @@ async fn seals_in_log(
         for event in page {
             let decoded = decode(&event.event_type, event.schema_version, &event.payload);
             let sealed = match decoded {
-                Ok(DomainEvent::Audit(AuditEvent::LogSealed(sealed))) => sealed,
-                Ok(other) => {
-                    return Err(SealError::NotASeal {
-                        version: event.version,
-                        reason: format!("it is a {}", other.type_name()),
-                    })
-                }
-                Err(error) => {
-                    return Err(SealError::NotASeal {
-                        version: event.version,
-                        reason: error.to_string(),
-                    })
-                }
+                Ok(DomainEvent::Audit(AuditEvent::LogSealed(sealed))) => Ok(sealed),
+                Ok(other) => Err(format!("it is a {}", other.type_name())),
+                Err(error) => Err(error.to_string()),
             };
-            seals.push_back(PendingSeal {
+            seals.push(PendingSeal {
                 version: event.version,
+                check_at: sealed
+                    .as_ref()
+                    .map_or(event.position, |sealed| sealed.up_to_position),
                 event: sealed,
             });
         }
     }
-    Ok(seals)
+    seals.sort_by_key(|seal| seal.check_at);
+    Ok(seals.into())
 }
 
 #[cfg(test)]

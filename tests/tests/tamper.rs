@@ -11,9 +11,9 @@ use audit_support::{at, ScriptedLog, DAY, DAY_ONE, HOUR};
 use markaz_api::cli::audit::{generate_key, seal, verify_log, SealArgs, VerifyArgs};
 use markaz_api::config::Config;
 use markaz_domain::codec::{encode, DomainEvent};
-use markaz_domain::{ComplaintAcknowledged, ComplaintEvent, ComplaintId, ShortText};
+use markaz_domain::{AuditEvent, ComplaintAcknowledged, ComplaintEvent, ComplaintId, ShortText};
 use markaz_store::hash_chain::{recorded_hash, verify_all, GENESIS_HASH};
-use markaz_store::seal::LogVerification;
+use markaz_store::seal::{LogVerification, LogWalker, Seal};
 use markaz_store::EventStore;
 use rusqlite::{params, Connection};
 use tempfile::TempDir;
@@ -383,4 +383,47 @@ async fn seals_made_before_a_key_rotation_need_the_old_key_too() {
     let report = verify_log(&log.config(), &both).await.unwrap();
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.seals_checked, 2);
+}
+
+#[tokio::test]
+async fn a_seal_forged_with_another_key_is_refused_by_the_auditors_key() {
+    let (log, ids) = scripted_history().await;
+    let auditor = Auditor::new();
+    auditor.seal(&log, "seal.json").await;
+    let stream = ids[0].stream_name();
+    let forged = DomainEvent::Complaint(ComplaintEvent::Acknowledged(ComplaintAcknowledged {
+        note: Some(ShortText::parse("Complainant withdrew the accusation").unwrap()),
+    }));
+    rewrite_with_recomputed_hashes(&log, &stream, 2, forged).await;
+
+    // The forger re-seals the rewritten history with a key of their own and
+    // puts that seal in place of the auditor's, chain hash and all.
+    let sealed = log.store.read_stream("seal-log", 1, 1).await.unwrap();
+    let mut seal_event = sealed.into_iter().next().expect("the auditor's seal");
+    let mut walker = LogWalker::new();
+    assert!(walker
+        .advance_to(log.store.as_ref(), seal_event.position - 1)
+        .await
+        .unwrap()
+        .is_none());
+    let forger = markaz_api::audit::keys::generate().unwrap();
+    let forgery = Seal::sign(walker.summary(), seal_event.metadata.occurred_at, &forger);
+    seal_event.payload =
+        encode(&DomainEvent::Audit(AuditEvent::LogSealed(forgery.event()))).payload;
+    seal_event.hash = recorded_hash(&GENESIS_HASH, &seal_event);
+    open(&log)
+        .execute(
+            "UPDATE events SET payload = ?1, hash = ?2 WHERE stream = 'seal-log' AND version = 1",
+            params![seal_event.payload, seal_event.hash.to_vec()],
+        )
+        .expect("the seal is replaced");
+
+    let unchecked = verify(&log, None, None).await;
+    assert!(
+        unchecked.is_ok(),
+        "without the auditor's key a consistent forgery passes: {unchecked:?}"
+    );
+    assert_eq!(unchecked.seals_checked, 1);
+    let report = verify(&log, None, Some(&auditor.public_key)).await;
+    assert_broken(&report, "seal-log", 1, "not by a trusted key");
 }
