@@ -111,12 +111,15 @@ pub async fn rebuild_into(
         let mut events = 0u64;
         while let Some(batch) = ready.recv().await {
             events += batch.len() as u64;
-            let (back, result) = tokio::task::spawn_blocking(move || {
+            let (back, result, applied) = tokio::task::spawn_blocking(move || {
                 let result = writer.apply_decoded(&batch);
-                (writer, result)
+                (writer, result, batch)
             })
             .await
             .map_err(|e| RebuildError::Task(e.to_string()))?;
+            // Freeing a batch's many small allocations is left to another
+            // thread, so the applying thread goes straight on to the next batch.
+            drop(tokio::task::spawn_blocking(move || drop(applied)));
             writer = back;
             result?;
             progress(writer.set.position(), head);
