@@ -277,10 +277,11 @@ where
     })
 }
 
-/// The version, position and events of this command if its events are
-/// already stored (a repeat after an unknown outcome).
+/// The version after a command, its last position and its events.
 type PriorResult<E> = (u64, u64, Vec<WrittenEvent<E>>);
 
+/// The result of this command if its events are already stored (a repeat
+/// after an unknown outcome), found by the ids derived from its command id.
 fn already_handled<A: Aggregate>(
     loaded: &Loaded<A>,
     meta: &CommandMeta,
