@@ -19,7 +19,7 @@
 //!
 //! `verify_log` walks the global feed once and checks the chains, every seal
 //! stored in the log (the digest recomputed at its position, the signature
-//! against the trusted key), and optionally a kept seal: each stream head in
+//! against the trusted keys), and optionally a kept seal: each stream head in
 //! it must still be in the log at that version with that hash.
 
 use std::collections::{BTreeMap, HashMap};
@@ -59,8 +59,8 @@ pub enum SealError {
     #[error("the seal's digest does not match its stream heads: the seal file was altered")]
     DigestMismatch,
     #[error(
-        "the seal was signed by key {found}, not by a trusted key ({expected}): pass every key \
-         ever used for seals with --public-key"
+        "the seal was signed by key {found}, not by a trusted key ({expected}): trust every key \
+         ever used for seals, including those rotated out"
     )]
     UntrustedKey { found: String, expected: String },
     #[error(
