@@ -113,10 +113,29 @@ async fn a_retry_after_a_lost_record_finds_the_command_in_the_store() {
     let first = first.expect(201).clone();
     app.restart_without_idempotency_records().await;
     let retry = file_with_key(&app, &desk, "filing-crash", &theft_report()).await;
-    let retry = retry.expect(201);
+    let retry = retry.expect(201).clone();
     for field in ["id", "tracking_code", "version", "position", "receipt_hash"] {
         assert_eq!(retry[field], first[field], "{field}");
     }
+
+    // The same after the complaint has moved on: the retry still gets the filing.
+    let moved_on = file_with_key(&app, &desk, "filing-moved-on", &theft_report()).await;
+    let moved_on = moved_on.expect(201).clone();
+    let id = moved_on["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/complaints/{id}/acknowledge"),
+        Some(&desk),
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.restart_without_idempotency_records().await;
+    let retry = file_with_key(&app, &desk, "filing-moved-on", &theft_report()).await;
+    let retry = retry.expect(201);
+    for field in ["id", "tracking_code", "version", "position", "receipt_hash"] {
+        assert_eq!(retry[field], moved_on[field], "{field}");
+    }
+    assert_eq!(retry["version"], 1);
 }
 
 #[tokio::test]

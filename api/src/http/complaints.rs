@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use markaz_domain::{
-    Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, DomainError,
-    FileComplaint, Timestamp, TrackingCode,
+    event_id_for, Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId,
+    ComplaintState, DomainError, EventMetadata, FileComplaint, Timestamp, TrackingCode,
 };
-use markaz_store::command_loop::{handle_command, CommandError, CommandMeta};
-use markaz_store::StoreError;
+use markaz_store::command_loop::{handle_command, Aggregate, CommandError, CommandMeta};
+use markaz_store::{EventStore, ExpectedVersion, NewEvent, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -203,26 +203,30 @@ async fn file(
             action: ComplaintAction::File(filing),
         };
         let stream = complaint_id.stream_name();
-        let handled = match handle_command::<ComplaintAggregate>(
-            store.as_ref(),
-            &stream,
-            &command,
-            &meta(command_id, at, actor),
-            None,
-        )
-        .await
-        {
-            Ok(handled) => handled,
-            Err(error) => return command_problem(error).into(),
-        };
-        let Some(ComplaintEvent::Filed(filed)) = handled.events.first().map(|e| &e.event) else {
-            return Problem::internal(&"filing produced no ComplaintFiled event").into();
-        };
-        // The receipt: the hash-chain value of the complaint's first event as stored.
-        let receipt_hash = match store.read_stream(&stream, 1, 1).await {
-            Ok(events) => events.first().map(|event| hex::encode(event.hash)),
+        let meta = meta(command_id, at, actor);
+        let (version, position) =
+            match append_filing(store.as_ref(), &stream, &command, &meta).await {
+                Ok(written) => written,
+                Err(error) => return command_problem(error).into(),
+            };
+        // The answer comes from the first event as stored (a retried key gets
+        // its original complaint), and so does the receipt: its hash-chain value.
+        let first = match store.read_stream(&stream, 1, 1).await {
+            Ok(events) => events.into_iter().next(),
             Err(error) => return Problem::internal(&error).into(),
         };
+        let Some(first) = first else {
+            return Problem::internal(&"the filed complaint's stream reads as empty").into();
+        };
+        let filed = match ComplaintAggregate::decode(&first) {
+            Ok(ComplaintEvent::Filed(filed)) => filed,
+            Ok(_) => {
+                return Problem::internal(&"a complaint stream starts without ComplaintFiled")
+                    .into()
+            }
+            Err(error) => return Problem::internal(&error).into(),
+        };
+        let receipt_hash = hex::encode(first.hash);
         let body = json!({
             "id": complaint_id.to_string(),
             "tracking_code": filed.tracking_code.as_str(),
@@ -230,14 +234,61 @@ async fn file(
             "gender_desk": filed.gender_desk,
             "acknowledge_by": filed.acknowledge_by.to_rfc3339(),
             "resolve_by": filed.resolve_by.to_rfc3339(),
-            "version": handled.version,
-            "position": handled.position,
+            "version": version,
+            "position": position,
             "receipt_hash": receipt_hash,
         });
         CommandAnswer::json(StatusCode::CREATED, &body)
             .with_location(format!("/api/v1/complaints/{complaint_id}"))
     })
     .await
+}
+
+/// Appends a filing and returns the stream's version and position after it.
+///
+/// A new complaint's stream is empty, so the first attempt appends without
+/// reading it. If the stream exists after all (a retried `Idempotency-Key`
+/// whose complaint is already filed), the full command loop answers, and
+/// finds the command's own events there.
+async fn append_filing(
+    store: &dyn EventStore,
+    stream: &str,
+    command: &ComplaintCommand,
+    meta: &CommandMeta,
+) -> Result<(u64, u64), CommandError<DomainError>> {
+    let decided = ComplaintAggregate::decide(&ComplaintState::default(), command)
+        .map_err(CommandError::Domain)?;
+    let events = decided
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let (event_type, schema_version, payload) = ComplaintAggregate::encode(event);
+            NewEvent {
+                event_type,
+                schema_version,
+                payload,
+                metadata: EventMetadata {
+                    event_id: event_id_for(meta.command_id, index),
+                    occurred_at: meta.at,
+                    actor: meta.actor.clone(),
+                    correlation_id: meta.correlation_id,
+                    causation_id: meta.causation_id,
+                },
+            }
+        })
+        .collect();
+    match store
+        .append(stream, ExpectedVersion::NoStream, events)
+        .await
+    {
+        Ok(outcome) => Ok((outcome.version, outcome.position)),
+        Err(StoreError::WrongExpectedVersion { .. }) => {
+            let handled =
+                handle_command::<ComplaintAggregate>(store, stream, command, meta, None).await?;
+            Ok((handled.version, handled.position))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Everything an officer's command on an existing complaint shares.
