@@ -129,7 +129,10 @@ impl AccessedView {
                 let expected: Vec<&str> = AccessedView::ALL.iter().map(|v| v.as_str()).collect();
                 ValueError::new(
                     "what",
-                    format!("`{wanted}` is not allowed: use one of {}", expected.join(", ")),
+                    format!(
+                        "`{wanted}` is not allowed: use one of {}",
+                        expected.join(", ")
+                    ),
                 )
             })
     }

@@ -15,11 +15,12 @@ use std::path::PathBuf;
 use markaz_domain::codec::latest_version;
 use markaz_domain::codec::v1::ComplaintFiledV1;
 use markaz_domain::{
-    decode, encode, AccessedView, AuditEvent, CaseAccessed, LogSealed, known_types, CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged,
-    ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintRated, ComplaintReferred,
-    ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, Description, DomainEvent, Gender,
-    GenderDeskReasons, MarkazCode, OfficerEvent, OfficerId, OfficerRegistered, OfficerRevoked,
-    Outcome, PersonName, Phone, Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
+    decode, encode, known_types, AccessedView, AuditEvent, CaseAccessed, CategoryCode, Channel,
+    Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintId,
+    ComplaintRated, ComplaintReferred, ComplaintReopened, ComplaintResolved, ComplaintWithdrawn,
+    Description, DomainEvent, Gender, GenderDeskReasons, LogSealed, MarkazCode, OfficerEvent,
+    OfficerId, OfficerRegistered, OfficerRevoked, Outcome, PersonName, Phone, Rating, ReferralKind,
+    Role, ShortText, Timestamp, TrackingCode,
 };
 use uuid::Uuid;
 
@@ -128,16 +129,14 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             public_key: core::array::from_fn(|i| (i as u8).wrapping_mul(13).wrapping_add(1)),
             signature: core::array::from_fn(|i| (i as u8).wrapping_mul(17).wrapping_add(2)),
         }))),
-        ("CaseAccessed", 1) => latest(DomainEvent::Audit(AuditEvent::CaseAccessed(
-            CaseAccessed {
-                complaint_id: sample_filed().complaint_id,
-                officer: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
-                role: Role::GenderDesk,
-                what: AccessedView::CaseView,
-                personal_data: true,
-                gender_desk: true,
-            },
-        ))),
+        ("CaseAccessed", 1) => latest(DomainEvent::Audit(AuditEvent::CaseAccessed(CaseAccessed {
+            complaint_id: sample_filed().complaint_id,
+            officer: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
+            role: Role::GenderDesk,
+            what: AccessedView::CaseView,
+            personal_data: true,
+            gender_desk: true,
+        }))),
         _ => return None,
     };
     Some(sample)
