@@ -126,6 +126,9 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     let background = vec![tokio::spawn(
         Arc::clone(&officers).follow(shutdown_seen.clone()),
     )];
+    let rate_limits = Arc::new(http::rate_limit::RateLimits::new(
+        http::rate_limit::RateLimitPolicy::new(config.public_rate_limit, config.unknown_code_limit),
+    ));
     let state = AppState {
         config: Arc::new(config),
         store,
@@ -135,7 +138,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         read_models,
         projections,
         metrics,
-        rate_limits: Arc::default(),
+        rate_limits,
         shutdown: shutdown_seen.clone(),
     };
     let listen = state.config.listen;

@@ -76,6 +76,10 @@ pub struct Config {
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
     pub log_format: LogFormat,
+    /// Public requests (tracking, rating, categories) per minute per client address.
+    pub public_rate_limit: u32,
+    /// Unknown tracking codes a client address may try per 10 minutes.
+    pub unknown_code_limit: u32,
 }
 
 impl Config {
@@ -85,6 +89,8 @@ impl Config {
     pub const DEFAULT_MIN_POSITION_WAIT_MS: u64 = 5_000;
     pub const DEFAULT_READY_MAX_LAG: u64 = 10_000;
     pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
+    pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
+    pub const DEFAULT_UNKNOWN_CODE_LIMIT: u32 = 10;
 
     /// The defaults, with the given data directory (what tests start from).
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
@@ -98,6 +104,8 @@ impl Config {
             ready_max_lag: Self::DEFAULT_READY_MAX_LAG,
             shutdown_grace: Duration::from_secs(Self::DEFAULT_SHUTDOWN_GRACE_SECS),
             log_format: LogFormat::Human,
+            public_rate_limit: Self::DEFAULT_PUBLIC_RATE_LIMIT,
+            unknown_code_limit: Self::DEFAULT_UNKNOWN_CODE_LIMIT,
         }
     }
 
@@ -131,6 +139,8 @@ pub struct FileConfig {
     pub ready_max_lag: Option<u64>,
     pub shutdown_grace_secs: Option<u64>,
     pub log_format: Option<LogFormat>,
+    pub public_rate_limit: Option<u32>,
+    pub unknown_code_limit: Option<u32>,
 }
 
 impl FileConfig {
@@ -165,6 +175,8 @@ pub struct Overrides {
     pub ready_max_lag: Option<u64>,
     pub shutdown_grace_secs: Option<u64>,
     pub log_format: Option<LogFormat>,
+    pub public_rate_limit: Option<u32>,
+    pub unknown_code_limit: Option<u32>,
 }
 
 impl Overrides {
@@ -196,6 +208,23 @@ impl Overrides {
                 problem: "must be at least 1 day".to_owned(),
             });
         }
+        let limit = |option: &'static str, value: Option<u32>, default: u32| match value {
+            Some(0) => Err(ConfigError::Invalid {
+                option,
+                problem: "must be at least 1".to_owned(),
+            }),
+            other => Ok(other.unwrap_or(default)),
+        };
+        let public_rate_limit = limit(
+            "public-rate-limit",
+            self.public_rate_limit.or(file.public_rate_limit),
+            Config::DEFAULT_PUBLIC_RATE_LIMIT,
+        )?;
+        let unknown_code_limit = limit(
+            "unknown-code-limit",
+            self.unknown_code_limit.or(file.unknown_code_limit),
+            Config::DEFAULT_UNKNOWN_CODE_LIMIT,
+        )?;
         Ok(Config {
             listen,
             data_dir: self
@@ -223,6 +252,8 @@ impl Overrides {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Human),
+            public_rate_limit,
+            unknown_code_limit,
         })
     }
 }

@@ -75,3 +75,28 @@ async fn guessing_tracking_codes_is_stopped_after_a_few_misses() {
     // The rest of the public API still answers.
     app.get("/api/v1/categories", None).await.expect(200);
 }
+
+#[tokio::test]
+async fn the_limits_follow_the_configuration() {
+    let app = markaz_tests::spawn_app_with(|config| {
+        config.public_rate_limit = 3;
+        config.unknown_code_limit = 1;
+    })
+    .await;
+    for _ in 0..3 {
+        app.get("/api/v1/categories", None).await.expect(200);
+    }
+    app.get("/api/v1/categories", None)
+        .await
+        .expect_problem(429, "rate_limited");
+
+    let other = markaz_tests::spawn_app_with(|config| config.unknown_code_limit = 1).await;
+    other
+        .get("/api/v1/track/KCH-GUESS-0001", None)
+        .await
+        .expect_problem(404, "not_found");
+    other
+        .get("/api/v1/track/KCH-GUESS-0002", None)
+        .await
+        .expect_problem(429, "rate_limited");
+}

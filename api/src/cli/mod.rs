@@ -39,7 +39,8 @@ pub struct Cli {
 pub struct GlobalArgs {
     /// TOML configuration file; its keys are the long option names with
     /// underscores (data_dir, listen, store, catalogue, reopen_window_days,
-    /// min_position_wait_ms, ready_max_lag, shutdown_grace_secs, log_format)
+    /// min_position_wait_ms, ready_max_lag, shutdown_grace_secs, log_format,
+    /// public_rate_limit, unknown_code_limit)
     #[arg(long, global = true, env = "MARKAZ_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory of the embedded event log, read models and idempotency

@@ -24,6 +24,14 @@ pub struct ServeArgs {
     /// Seconds to let requests in flight finish on shutdown [default: 30]
     #[arg(long, env = "MARKAZ_SHUTDOWN_GRACE_SECS", value_name = "SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Public requests (tracking, rating, categories) allowed per minute per
+    /// client address, in bursts of up to as many [default: 60]
+    #[arg(long, env = "MARKAZ_PUBLIC_RATE_LIMIT", value_name = "N")]
+    pub public_rate_limit: Option<u32>,
+    /// Unknown tracking codes a client address may try per 10 minutes before
+    /// its tracking requests are refused [default: 10]
+    #[arg(long, env = "MARKAZ_UNKNOWN_CODE_LIMIT", value_name = "N")]
+    pub unknown_code_limit: Option<u32>,
     /// Seal the log with this signing key (`markaz keys generate`), kept
     /// outside the data directory, every --seal-every events
     #[arg(
@@ -49,6 +57,8 @@ impl ServeArgs {
         overrides.min_position_wait_ms = self.min_position_wait_ms;
         overrides.ready_max_lag = self.ready_max_lag;
         overrides.shutdown_grace_secs = self.shutdown_grace_secs;
+        overrides.public_rate_limit = self.public_rate_limit;
+        overrides.unknown_code_limit = self.unknown_code_limit;
     }
 }
 

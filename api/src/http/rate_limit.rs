@@ -57,16 +57,25 @@ pub struct RateLimitPolicy {
     pub unknown_codes: Rate,
 }
 
+impl RateLimitPolicy {
+    /// `public_per_minute` public requests a minute and
+    /// `unknown_per_ten_minutes` unknown tracking codes per 10 minutes, each
+    /// allowed in one burst (`--public-rate-limit`, `--unknown-code-limit`).
+    pub fn new(public_per_minute: u32, unknown_per_ten_minutes: u32) -> Self {
+        RateLimitPolicy {
+            public: Rate::per(public_per_minute, Duration::from_secs(60)),
+            unknown_codes: Rate::per(unknown_per_ten_minutes, Duration::from_secs(600)),
+        }
+    }
+}
+
 impl Default for RateLimitPolicy {
     /// 60 public requests a minute in bursts of up to 60 (a dashboard
     /// refreshing a few codes stays well inside), and 10 unknown tracking codes
     /// per 10 minutes: enough for typing mistakes, far too few to enumerate 60
     /// random bits.
     fn default() -> Self {
-        RateLimitPolicy {
-            public: Rate::per(60, Duration::from_secs(60)),
-            unknown_codes: Rate::per(10, Duration::from_secs(600)),
-        }
+        RateLimitPolicy::new(60, 10)
     }
 }
 
