@@ -61,7 +61,9 @@ pub struct HttpBenchArgs {
     /// Longest time per phase, in seconds (the phase stops at whichever comes first)
     #[arg(long, default_value_t = 30, value_name = "S")]
     pub duration: u64,
-    /// A running server to drive instead of one started in this process
+    /// A running server to drive instead of one started in this process; all
+    /// requests come from one address, so start it with a high
+    /// --public-rate-limit
     #[arg(long, value_name = "URL", requires = "token")]
     pub url: Option<String>,
     /// Bearer token of a desk officer of the running server (with --url)
