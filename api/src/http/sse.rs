@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -34,7 +35,6 @@ use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{Actor, ComplaintEvent, ComplaintId};
 use markaz_store::{EventFeed, EventStore, RecordedEvent, StoreError};
 use serde_json::{json, Value};
-use std::sync::Arc;
 use tokio::sync::watch;
 
 use super::auth::{Authorized, ReadComplaints};
