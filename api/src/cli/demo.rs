@@ -193,18 +193,23 @@ impl Staff {
     }
 }
 
-const OFFICER_NAMES: [&str; 12] = [
+const OFFICER_NAMES: [&str; 8] = [
     "Abdul Wahid Kakar",
-    "Shazia Baloch",
     "Muhammad Hanif Achakzai",
-    "Naseem Akhtar",
     "Gul Muhammad Rind",
-    "Sadia Tareen",
     "Zahoor Ahmed Mengal",
-    "Rukhsana Bugti",
     "Faizullah Durrani",
-    "Mahjabeen Kasi",
     "Noor Ahmed Lehri",
+    "Asadullah Kasi",
+    "Jan Muhammad Jamali",
+];
+/// Gender desks are staffed by women officers.
+const WOMEN_OFFICER_NAMES: [&str; 6] = [
+    "Shazia Baloch",
+    "Naseem Akhtar",
+    "Sadia Tareen",
+    "Rukhsana Bugti",
+    "Mahjabeen Kasi",
     "Samina Jamali",
 ];
 
@@ -226,7 +231,11 @@ async fn register_staff(store: &dyn EventStore, markaz: &[MarkazCode]) -> anyhow
     wanted.push((Role::Auditor, None));
     let mut all = Vec::with_capacity(wanted.len());
     for (index, (role, markaz)) in wanted.into_iter().enumerate() {
-        let name = OFFICER_NAMES[index % OFFICER_NAMES.len()];
+        let name = if role == Role::GenderDesk {
+            WOMEN_OFFICER_NAMES[index % WOMEN_OFFICER_NAMES.len()]
+        } else {
+            OFFICER_NAMES[index % OFFICER_NAMES.len()]
+        };
         let officer = NewOfficer {
             name: PersonName::parse(name)?,
             role,
