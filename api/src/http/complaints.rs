@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use markaz_domain::{
-    event_id_for, Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId,
-    ComplaintState, DomainError, EventMetadata, FileComplaint, Timestamp, TrackingCode,
+    event_id_for, Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintFiled,
+    ComplaintId, ComplaintState, DomainError, EventMetadata, FileComplaint, MarkazCode, Timestamp,
+    TrackingCode,
 };
 use markaz_store::command_loop::{handle_command, Aggregate, CommandError, CommandMeta};
 use markaz_store::{EventStore, ExpectedVersion, NewEvent, StoreError};
@@ -24,7 +25,7 @@ use uuid::Uuid;
 use super::auth::{ActOnComplaints, Authorized, FileComplaints};
 use super::body::ApiJson;
 use super::complaint_input::{
-    AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody,
+    AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody, ValidFiling,
 };
 use super::idempotency::{run_once, CommandAnswer, IdempotencyKey, Keyed};
 use super::problem::Problem;
@@ -177,71 +178,84 @@ async fn file(
     let caller = caller_of(&principal);
     let store = state.store.clone();
     run_once(&state, caller, keyed, |command_id| async move {
-        let complaint_id =
-            ComplaintId::from_uuid(Uuid::new_v5(&COMPLAINT_NAMESPACE, command_id.as_bytes()));
-        let random = match random_u64() {
-            Ok(random) => random,
-            Err(error) => return Problem::internal(&error).into(),
-        };
-        let filing = FileComplaint {
-            complaint_id,
-            tracking_code: TrackingCode::from_random(&markaz, random),
-            markaz,
-            category: valid.category,
-            complainant: valid.complainant,
-            description: valid.description,
-            location: valid.location,
-            channel: valid.channel,
-            gender_desk_requested: valid.gender_desk_requested,
-        };
-        let at = now();
-        let actor = officer_actor(&principal);
-        let command = ComplaintCommand {
-            command_id,
-            at,
-            actor: actor.clone(),
-            action: ComplaintAction::File(filing),
-        };
-        let stream = complaint_id.stream_name();
-        let meta = meta(command_id, at, actor);
-        let (version, position) =
-            match append_filing(store.as_ref(), &stream, &command, &meta).await {
-                Ok(written) => written,
-                Err(error) => return command_problem(error).into(),
-            };
-        // The answer comes from the first event as stored (a retried key gets
-        // its original complaint), and so does the receipt: its hash-chain value.
-        let first = match store.read_stream(&stream, 1, 1).await {
-            Ok(events) => events.into_iter().next(),
-            Err(error) => return Problem::internal(&error).into(),
-        };
-        let Some(first) = first else {
-            return Problem::internal(&"the filed complaint's stream reads as empty").into();
-        };
-        let filed = match ComplaintAggregate::decode(&first) {
-            Ok(ComplaintEvent::Filed(filed)) => filed,
-            Ok(_) => {
-                return Problem::internal(&"a complaint stream starts without ComplaintFiled")
-                    .into()
-            }
-            Err(error) => return Problem::internal(&error).into(),
-        };
-        let receipt_hash = hex::encode(first.hash);
-        let body = json!({
-            "id": complaint_id.to_string(),
-            "tracking_code": filed.tracking_code.as_str(),
-            "status": "filed",
-            "gender_desk": filed.gender_desk,
-            "acknowledge_by": filed.acknowledge_by.to_rfc3339(),
-            "resolve_by": filed.resolve_by.to_rfc3339(),
-            "version": version,
-            "position": position,
-            "receipt_hash": receipt_hash,
-        });
-        CommandAnswer::json(StatusCode::CREATED, &body)
-            .with_location(format!("/api/v1/complaints/{complaint_id}"))
+        file_once(store.as_ref(), &principal, markaz, valid, command_id)
+            .await
+            .unwrap_or_else(CommandAnswer::from)
     })
     .await
+}
+
+/// Files one complaint with ids derived from `command_id`.
+async fn file_once(
+    store: &dyn EventStore,
+    principal: &Principal,
+    markaz: MarkazCode,
+    valid: ValidFiling,
+    command_id: Uuid,
+) -> Result<CommandAnswer, Problem> {
+    let complaint_id =
+        ComplaintId::from_uuid(Uuid::new_v5(&COMPLAINT_NAMESPACE, command_id.as_bytes()));
+    let random = random_u64().map_err(|error| Problem::internal(&error))?;
+    let filing = FileComplaint {
+        complaint_id,
+        tracking_code: TrackingCode::from_random(&markaz, random),
+        markaz,
+        category: valid.category,
+        complainant: valid.complainant,
+        description: valid.description,
+        location: valid.location,
+        channel: valid.channel,
+        gender_desk_requested: valid.gender_desk_requested,
+    };
+    let at = now();
+    let actor = officer_actor(principal);
+    let command = ComplaintCommand {
+        command_id,
+        at,
+        actor: actor.clone(),
+        action: ComplaintAction::File(filing),
+    };
+    let stream = complaint_id.stream_name();
+    let (version, position) = append_filing(store, &stream, &command, &meta(command_id, at, actor))
+        .await
+        .map_err(command_problem)?;
+    // The answer comes from the first event as stored (a retried key gets its
+    // original complaint), and so does the receipt: its hash-chain value.
+    let (filed, receipt_hash) = stored_filing(store, &stream).await?;
+    let body = json!({
+        "id": complaint_id.to_string(),
+        "tracking_code": filed.tracking_code.as_str(),
+        "status": "filed",
+        "gender_desk": filed.gender_desk,
+        "acknowledge_by": filed.acknowledge_by.to_rfc3339(),
+        "resolve_by": filed.resolve_by.to_rfc3339(),
+        "version": version,
+        "position": position,
+        "receipt_hash": hex::encode(receipt_hash),
+    });
+    Ok(CommandAnswer::json(StatusCode::CREATED, &body)
+        .with_location(format!("/api/v1/complaints/{complaint_id}")))
+}
+
+/// The `ComplaintFiled` event of a complaint stream and its hash, as stored.
+async fn stored_filing(
+    store: &dyn EventStore,
+    stream: &str,
+) -> Result<(ComplaintFiled, [u8; 32]), Problem> {
+    let first = store
+        .read_stream(stream, 1, 1)
+        .await
+        .map_err(|error| Problem::internal(&error))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Problem::internal(&"the filed complaint's stream reads as empty"))?;
+    match ComplaintAggregate::decode(&first) {
+        Ok(ComplaintEvent::Filed(filed)) => Ok((filed, first.hash)),
+        Ok(_) => Err(Problem::internal(
+            &"a complaint stream starts without ComplaintFiled",
+        )),
+        Err(error) => Err(Problem::internal(&error)),
+    }
 }
 
 /// Appends a filing and returns the stream's version and position after it.
