@@ -6,7 +6,7 @@
 //! the file, because silently running with a schema that differs from what the
 //! SQL says would corrupt read models in ways no query could explain.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 /// One schema step: its file name (`NNNN_description.sql`) and SQL text.
@@ -78,7 +78,16 @@ pub fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<usize, M
     verify_applied(conn, migrations)?;
     let mut applied = 0;
     for migration in migrations {
-        let recorded: Option<String> = conn
+        let failed = |source| MigrationError::Failed {
+            name: migration.name.to_owned(),
+            source,
+        };
+        // Taking the write lock before looking means two processes opening
+        // the same file cannot both apply the same migration.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let recorded: Option<String> = tx
             .query_row(
                 "SELECT checksum FROM schema_migrations WHERE name = ?1",
                 [migration.name],
@@ -88,11 +97,6 @@ pub fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<usize, M
         if recorded.is_some() {
             continue;
         }
-        let failed = |source| MigrationError::Failed {
-            name: migration.name.to_owned(),
-            source,
-        };
-        let tx = conn.transaction().map_err(failed)?;
         tx.execute_batch(migration.sql).map_err(failed)?;
         tx.execute(
             "INSERT INTO schema_migrations (name, checksum) VALUES (?1, ?2)",
