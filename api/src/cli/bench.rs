@@ -247,7 +247,7 @@ async fn run_phases(args: &HttpBenchArgs, target: &Target) -> anyhow::Result<Htt
         requests: args.requests,
         duration: Duration::from_secs(args.duration),
     };
-    let bare_addr = serve_bare_route().await?;
+    let (bare_addr, bare_server) = serve_bare_route().await?;
     let bare_url = Arc::new(format!("http://{bare_addr}/bare"));
     let bare_client = client(args.connections)?;
     let (bare, _) = drive("bare axum route", limit, move |_| {
@@ -255,6 +255,8 @@ async fn run_phases(args: &HttpBenchArgs, target: &Target) -> anyhow::Result<Htt
         async move { expect_status(request, 200).await.map(|_| None::<()>) }
     })
     .await;
+    // The baseline is measured first, alone; its server is not needed after.
+    bare_server.abort();
 
     let api = client(args.connections)?;
     let filing_url = Arc::new(format!("{}/api/v1/complaints", target.base));
@@ -379,19 +381,19 @@ async fn expect_status(request: reqwest::RequestBuilder, expected: u16) -> Resul
     Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
-/// A bare axum route on loopback port 0, served until the process ends.
-async fn serve_bare_route() -> anyhow::Result<SocketAddr> {
+/// A bare axum route on loopback port 0, served until the task is aborted.
+async fn serve_bare_route() -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let router = Router::new().route("/bare", get(|| async { Json(json!({ "status": "ok" })) }));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .context("cannot listen for the bare route")?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
             eprintln!("the bare route's server failed: {error}");
         }
     });
-    Ok(addr)
+    Ok((addr, server))
 }
 
 /// How much load one phase applies.
