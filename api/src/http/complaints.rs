@@ -429,16 +429,7 @@ async fn rate(
         Ok(code) => code,
         Err(problem) => return problem.into_response(),
     };
-    let view = match state
-        .read_models
-        .status_by_tracking_code(&code, now())
-        .await
-    {
-        Ok(Some(view)) => view,
-        Ok(None) => return unknown_tracking_code().into_response(),
-        Err(error) => return query_problem(error).into_response(),
-    };
-    let id = match parse_complaint_id(&view.id) {
+    let id = match complaint_with_code(&state, &code).await {
         Ok(id) => id,
         Err(problem) => return problem.into_response(),
     };
@@ -446,35 +437,59 @@ async fn rate(
     let caller = format!("citizen:{}", code.as_str());
     let store = state.store.clone();
     run_once(&state, caller, keyed, |command_id| async move {
-        let at = now();
-        let command = ComplaintCommand {
-            command_id,
-            at,
-            actor: Actor::Citizen,
-            action,
-        };
-        let handled = match handle_command::<ComplaintAggregate>(
-            store.as_ref(),
-            &id.stream_name(),
-            &command,
-            &meta(command_id, at, Actor::Citizen),
-            None,
-        )
-        .await
-        {
-            Ok(handled) => handled,
-            Err(error) => return command_problem(error).into(),
-        };
-        CommandAnswer::json(
-            StatusCode::OK,
-            &json!({
-                "tracking_code": code.as_str(),
-                "status": handled.state.status.map(|status| status.as_str()),
-                "rated": handled.state.rated,
-                "version": handled.version,
-                "position": handled.position,
-            }),
-        )
+        rate_once(store.as_ref(), id, &code, action, command_id)
+            .await
+            .unwrap_or_else(CommandAnswer::from)
     })
     .await
+}
+
+/// The complaint a tracking code names, from the read models.
+async fn complaint_with_code(
+    state: &AppState,
+    code: &TrackingCode,
+) -> Result<ComplaintId, Problem> {
+    let view = state
+        .read_models
+        .status_by_tracking_code(code, now())
+        .await
+        .map_err(query_problem)?
+        .ok_or_else(unknown_tracking_code)?;
+    parse_complaint_id(&view.id)
+}
+
+/// Records one rating; the answer carries no personal data and no internal id.
+async fn rate_once(
+    store: &dyn EventStore,
+    id: ComplaintId,
+    code: &TrackingCode,
+    action: ComplaintAction,
+    command_id: Uuid,
+) -> Result<CommandAnswer, Problem> {
+    let at = now();
+    let command = ComplaintCommand {
+        command_id,
+        at,
+        actor: Actor::Citizen,
+        action,
+    };
+    let handled = handle_command::<ComplaintAggregate>(
+        store,
+        &id.stream_name(),
+        &command,
+        &meta(command_id, at, Actor::Citizen),
+        None,
+    )
+    .await
+    .map_err(command_problem)?;
+    Ok(CommandAnswer::json(
+        StatusCode::OK,
+        &json!({
+            "tracking_code": code.as_str(),
+            "status": handled.state.status.map(|status| status.as_str()),
+            "rated": handled.state.rated,
+            "version": handled.version,
+            "position": handled.position,
+        }),
+    ))
 }
