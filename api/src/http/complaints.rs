@@ -1,14 +1,13 @@
 //! The complaint commands: filing, acknowledge, refer, resolve, reopen,
 //! withdraw, and the citizen's rating through the tracking code.
 //!
-//! Every command is checked against the event store itself (not the read
-//! models, which may lag): the case must exist and be visible to the caller,
-//! otherwise 404. Then the store's command loop decides and appends.
+//! Commands are decided on the complaint's stream in the event store (not on
+//! the read models, which may lag): the case must exist and be visible to the
+//! caller, otherwise 404 (see `visible_complaint`). The rating alone finds its
+//! complaint through the read models, by tracking code.
 
-use crate::aggregates::ComplaintAggregate;
-use axum::extract::{FromRequestParts, OriginalUri, State};
-use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -24,14 +23,17 @@ use uuid::Uuid;
 
 use super::auth::{ActOnComplaints, Authorized, FileComplaints};
 use super::body::ApiJson;
+use super::command_errors::{command_problem, guarded_problem, loop_problem};
 use super::complaint_input::{
     AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody, ValidFiling,
 };
 use super::idempotency::{run_once, CommandAnswer, IdempotencyKey, Keyed};
+use super::if_match::IfMatch;
 use super::problem::Problem;
 use super::query_params::{query_problem, ApiPath};
 use super::tracking::{parse_code, unknown_tracking_code};
-use super::visible_complaint::{GuardedCommand, GuardedError, VisibleComplaint};
+use super::visible_complaint::{GuardedCommand, VisibleComplaint};
+use crate::aggregates::ComplaintAggregate;
 use crate::app::AppState;
 use crate::officers::token::random_u64;
 use crate::officers::Principal;
@@ -52,30 +54,6 @@ pub fn routes() -> Router<AppState> {
 /// Public routes (no token): the citizen's rating.
 pub fn public_routes() -> Router<AppState> {
     Router::new().route("/track/{code}/rating", post(rate))
-}
-
-/// `If-Match: <version>` (quoted or not).
-pub struct IfMatch(pub Option<u64>);
-
-impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
-        let Some(value) = parts.headers.get(header::IF_MATCH) else {
-            return Ok(IfMatch(None));
-        };
-        value
-            .to_str()
-            .ok()
-            .map(|text| text.trim().trim_start_matches("W/").trim_matches('"'))
-            .and_then(|text| text.parse::<u64>().ok())
-            .map(|version| IfMatch(Some(version)))
-            .ok_or_else(|| {
-                Problem::bad_request(
-                    "If-Match must be the complaint version the change is based on, e.g. \"3\"",
-                )
-            })
-    }
 }
 
 /// Parses a complaint id from the path; anything else names no complaint.
@@ -107,50 +85,6 @@ fn meta(command_id: Uuid, at: Timestamp, actor: Actor) -> CommandMeta {
         actor,
         correlation_id: command_id,
         causation_id: command_id,
-    }
-}
-
-/// Maps a refused or failed command to its problem answer.
-pub fn command_problem(error: CommandError<DomainError>) -> Problem {
-    loop_problem(error, domain_problem)
-}
-
-fn domain_problem(error: DomainError) -> Problem {
-    match error {
-        DomainError::NotFound => complaint_not_found(),
-        DomainError::NotAllowed { reason } => Problem::forbidden(reason),
-        domain => Problem::conflict(domain.code(), domain.to_string()),
-    }
-}
-
-fn guarded_problem(error: GuardedError) -> Problem {
-    match error {
-        GuardedError::NotVisible => complaint_not_found(),
-        GuardedError::Precondition { expected, actual } => {
-            Problem::precondition_failed(expected, actual)
-        }
-        GuardedError::Domain(domain) => domain_problem(domain),
-    }
-}
-
-/// The command loop's own failures, with `refused` for the aggregate's refusals.
-fn loop_problem<E: std::error::Error + 'static>(
-    error: CommandError<E>,
-    refused: impl FnOnce(E) -> Problem,
-) -> Problem {
-    match error {
-        CommandError::Domain(domain) => refused(domain),
-        CommandError::PreconditionFailed { expected, actual } => {
-            Problem::precondition_failed(expected, actual)
-        }
-        CommandError::Contention { .. } => Problem::unavailable(
-            "the complaint is being changed by others right now: try again",
-            1,
-        ),
-        CommandError::Store(StoreError::Unavailable(detail)) => {
-            Problem::unavailable(format!("the event store is unavailable: {detail}"), 1)
-        }
-        other => Problem::internal(&other),
     }
 }
 

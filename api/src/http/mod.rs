@@ -3,12 +3,14 @@
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod command_errors;
 pub mod complaint_input;
 pub mod complaints;
 pub mod export;
 pub mod gender_desk;
 pub mod health;
 pub mod idempotency;
+pub mod if_match;
 pub mod metrics;
 pub mod officers;
 pub mod openapi;

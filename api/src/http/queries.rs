@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Authorized, ReadComplaints};
-use super::complaints::{command_problem, complaint_not_found, parse_complaint_id};
+use super::command_errors::command_problem;
+use super::complaints::{complaint_not_found, parse_complaint_id};
 use super::privacy::{complainant_view, disclosure, mask_event_data, may_see, Disclosure};
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
