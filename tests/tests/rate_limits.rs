@@ -74,6 +74,19 @@ async fn guessing_tracking_codes_is_stopped_after_a_few_misses() {
     .expect_problem(429, "rate_limited");
     // The rest of the public API still answers.
     app.get("/api/v1/categories", None).await.expect(200);
+
+    // Operators see the guessing in the metrics.
+    let metrics = app.get("/metrics", None).await.text;
+    for line in [
+        "markaz_unknown_tracking_codes_total 10",
+        "markaz_rate_limited_total{limit=\"unknown_codes\"} 3",
+        "markaz_rate_limited_total{limit=\"public\"} 0",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in {metrics}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -116,6 +116,9 @@ pub struct Metrics {
     appended_events: AtomicU64,
     append_latency: Histogram,
     sse_clients: AtomicI64,
+    refused_public: AtomicU64,
+    refused_unknown_codes: AtomicU64,
+    unknown_codes: AtomicU64,
 }
 
 impl Metrics {
@@ -155,6 +158,22 @@ impl Metrics {
             self.appends_failed.fetch_add(1, Ordering::Relaxed);
         }
         self.append_latency.observe(elapsed);
+    }
+
+    /// Counts a public request refused by the rate limits; `unknown_codes`
+    /// when it was refused for too many unknown tracking codes.
+    pub fn record_rate_limited(&self, unknown_codes: bool) {
+        let counter = if unknown_codes {
+            &self.refused_unknown_codes
+        } else {
+            &self.refused_public
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a tracking request for a code that names no complaint.
+    pub fn record_unknown_code(&self) {
+        self.unknown_codes.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a live event-stream client for as long as the guard lives.
@@ -212,6 +231,27 @@ impl Metrics {
             "markaz_http_requests_in_flight",
             "Requests being answered now",
             self.in_flight.load(Ordering::Relaxed),
+        );
+        out.push_str(
+            "# HELP markaz_rate_limited_total Public requests refused with 429, by limit\n",
+        );
+        out.push_str("# TYPE markaz_rate_limited_total counter\n");
+        let _ = writeln!(
+            out,
+            "markaz_rate_limited_total{{limit=\"public\"}} {}",
+            self.refused_public.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "markaz_rate_limited_total{{limit=\"unknown_codes\"}} {}",
+            self.refused_unknown_codes.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP markaz_unknown_tracking_codes_total Tracking requests for codes that name no complaint (a rise suggests guessing)\n");
+        out.push_str("# TYPE markaz_unknown_tracking_codes_total counter\n");
+        let _ = writeln!(
+            out,
+            "markaz_unknown_tracking_codes_total {}",
+            self.unknown_codes.load(Ordering::Relaxed)
         );
         gauge(
             out,

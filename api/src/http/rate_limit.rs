@@ -293,11 +293,14 @@ async fn limit(State(state): State<AppState>, request: Request, next: Next) -> R
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
     let tracking = is_tracking(&request);
     if let Err(refusal) = state.rate_limits.admit(client, tracking, Instant::now()) {
+        let unknown_codes = matches!(refusal, Refusal::TooManyUnknownCodes { .. });
+        state.metrics.record_rate_limited(unknown_codes);
         return refusal.into_response();
     }
     let response = next.run(request).await;
     if tracking && response.status() == StatusCode::NOT_FOUND {
         state.rate_limits.unknown_code(client, Instant::now());
+        state.metrics.record_unknown_code();
     }
     response
 }
