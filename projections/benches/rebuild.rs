@@ -109,8 +109,21 @@ impl World {
         }
     }
 
-    /// One complaint's whole life: (time, actor, event), in order.
+    /// One complaint's life up to the end of the simulated year: (time, actor,
+    /// event), in order. Cases whose next step falls after the year are open.
     fn lifecycle(
+        &self,
+        n: u64,
+        filed_at: i64,
+        rng: &mut Random,
+    ) -> Vec<(i64, Actor, ComplaintEvent)> {
+        let mut events = self.whole_lifecycle(n, filed_at, rng);
+        let end = start_of_2025() + 365 * DAY;
+        events.retain(|(at, _, _)| *at < end);
+        events
+    }
+
+    fn whole_lifecycle(
         &self,
         n: u64,
         filed_at: i64,
@@ -189,8 +202,8 @@ impl World {
             ));
             return events;
         }
-        if !rng.chance(90) {
-            return events; // still open
+        if rng.chance(1) {
+            return events; // stuck: never resolved
         }
         let resolved = |rng: &mut Random, t: i64| {
             (
@@ -462,6 +475,16 @@ async fn run() {
         "populated rollups for {query_complaints} complaints ({applied} events, applied directly) in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let open_cases: i64 = rusqlite::Connection::open(&query_path)
+        .and_then(|conn| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM performance_cases WHERE is_open = 1",
+                [],
+                |row| row.get(0),
+            )
+        })
+        .expect("count open cases");
+    println!("open cases at the end of the year (the backlog the query counts): {open_cases}");
     let read_models = ReadModels::open(&query_path).expect("open read models");
     let now = Timestamp::from_micros(start_of_2025() + 366 * DAY);
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");

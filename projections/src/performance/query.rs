@@ -185,6 +185,7 @@ pub(crate) fn performance(
          WHERE dimension = ? AND grain = ? AND period BETWEEN ? AND ? {markaz_filter}"
     );
     let mut statement = conn.prepare_cached(&sql)?;
+    let mut day_names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for span in split_range(from_day, to_day, dimension != Dimension::Day) {
         let mut values = vec![
             Value::Integer(dimension as i64),
@@ -198,7 +199,11 @@ pub(crate) fn performance(
         let mut rows = statement.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
             let group = if dimension == Dimension::Day {
-                date_of_day(row.get(2)?).to_string()
+                let day: i64 = row.get(2)?;
+                day_names
+                    .entry(day)
+                    .or_insert_with(|| date_of_day(day).to_string())
+                    .clone()
             } else {
                 row.get(1)?
             };
