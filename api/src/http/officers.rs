@@ -120,9 +120,18 @@ async fn register(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn list(State(state): State<AppState>, _auth: Authorized<ManageOfficers>) -> Json<Value> {
+async fn list(
+    State(state): State<AppState>,
+    _auth: Authorized<ManageOfficers>,
+) -> Result<Json<Value>, Problem> {
+    // Include officers registered by another process a moment ago.
+    state
+        .officers
+        .catch_up()
+        .await
+        .map_err(|error| Problem::internal(&error))?;
     let officers: Vec<Value> = state.officers.list().iter().map(officer_json).collect();
-    Json(json!({ "officers": officers }))
+    Ok(Json(json!({ "officers": officers })))
 }
 
 async fn revoke(
