@@ -360,6 +360,22 @@ async fn append_segments(store: &SqliteStore, segments: Vec<Segment>) -> u64 {
     written
 }
 
+async fn read_and_decode_all(store: &SqliteStore) -> u64 {
+    let mut after = 0u64;
+    let mut decoded = 0u64;
+    loop {
+        let page = store.read_all(after, 10_000).await.expect("read");
+        let Some(last) = page.last() else {
+            return decoded;
+        };
+        after = last.position;
+        for event in &page {
+            decode(&event.event_type, event.schema_version, &event.payload).expect("decodes");
+            decoded += 1;
+        }
+    }
+}
+
 fn rate(events: u64, seconds: f64) -> f64 {
     events as f64 / seconds.max(1e-9)
 }
@@ -431,41 +447,37 @@ async fn run() {
         started.elapsed().as_secs_f64()
     );
 
-    // Baseline: read and decode every event, nothing else.
-    let started = Instant::now();
-    let mut after = 0u64;
-    let mut decoded = 0u64;
-    loop {
-        let page = store.read_all(after, 10_000).await.expect("read");
-        let Some(last) = page.last() else { break };
-        after = last.position;
-        for event in &page {
-            decode(&event.event_type, event.schema_version, &event.payload).expect("decodes");
-            decoded += 1;
-        }
-    }
-    let raw_seconds = started.elapsed().as_secs_f64();
-    let raw_rate = rate(decoded, raw_seconds);
-    println!("raw read + decode: {decoded} events in {raw_seconds:.2} s = {raw_rate:.0} events/s");
+    // Baseline and rebuild alternate over two rounds and the best of each is
+    // compared, so a burst of load on the shared machine hits both alike.
+    let mut best_raw = 0f64;
+    let mut best_rebuild = 0f64;
+    for round in 1..=2 {
+        let started = Instant::now();
+        let decoded = read_and_decode_all(&store).await;
+        let raw_seconds = started.elapsed().as_secs_f64();
+        let raw_rate = rate(decoded, raw_seconds);
+        best_raw = best_raw.max(raw_rate);
+        println!(
+            "round {round}: raw read + decode (baseline): {decoded} events in {raw_seconds:.2} s = {raw_rate:.0} events/s"
+        );
 
-    let started = Instant::now();
-    let summary = rebuild_into(
-        store.as_ref(),
-        &dir.path().join("rebuilt.sqlite"),
-        None,
-        |_, _| {},
-    )
-    .await
-    .expect("rebuild");
-    let rebuild_seconds = started.elapsed().as_secs_f64();
-    let rebuild_rate = rate(summary.events, rebuild_seconds);
+        let target = dir.path().join(format!("rebuilt-{round}.sqlite"));
+        let started = Instant::now();
+        let summary = rebuild_into(store.as_ref(), &target, None, |_, _| {})
+            .await
+            .expect("rebuild");
+        let rebuild_seconds = started.elapsed().as_secs_f64();
+        let rebuild_rate = rate(summary.events, rebuild_seconds);
+        best_rebuild = best_rebuild.max(rebuild_rate);
+        println!(
+            "round {round}: rebuild of status + gender desk + performance: {} events in {rebuild_seconds:.2} s = {rebuild_rate:.0} events/s",
+            summary.events
+        );
+        std::fs::remove_file(&target).expect("remove the rebuilt file");
+    }
     println!(
-        "rebuild (status + gender desk + performance): {} events in {rebuild_seconds:.2} s = {rebuild_rate:.0} events/s",
-        summary.events
-    );
-    println!(
-        "ratio rebuild / raw = {:.2} (aim >= 0.25)",
-        rebuild_rate / raw_rate
+        "best rebuild / best raw = {best_rebuild:.0} / {best_raw:.0} = {:.2} (aim >= 0.25)",
+        best_rebuild / best_raw
     );
 
     let query_path = dir.path().join("query.sqlite");

@@ -120,7 +120,7 @@ pub fn open_writer(path: &Path, durability: Durability) -> Result<Connection, Da
              PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
         }
         Durability::Bulk => {
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
+            "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
              PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;"
         }
     };
