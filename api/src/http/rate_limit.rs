@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -26,6 +26,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
+use super::metrics::Metrics;
 use super::problem::Problem;
 use crate::app::AppState;
 
@@ -271,7 +272,18 @@ impl IntoResponse for Refusal {
 
 /// Wraps the public routes with the rate-limiting layer.
 pub fn limit_public(public: Router<AppState>, state: &AppState) -> Router<AppState> {
-    public.layer(middleware::from_fn_with_state(state.clone(), limit))
+    let limiter = Limiter {
+        limits: Arc::clone(&state.rate_limits),
+        metrics: Arc::clone(&state.metrics),
+    };
+    public.layer(middleware::from_fn_with_state(limiter, limit))
+}
+
+/// What the middleware needs (cloned per request, so kept to two pointers).
+#[derive(Clone)]
+struct Limiter {
+    limits: Arc<RateLimits>,
+    metrics: Arc<Metrics>,
 }
 
 /// Whether the request is a tracking lookup or rating (by route template, so
@@ -284,7 +296,7 @@ fn is_tracking(request: &Request) -> bool {
     path.contains("/track/")
 }
 
-async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn limit(State(state): State<Limiter>, request: Request, next: Next) -> Response {
     // Without connection info (a server not started by `app::start`) all
     // clients share one bucket, which errs on the side of refusing.
     let client = request
@@ -292,14 +304,14 @@ async fn limit(State(state): State<AppState>, request: Request, next: Next) -> R
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
     let tracking = is_tracking(&request);
-    if let Err(refusal) = state.rate_limits.admit(client, tracking, Instant::now()) {
+    if let Err(refusal) = state.limits.admit(client, tracking, Instant::now()) {
         let unknown_codes = matches!(refusal, Refusal::TooManyUnknownCodes { .. });
         state.metrics.record_rate_limited(unknown_codes);
         return refusal.into_response();
     }
     let response = next.run(request).await;
     if tracking && response.status() == StatusCode::NOT_FOUND {
-        state.rate_limits.unknown_code(client, Instant::now());
+        state.limits.unknown_code(client, Instant::now());
         state.metrics.record_unknown_code();
     }
     response
