@@ -57,7 +57,7 @@ impl ProjectionSet {
         let projections: Vec<Box<dyn Projection>> = vec![
             Box::new(StatusProjection),
             Box::new(GenderDeskProjection),
-            Box::new(PerformanceProjection),
+            Box::new(PerformanceProjection::default()),
         ];
         let checkpoints = projections
             .iter()

@@ -6,7 +6,7 @@
 //! domain: a referral of kind `gender_desk` records where the work went but
 //! does not change who may see the case.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use markaz_domain::{ComplaintEvent, ComplaintStatus};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -40,7 +40,7 @@ impl Projection for GenderDeskProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: BTreeMap<&str, Box<CaseRow>> = BTreeMap::new();
+        let mut cases: HashMap<&str, Box<CaseRow>> = HashMap::new();
         let mut not_ours: HashSet<&str> = HashSet::new();
         let mut counts: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         for change in changes {
@@ -98,7 +98,9 @@ impl Projection for GenderDeskProjection {
                     .or_default() += 1;
             }
         }
-        for case in cases.values() {
+        let mut cases: Vec<(&str, Box<CaseRow>)> = cases.into_iter().collect();
+        cases.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (_, case) in &cases {
             save(tx, case)?;
         }
         let mut statement = tx.prepare_cached(

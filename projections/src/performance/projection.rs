@@ -7,7 +7,8 @@
 //! counts for the officer who last resolved the case); the *day* is the UTC
 //! day the event occurred.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use markaz_domain::{Actor, ComplaintEvent};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -20,7 +21,11 @@ use crate::projection::{ApplyError, Projection};
 pub const NAME: &str = "performance";
 
 /// The performance projection.
-pub struct PerformanceProjection;
+#[derive(Default)]
+pub struct PerformanceProjection {
+    /// The batch's rollup deltas, reused from batch to batch (see `CellDeltas`).
+    deltas: Mutex<CellDeltas>,
+}
 
 /// What the projection remembers of a case.
 #[derive(Clone, Debug)]
@@ -43,8 +48,13 @@ impl Projection for PerformanceProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: BTreeMap<&str, Box<CaseState>> = BTreeMap::new();
-        let mut cells = CellDeltas::default();
+        let mut cases: HashMap<&str, Box<CaseState>> = HashMap::with_capacity(changes.len());
+        let mut cells = self
+            .deltas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cells.clear();
+        let cells = &mut *cells;
         for change in changes {
             let key = change.key.as_str();
             if !matches!(change.event, ComplaintEvent::Filed(_)) && !cases.contains_key(key) {
@@ -55,8 +65,10 @@ impl Projection for PerformanceProjection {
                 })?;
                 cases.insert(key, Box::new(loaded));
             }
-            fold(&mut cases, &mut cells, change);
+            fold(&mut cases, cells, change);
         }
+        let mut cases: Vec<(&str, Box<CaseState>)> = cases.into_iter().collect();
+        cases.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (key, case) in &cases {
             save(tx, key, case)?;
         }
@@ -66,7 +78,7 @@ impl Projection for PerformanceProjection {
 }
 
 fn fold<'a>(
-    cases: &mut BTreeMap<&'a str, Box<CaseState>>,
+    cases: &mut HashMap<&'a str, Box<CaseState>>,
     cells: &mut CellDeltas,
     change: &'a ComplaintChange,
 ) {

@@ -108,6 +108,10 @@ struct RollupKey {
 pub struct CellDeltas {
     names: Names,
     cells: HashMap<CellKey, Measures>,
+    /// Kept between batches (emptied, not freed): a batch of a rebuild fills
+    /// tens of megabytes, and allocating them afresh each time costs more than
+    /// the aggregation itself.
+    rollups: HashMap<RollupKey, Measures>,
 }
 
 impl CellDeltas {
@@ -132,10 +136,18 @@ impl CellDeltas {
 
     /// Adds the cells and the per-dimension rollups derived from them to the
     /// stored rows, in a fixed order.
+    /// Empties the deltas for the next batch, keeping their memory.
+    pub fn clear(&mut self) {
+        self.names.ids.clear();
+        self.names.names.clear();
+        self.cells.clear();
+        self.rollups.clear();
+    }
+
     pub fn write(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let everyone = self.names.id("");
         let mut months: HashMap<i64, i64> = HashMap::new();
-        let mut rollups: HashMap<RollupKey, Measures> = HashMap::new();
+        let rollups = &mut self.rollups;
         for (cell, delta) in &self.cells {
             let month = *months
                 .entry(cell.day)
@@ -174,7 +186,7 @@ impl CellDeltas {
             ];
             add_measures(tx, &daily, key_values, delta)?;
         }
-        let mut rollups: Vec<(&RollupKey, &Measures)> = rollups.iter().collect();
+        let mut rollups: Vec<(&RollupKey, &Measures)> = self.rollups.iter().collect();
         rollups.sort_unstable_by_key(|(key, _)| {
             (
                 key.dimension,

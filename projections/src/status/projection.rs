@@ -1,6 +1,6 @@
 //! Folding complaint events into status rows.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use markaz_domain::{ComplaintEvent, ComplaintFiled, ComplaintStatus};
 use rusqlite::Transaction;
@@ -20,9 +20,9 @@ impl Projection for StatusProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        // Each touched row is read once and written once per batch; a BTreeMap
-        // keeps the write order, and so the file, identical across rebuilds.
-        let mut rows: BTreeMap<&str, Box<StatusRow>> = BTreeMap::new();
+        // Each touched row is read once and written once per batch, in key
+        // order so that the file is laid out the same way by every rebuild.
+        let mut rows: HashMap<&str, Box<StatusRow>> = HashMap::with_capacity(changes.len());
         for change in changes {
             if let ComplaintEvent::Filed(filed) = &change.event {
                 rows.insert(&change.key, Box::new(filed_row(change, filed)));
@@ -42,7 +42,9 @@ impl Projection for StatusProjection {
                 apply_change(row, change);
             }
         }
-        for row in rows.values() {
+        let mut rows: Vec<(&str, Box<StatusRow>)> = rows.into_iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (_, row) in &rows {
             row.save(tx)?;
         }
         Ok(())
