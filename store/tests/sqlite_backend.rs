@@ -219,6 +219,35 @@ async fn appends_from_another_process_are_noticed() {
 }
 
 #[tokio::test]
+async fn a_live_feed_sees_appends_from_another_process() {
+    use futures::StreamExt;
+
+    let (_dir, path) = event_file();
+    let server = SqliteStore::open(&path).expect("open as the server");
+    let tool = SqliteStore::open(&path).expect("open as the tool");
+    let mut feed = server.subscribe_all(0).await.expect("subscribe");
+    // The server's writer never hears of these appends: only the feed's own
+    // look for foreign rows can find them.
+    for n in 1..=3 {
+        tool.append(
+            &format!("officer-{n}"),
+            ExpectedVersion::NoStream,
+            vec![event("tool", n)],
+        )
+        .await
+        .expect("tool appends");
+    }
+    for expected in 1..=3u64 {
+        let seen = tokio::time::timeout(std::time::Duration::from_secs(10), feed.next())
+            .await
+            .expect("the feed notices a foreign append within seconds")
+            .expect("the feed is open")
+            .expect("the event reads");
+        assert_eq!(seen.position, expected);
+    }
+}
+
+#[tokio::test]
 async fn an_open_read_transaction_does_not_block_appends() {
     let (_dir, path) = event_file();
     let store = SqliteStore::open(&path).expect("open");
