@@ -10,6 +10,7 @@
 pub mod database;
 pub mod event;
 pub mod gender_desk;
+mod hashing;
 pub mod migrations;
 pub mod performance;
 pub mod projection;

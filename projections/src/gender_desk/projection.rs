@@ -6,12 +6,13 @@
 //! domain: a referral of kind `gender_desk` records where the work went but
 //! does not change who may see the case.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use markaz_domain::{ComplaintEvent, ComplaintStatus};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::event::ComplaintChange;
+use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
 
 pub const NAME: &str = "gender_desk";
@@ -40,7 +41,7 @@ impl Projection for GenderDeskProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: HashMap<&str, Box<CaseRow>> = HashMap::new();
+        let mut cases: FastMap<&str, Box<CaseRow>> = FastMap::default();
         let mut not_ours: HashSet<&str> = HashSet::new();
         let mut counts: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
         for change in changes {

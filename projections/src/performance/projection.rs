@@ -7,7 +7,6 @@
 //! counts for the officer who last resolved the case); the *day* is the UTC
 //! day the event occurred.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use markaz_domain::{Actor, ComplaintEvent};
@@ -16,6 +15,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use super::measures::Measures;
 use super::rollup::{day_of, CellDeltas};
 use crate::event::{actor_key, ComplaintChange};
+use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
 
 pub const NAME: &str = "performance";
@@ -48,7 +48,8 @@ impl Projection for PerformanceProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: HashMap<&str, Box<CaseState>> = HashMap::with_capacity(changes.len());
+        let mut cases: FastMap<&str, Box<CaseState>> =
+            FastMap::with_capacity_and_hasher(changes.len(), Default::default());
         let mut cells = self
             .deltas
             .lock()
@@ -78,7 +79,7 @@ impl Projection for PerformanceProjection {
 }
 
 fn fold<'a>(
-    cases: &mut HashMap<&'a str, Box<CaseState>>,
+    cases: &mut FastMap<&'a str, Box<CaseState>>,
     cells: &mut CellDeltas,
     change: &'a ComplaintChange,
 ) {

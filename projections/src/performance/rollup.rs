@@ -1,7 +1,7 @@
 //! Where rollup cells live: the finest grain (day, markaz, unit, officer,
 //! category) and the per-dimension day and month rollups derived from it.
 
-use std::collections::HashMap;
+use crate::hashing::FastMap;
 
 use chrono::{Datelike, NaiveDate};
 use rusqlite::types::ToSql;
@@ -52,7 +52,7 @@ pub fn month_of_day(day: i64) -> i64 {
 /// numbers, so that aggregating events compares and copies integers only.
 #[derive(Default)]
 struct Names {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -107,11 +107,11 @@ struct RollupKey {
 #[derive(Default)]
 pub struct CellDeltas {
     names: Names,
-    cells: HashMap<CellKey, Measures>,
+    cells: FastMap<CellKey, Measures>,
     /// Kept between batches (emptied, not freed): a batch of a rebuild fills
     /// tens of megabytes, and allocating them afresh each time costs more than
     /// the aggregation itself.
-    rollups: HashMap<RollupKey, Measures>,
+    rollups: FastMap<RollupKey, Measures>,
 }
 
 impl CellDeltas {
@@ -146,7 +146,7 @@ impl CellDeltas {
 
     pub fn write(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let everyone = self.names.id("");
-        let mut months: HashMap<i64, i64> = HashMap::new();
+        let mut months: FastMap<i64, i64> = FastMap::default();
         let rollups = &mut self.rollups;
         for (cell, delta) in &self.cells {
             let month = *months

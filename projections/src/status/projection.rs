@@ -1,12 +1,11 @@
 //! Folding complaint events into status rows.
 
-use std::collections::HashMap;
-
 use markaz_domain::{ComplaintEvent, ComplaintFiled, ComplaintStatus};
 use rusqlite::Transaction;
 
 use super::row::StatusRow;
 use crate::event::ComplaintChange;
+use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
 
 /// The status tracking projection.
@@ -22,7 +21,8 @@ impl Projection for StatusProjection {
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
         // Each touched row is read once and written once per batch, in key
         // order so that the file is laid out the same way by every rebuild.
-        let mut rows: HashMap<&str, Box<StatusRow>> = HashMap::with_capacity(changes.len());
+        let mut rows: FastMap<&str, Box<StatusRow>> =
+            FastMap::with_capacity_and_hasher(changes.len(), Default::default());
         for change in changes {
             if let ComplaintEvent::Filed(filed) = &change.event {
                 rows.insert(&change.key, Box::new(filed_row(change, filed)));
