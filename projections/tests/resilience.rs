@@ -141,6 +141,27 @@ async fn two_rebuilds_of_the_same_log_are_identical() {
     let dumped = dump(&first);
     assert!(dumped.len() > 30);
     assert_eq!(dumped, dump(&second));
+
+    // The rebuild drops secondary indexes while it writes: they must all be back.
+    let migrated = s.data_dir().join("migrated.sqlite");
+    drop(ReadModels::open(&migrated).unwrap());
+    let schema = |path: &std::path::Path| -> Vec<(String, Option<String>)> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut statement = conn
+            .prepare("SELECT name, sql FROM sqlite_master ORDER BY name")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(schema(&first), schema(&migrated));
+    let mode: String = rusqlite::Connection::open(&first)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
 }
 
 #[tokio::test]
