@@ -156,6 +156,24 @@ impl TestApp {
             .expect("the store answers")
     }
 
+    /// How many events the log holds outside the access log. Reads append to
+    /// the access log, so "this changed nothing" is judged on the rest.
+    pub async fn changes_recorded(&self) -> usize {
+        let store = &self.running().state.store;
+        let (mut after, mut changes) = (0, 0);
+        loop {
+            let page = store.read_all(after, 1000).await.expect("the store reads");
+            let Some(last) = page.last() else {
+                return changes;
+            };
+            after = last.position;
+            changes += page
+                .iter()
+                .filter(|event| !event.stream.starts_with("access-"))
+                .count();
+        }
+    }
+
     /// Sends a request; `token` adds `Authorization: Bearer`, `body` is sent as JSON.
     pub async fn send(
         &self,

@@ -292,6 +292,21 @@ async fn reads_of_gender_desk_cases_and_personal_data_are_recorded() {
         (json!("audit_history"), json!("auditor"))
     );
 
+    // Seeing the case as a row of a list is a read of it too.
+    let (status, _) = server.get("/api/v1/complaints", Some(&gender_desk)).await;
+    assert_eq!(status, 200);
+    let (_, log) = server
+        .get(
+            &format!("/api/v1/audit/complaints/{id}/access"),
+            Some(&auditor),
+        )
+        .await;
+    let last = &log["entries"][3];
+    assert_eq!(
+        (last["what"].clone(), last["role"].clone()),
+        (json!("listing"), json!("gender_desk"))
+    );
+
     // A masked read of an ordinary case leaves no entry.
     let (_, theft) = server.post("/api/v1/complaints", &desk, &theft()).await;
     let theft_id = theft["id"].as_str().unwrap().to_owned();

@@ -179,11 +179,21 @@ async fn list(
         .list_complaints(filter, limit, query.cursor, now())
         .await
         .map_err(query_problem)?;
-    let items: Vec<Value> = page
+    // The filter already scopes the list; this keeps the rule in one place.
+    let shown: Vec<_> = page
         .items
         .iter()
-        // The filter already scopes the list; this keeps the rule in one place.
         .filter(|view| may_see(principal, &view.markaz, view.gender_desk))
+        .collect();
+    super::audit::record_views(
+        &state,
+        principal,
+        AccessedView::Listing,
+        shown.iter().copied(),
+    )
+    .await?;
+    let items: Vec<Value> = shown
+        .into_iter()
         .map(|view| staff_view(view, principal))
         .collect();
     Ok(Json(
