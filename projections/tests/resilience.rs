@@ -326,3 +326,40 @@ fn a_changed_migration_file_is_refused_and_new_ones_apply() {
     let error = migrations::apply(&mut conn, &[original]).unwrap_err();
     assert!(matches!(error, MigrationError::UnknownApplied { ref name } if name == "0002_b.sql"));
 }
+
+#[tokio::test]
+async fn waiting_for_a_position_not_yet_written_times_out_with_where_it_stands() {
+    let mut s = Scenario::new();
+    script(&mut s).await;
+    let live = read_model_path(s.data_dir());
+    let runner = RunnerHandle::start(s.dyn_store(), live, RunnerOptions::default()).unwrap();
+    runner
+        .wait_for_position(s.last_position, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let outcome = runner
+        .wait_for_position(s.last_position + 1, Duration::from_millis(50))
+        .await;
+    assert_eq!(
+        outcome,
+        Err(WaitError::Timeout {
+            wanted: s.last_position + 1,
+            reached: s.last_position
+        })
+    );
+    assert!(runner.is_running());
+
+    // A position written while waiting is seen without polling.
+    let q = officer(Q, markaz_domain::Role::Desk);
+    let waiter = runner.wait_for_position(s.last_position + 1, Duration::from_secs(10));
+    let writer = s.file(
+        7,
+        "QTA",
+        "nuisance",
+        markaz_domain::Gender::Male,
+        &q,
+        at(6 * DAY),
+    );
+    let (waited, _) = tokio::join!(waiter, writer);
+    assert_eq!(waited, Ok(()));
+}
