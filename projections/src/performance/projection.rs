@@ -40,6 +40,8 @@ struct CaseState {
     resolve_by: i64,
     responded: bool,
     is_open: bool,
+    /// Read from the file (only the changing columns are written back).
+    stored: bool,
 }
 
 impl Projection for PerformanceProjection {
@@ -97,6 +99,7 @@ fn fold<'a>(
             resolve_by: filed.resolve_by.as_micros(),
             responded: false,
             is_open: true,
+            stored: false,
         };
         cell(cells, &case, at, &officer).filed += 1;
         cases.insert(&change.key, Box::new(case));
@@ -186,12 +189,29 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<Cas
             resolve_by: row.get(7)?,
             responded: row.get(8)?,
             is_open: row.get(9)?,
+            stored: true,
         })
     })
     .optional()
 }
 
 fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState) -> rusqlite::Result<()> {
+    if case.stored {
+        tx.prepare_cached(
+            "UPDATE performance_cases SET unit = ?2, holder = ?3, resolver = ?4, responded = ?5,
+                 is_open = ?6
+             WHERE complaint_id = ?1",
+        )?
+        .execute(params![
+            complaint_id,
+            case.unit,
+            case.holder,
+            case.resolver,
+            case.responded,
+            case.is_open,
+        ])?;
+        return Ok(());
+    }
     tx.prepare_cached(
         "INSERT INTO performance_cases (complaint_id, markaz, category, unit, holder, resolver,
              filed_at, acknowledge_by, resolve_by, responded, is_open)

@@ -21,11 +21,12 @@ impl Projection for StatusProjection {
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
         // Each touched row is read once and written once per batch, in key
         // order so that the file is laid out the same way by every rebuild.
-        let mut rows: FastMap<&str, Box<StatusRow>> =
+        // `true` marks rows read from the file: only their changing columns are written.
+        let mut rows: FastMap<&str, (bool, Box<StatusRow>)> =
             FastMap::with_capacity_and_hasher(changes.len(), Default::default());
         for change in changes {
             if let ComplaintEvent::Filed(filed) = &change.event {
-                rows.insert(&change.key, Box::new(filed_row(change, filed)));
+                rows.insert(&change.key, (false, Box::new(filed_row(change, filed))));
                 continue;
             }
             if !rows.contains_key(change.key.as_str()) {
@@ -36,16 +37,20 @@ impl Projection for StatusProjection {
                         version: change.version,
                     }
                 })?;
-                rows.insert(&change.key, Box::new(loaded));
+                rows.insert(&change.key, (true, Box::new(loaded)));
             }
-            if let Some(row) = rows.get_mut(change.key.as_str()) {
+            if let Some((_, row)) = rows.get_mut(change.key.as_str()) {
                 apply_change(row, change);
             }
         }
-        let mut rows: Vec<(&str, Box<StatusRow>)> = rows.into_iter().collect();
+        let mut rows: Vec<(&str, (bool, Box<StatusRow>))> = rows.into_iter().collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (_, row) in &rows {
-            row.save(tx)?;
+        for (_, (stored, row)) in &rows {
+            if *stored {
+                row.save_changes(tx)?;
+            } else {
+                row.save(tx)?;
+            }
         }
         Ok(())
     }

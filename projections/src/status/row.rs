@@ -119,6 +119,37 @@ impl StatusRow {
             .optional()
     }
 
+    /// Writes the columns that change after filing, for a row already stored.
+    pub(crate) fn save_changes(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let history = serde_json::to_string(&self.history)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        tx.prepare_cached(
+            "UPDATE complaint_status SET status = ?2, current_unit = ?3, first_action_at = ?4,
+                 acknowledged_at = ?5, resolved_at = ?6, withdrawn_at = ?7, outcome = ?8,
+                 rating = ?9, reopen_count = ?10, version = ?11, position = ?12,
+                 updated_at = ?13, history = ?14
+             WHERE complaint_id = ?1",
+        )?
+        .execute(params![
+            self.complaint_id,
+            self.status,
+            self.current_unit,
+            self.first_action_at,
+            self.acknowledged_at,
+            self.resolved_at,
+            self.withdrawn_at,
+            self.outcome,
+            self.rating,
+            self.reopen_count,
+            self.version as i64,
+            self.position as i64,
+            self.updated_at,
+            history,
+        ])?;
+        Ok(())
+    }
+
+    /// Writes the whole row (a complaint filed in this batch).
     pub(crate) fn save(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let history = serde_json::to_string(&self.history)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
