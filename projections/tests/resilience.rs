@@ -363,3 +363,68 @@ async fn waiting_for_a_position_not_yet_written_times_out_with_where_it_stands()
     let (waited, _) = tokio::join!(waiter, writer);
     assert_eq!(waited, Ok(()));
 }
+
+#[tokio::test]
+async fn officer_events_only_move_the_checkpoints() {
+    use markaz_domain::codec::encode;
+    use markaz_domain::{DomainEvent, OfficerEvent, OfficerId, OfficerRegistered, PersonName};
+    let mut s = Scenario::new();
+    script(&mut s).await;
+    let live = read_model_path(s.data_dir());
+    let runner =
+        RunnerHandle::start(s.dyn_store(), live.clone(), RunnerOptions::default()).unwrap();
+    runner
+        .wait_for_position(s.last_position, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let before = dump(&live);
+
+    let officer_id = OfficerId(Uuid::from_u128(0xABCD));
+    let encoded = encode(&DomainEvent::Officer(OfficerEvent::Registered(
+        OfficerRegistered {
+            officer_id,
+            name: PersonName::parse("Saadia Baloch").unwrap(),
+            role: markaz_domain::Role::GenderDesk,
+            markaz: Some(markaz_domain::MarkazCode::parse("KCH").unwrap()),
+            token_hash: [7; 32],
+        },
+    )));
+    let outcome = s
+        .store
+        .append(
+            &officer_id.stream_name(),
+            ExpectedVersion::NoStream,
+            vec![NewEvent {
+                event_type: encoded.event_type.to_owned(),
+                schema_version: encoded.schema_version,
+                payload: encoded.payload,
+                metadata: EventMetadata {
+                    event_id: Uuid::from_u128(0xABCE),
+                    occurred_at: at(6 * DAY),
+                    actor: Actor::System,
+                    correlation_id: Uuid::from_u128(0xABCE),
+                    causation_id: Uuid::from_u128(0xABCE),
+                },
+            }],
+        )
+        .await
+        .unwrap();
+    runner
+        .wait_for_position(outcome.position, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let after = dump(&live);
+    let read_models_only = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|line| !line.starts_with("projection_checkpoints"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(read_models_only(&before), read_models_only(&after));
+    let status = runner.status().await.unwrap();
+    assert!(status
+        .projections
+        .iter()
+        .all(|p| p.checkpoint == outcome.position));
+}
