@@ -3,9 +3,21 @@
 //!
 //! The read models live in their own SQLite file (`readmodels.sqlite` in the
 //! data directory), separate from the event log: it can be deleted and rebuilt
-//! from the log at any time. Every projection commits its changes and its
-//! checkpoint in one transaction, so after a crash it resumes exactly where it
-//! stopped.
+//! from the log at any time. Its schema comes from the numbered SQL files of
+//! `migrations/`, guarded by checksums (`migrations`).
+//!
+//! * `runner`: follows the store's global feed and applies ready events in
+//!   batches; each batch's read-model changes and every projection's
+//!   checkpoint commit in one transaction (`projection`), so a crash loses or
+//!   double-counts nothing. `RunnerHandle::wait_for_position` gives
+//!   read-your-writes.
+//! * `status`, `gender_desk`, `performance`: the three projections and their
+//!   queries; `read_models::ReadModels` is what the HTTP API calls.
+//! * `rebuild`: replays the log into a new file and swaps it in atomically;
+//!   `database` explains how running readers and the runner follow the swap.
+//!
+//! SLA judgements (`status::evaluate_sla`) and backlog ages are computed at
+//! query time from a `now` passed in, never stored.
 
 pub mod database;
 pub mod event;
