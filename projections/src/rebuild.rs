@@ -48,6 +48,11 @@ pub enum RebuildError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "another rebuild of these read models is running ({lock} exists); wait for it, or \
+         delete {lock} if no rebuild is running (a crashed rebuild leaves it behind)"
+    )]
+    AlreadyRunning { lock: PathBuf },
     #[error("swapping in a rebuilt read-model file needs a unix file system (symbolic links)")]
     Unsupported,
     #[error("a rebuild task stopped unexpectedly: {0}")]
@@ -260,6 +265,7 @@ pub async fn rebuild(
         return Err(RebuildError::Unsupported);
     }
     std::fs::create_dir_all(data_dir).map_err(io_error("creating", data_dir))?;
+    let _lock = RebuildLock::take(data_dir)?;
     let generation = generations(data_dir)?.last().copied().unwrap_or(0) + 1;
     let file_name = format!("{READ_MODEL_FILE}.gen-{generation}");
     let summary = rebuild_into(store, &data_dir.join(&file_name), None, progress).await?;
@@ -277,6 +283,37 @@ pub async fn rebuild(
         "read models rebuilt and swapped in"
     );
     Ok(summary)
+}
+
+/// A lock file that keeps two rebuilds of one data directory from writing
+/// the same generation; removed when the rebuild ends, however it ends.
+struct RebuildLock {
+    path: PathBuf,
+}
+
+impl RebuildLock {
+    fn take(data_dir: &Path) -> Result<RebuildLock, RebuildError> {
+        let path = data_dir.join(format!("{READ_MODEL_FILE}.rebuild-lock"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(_) => Ok(RebuildLock { path }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(RebuildError::AlreadyRunning { lock: path })
+            }
+            Err(e) => Err(io_error("creating", &path)(e)),
+        }
+    }
+}
+
+impl Drop for RebuildLock {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_file(&self.path) {
+            tracing::warn!(lock = %self.path.display(), %error, "could not remove the rebuild lock");
+        }
+    }
 }
 
 /// Points the live path at `file_name` with one atomic rename of a new link.

@@ -227,11 +227,22 @@ async fn a_rebuild_is_swapped_in_under_running_readers_and_runner() {
         .unwrap();
     assert!(rm.status_by_id(c6, now).await.unwrap().is_some());
 
+    // A rebuild refuses to run while another holds the lock.
+    let lock = s.data_dir().join("readmodels.sqlite.rebuild-lock");
+    std::fs::write(&lock, b"").unwrap();
+    let refused = rebuild(s.store.as_ref(), s.data_dir(), |_, _| {}).await;
+    assert!(matches!(
+        refused,
+        Err(markaz_projections::RebuildError::AlreadyRunning { .. })
+    ));
+    std::fs::remove_file(&lock).unwrap();
+
     // A second rebuild replaces the first generation; the data stays the same.
     let again = rebuild(s.store.as_ref(), s.data_dir(), |_, _| {})
         .await
         .unwrap();
     assert_eq!(again.position, s.last_position);
+    assert!(!lock.exists(), "the lock is released after a rebuild");
     assert!(rm.status_by_id(c6, now).await.unwrap().is_some());
     runner.stop().await;
 }
