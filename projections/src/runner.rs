@@ -10,7 +10,10 @@
 //! The runner also notices when a rebuild has swapped a new read-model file in
 //! (see `database`): it then reopens the file and follows the feed from the
 //! new file's checkpoints. It checks before every batch and, while idle, every
-//! `swap_check_every`.
+//! `swap_check_every`. Queries move to the new file at once, so for at most
+//! that long after a swap a position reported as reached may be one the new
+//! file has not applied yet (when the live file had gone past the rebuild's
+//! end); the runner then applies it within the next batch.
 
 use std::path::PathBuf;
 use std::sync::Arc;
