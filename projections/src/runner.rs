@@ -59,7 +59,24 @@ pub enum RunnerError {
     FeedEnded,
     #[error("a projection batch task stopped unexpectedly: {0}")]
     Task(String),
+    #[error("the read models have applied the log up to position {checkpoint}, but the log ends at {head}: they belong to another log (was it restored from a backup?); run `markaz projections rebuild`")]
+    AheadOfLog { checkpoint: u64, head: u64 },
 }
+
+impl RunnerError {
+    /// Whether waiting and following the log again can cure this failure.
+    fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            RunnerError::Store(StoreError::Unavailable(_)) | RunnerError::FeedEnded
+        )
+    }
+}
+
+/// The first pause before following the log again after a transient failure;
+/// it doubles up to `MAX_RETRY_PAUSE`.
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(200);
+const MAX_RETRY_PAUSE: Duration = Duration::from_secs(5);
 
 /// Why `wait_for_position` gave up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -222,21 +239,47 @@ async fn run(
     writer: TrackedWriter,
     progress: watch::Sender<Progress>,
 ) {
-    if let Err(error) = follow(store, path, options, writer, &progress).await {
-        tracing::error!(%error, "projections stopped");
+    let mut writer = Some(writer);
+    let mut pause = FIRST_RETRY_PAUSE;
+    loop {
+        let attempt = match writer.take() {
+            Some(writer) => Ok(writer),
+            None => open(&path),
+        };
+        let error = match attempt {
+            Ok(writer) => {
+                match follow(Arc::clone(&store), &path, &options, writer, &progress).await {
+                    Ok(()) => return,
+                    Err(error) => error,
+                }
+            }
+            Err(error) => error,
+        };
         progress.send_modify(|p| p.failure = Some(error.to_string()));
+        if !error.is_transient() {
+            tracing::error!(%error, "projections stopped");
+            return;
+        }
+        tracing::warn!(%error, retry_in_ms = pause.as_millis() as u64, "projections paused");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(MAX_RETRY_PAUSE);
     }
 }
 
 async fn follow(
     store: Arc<dyn EventStore>,
-    path: PathBuf,
-    options: RunnerOptions,
+    path: &std::path::Path,
+    options: &RunnerOptions,
     mut writer: TrackedWriter,
     progress: &watch::Sender<Progress>,
 ) -> Result<(), RunnerError> {
     let batch_size = options.batch_size.max(1);
     loop {
+        let checkpoint = writer.1.set.position();
+        let head = store.head_position().await?;
+        if checkpoint > head {
+            return Err(RunnerError::AheadOfLog { checkpoint, head });
+        }
         progress.send_replace(progress_of(&writer.1));
         let mut feed = store.subscribe_all(writer.1.set.position()).await?;
         let mut swap_check = tokio::time::interval(options.swap_check_every);
@@ -249,7 +292,7 @@ async fn follow(
                     None => return Err(RunnerError::FeedEnded),
                 },
                 _ = swap_check.tick() => {
-                    if FileIdentity::of(&path)? != writer.0 {
+                    if FileIdentity::of(path)? != writer.0 {
                         break;
                     }
                     continue;
@@ -262,7 +305,7 @@ async fn follow(
                     _ => break,
                 }
             }
-            if FileIdentity::of(&path)? != writer.0 {
+            if FileIdentity::of(path)? != writer.0 {
                 // A rebuilt file was swapped in: this batch is dropped and the
                 // feed followed again from the new file's checkpoints.
                 break;
@@ -282,6 +325,6 @@ async fn follow(
             result?;
         }
         tracing::info!(path = %path.display(), "read-model file was rebuilt; reopening it");
-        writer = open(&path)?;
+        writer = open(path)?;
     }
 }

@@ -248,6 +248,33 @@ async fn a_rebuild_is_swapped_in_under_running_readers_and_runner() {
 }
 
 #[tokio::test]
+async fn read_models_of_a_longer_log_are_refused_not_served() {
+    let mut s = Scenario::new();
+    script(&mut s).await;
+    let live = read_model_path(s.data_dir());
+    let runner = RunnerHandle::start(s.dyn_store(), live.clone(), small_batches()).unwrap();
+    runner
+        .wait_for_position(s.last_position, Duration::from_secs(10))
+        .await
+        .unwrap();
+    runner.stop().await;
+
+    // The log is "restored" to an older, shorter copy: here, an empty one.
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored: std::sync::Arc<dyn EventStore> = std::sync::Arc::new(
+        markaz_store::SqliteStore::open(restored_dir.path().join("events.sqlite")).unwrap(),
+    );
+    let runner = RunnerHandle::start(restored, live, small_batches()).unwrap();
+    let outcome = runner
+        .wait_for_position(s.last_position + 1, Duration::from_secs(10))
+        .await;
+    let Err(WaitError::Stopped { reason, .. }) = outcome else {
+        panic!("expected a refusal, got {outcome:?}");
+    };
+    assert!(reason.contains("projections rebuild"), "{reason}");
+}
+
+#[tokio::test]
 async fn an_undecodable_event_stops_the_projections_in_front_of_it() {
     let mut s = Scenario::new();
     let history = script(&mut s).await;
