@@ -18,10 +18,16 @@ pub struct Migration {
 
 /// Every migration of the read-model database, in order. Adding a schema
 /// change is adding one line here (and the file); never edit an applied file.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_read_models.sql",
-    sql: include_str!("../../migrations/0001_read_models.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_read_models.sql",
+        sql: include_str!("../../migrations/0001_read_models.sql"),
+    },
+    Migration {
+        name: "0002_drop_performance_daily.sql",
+        sql: include_str!("../../migrations/0002_drop_performance_daily.sql"),
+    },
+];
 
 /// Why the schema could not be brought up to date.
 #[derive(Debug, thiserror::Error)]

@@ -34,7 +34,8 @@ async fn a_transaction_failing_mid_run_resumes_without_loss_or_double_counting()
     let april_first = (t0() + 2 * DAY).div_euclid(DAY);
     let conn = rusqlite::Connection::open(&live).unwrap();
     conn.execute_batch(&format!(
-        "CREATE TRIGGER crash BEFORE INSERT ON performance_daily WHEN NEW.day = {april_first}
+        "CREATE TRIGGER crash BEFORE INSERT ON performance_rollup
+         WHEN NEW.dimension = 4 AND NEW.grain = 0 AND NEW.period = {april_first}
          BEGIN SELECT RAISE(ABORT, 'simulated crash'); END;"
     ))
     .unwrap();

@@ -1,5 +1,7 @@
-//! Where rollup cells live: the finest grain (day, markaz, unit, officer,
-//! category) and the per-dimension day and month rollups derived from it.
+//! Where rollup cells live: a batch aggregates events per finest cell (day,
+//! markaz, unit, officer, category) in memory only, and stores the
+//! per-dimension day and month rollups derived from those cells, which are
+//! all that queries read.
 
 use crate::hashing::FastMap;
 
@@ -83,7 +85,8 @@ impl Names {
     }
 }
 
-/// The finest rollup cell: (day, markaz, unit, officer, category).
+/// The finest cell a batch aggregates in (not stored): (day, markaz, unit,
+/// officer, category).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct CellKey {
     day: i64,
@@ -134,8 +137,6 @@ impl CellDeltas {
         self.cells.entry(key).or_default()
     }
 
-    /// Adds the cells and the per-dimension rollups derived from them to the
-    /// stored rows, in a fixed order.
     /// Empties the deltas for the next batch, keeping their memory.
     pub fn clear(&mut self) {
         self.names.ids.clear();
@@ -144,6 +145,8 @@ impl CellDeltas {
         self.rollups.clear();
     }
 
+    /// Adds the per-dimension rollups derived from the cells to the stored
+    /// rows, in a fixed order.
     pub fn write(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let everyone = self.names.id("");
         let mut months: FastMap<i64, i64> = FastMap::default();
@@ -156,36 +159,9 @@ impl CellDeltas {
                 rollups.entry(key).or_default().add(delta);
             }
         }
-        // Rows are written in primary-key order: appending to the B-trees in
+        // Rows are written in primary-key order: appending to the B-tree in
         // order is much cheaper than inserting at random places.
         let rank = self.names.ranks();
-        // Sorting references: a cell's measures are a few hundred bytes.
-        let mut cells: Vec<(&CellKey, &Measures)> = self.cells.iter().collect();
-        cells.sort_unstable_by_key(|(key, _)| {
-            (
-                key.day,
-                rank[key.markaz as usize],
-                rank[key.unit as usize],
-                rank[key.officer as usize],
-                rank[key.category as usize],
-            )
-        });
-        let daily = TableSql::new(
-            "performance_daily",
-            "day, markaz, unit, officer, category",
-            "day = ?1 AND markaz = ?2 AND unit = ?3 AND officer = ?4 AND category = ?5",
-        );
-        for (key, delta) in &cells {
-            let names = &self.names;
-            let key_values: [&dyn ToSql; 5] = [
-                &key.day,
-                &names.name(key.markaz),
-                &names.name(key.unit),
-                &names.name(key.officer),
-                &names.name(key.category),
-            ];
-            add_measures(tx, &daily, key_values, delta)?;
-        }
         let mut rollups: Vec<(&RollupKey, &Measures)> = self.rollups.iter().collect();
         rollups.sort_unstable_by_key(|(key, _)| {
             (

@@ -172,7 +172,6 @@ pub fn dump(path: &Path) -> Vec<String> {
         "gender_desk_cases",
         "gender_desk_counts",
         "performance_cases",
-        "performance_daily",
         "performance_rollup",
     ] {
         let mut statement = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
