@@ -103,6 +103,18 @@ async fn status_rows_follow_every_transition() {
     let public = serde_json::to_value(tracked.tracking()).unwrap();
     assert_eq!(public["rated"], true);
     assert!(public.get("complainant").is_none() && public.get("id").is_none());
+
+    // The public lookup reads its own narrow column list: same answer.
+    let code = markaz_domain::TrackingCode::parse(&c1.tracking_code).unwrap();
+    let direct = rm.tracking_by_code(&code).await.unwrap().unwrap();
+    assert_eq!(direct, tracked.tracking());
+    assert!(direct.history.len() > 1);
+    let unknown_code = markaz_domain::TrackingCode::from_random(
+        &markaz_domain::MarkazCode::parse(&c1.markaz).unwrap(),
+        u64::MAX,
+    );
+    assert_ne!(unknown_code.as_str(), c1.tracking_code);
+    assert_eq!(rm.tracking_by_code(&unknown_code).await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use markaz_domain::TrackingCode;
 use markaz_projections::TrackingView;
 
 use super::problem::Problem;
-use super::query_params::{now, query_problem, wait_for, ApiPath, ApiQuery};
+use super::query_params::{query_problem, wait_for, ApiPath, ApiQuery};
 use crate::app::AppState;
 
 pub fn public_routes() -> Router<AppState> {
@@ -48,9 +48,9 @@ async fn track(
     wait_for(&state, query.min_position).await?;
     let view = state
         .read_models
-        .status_by_tracking_code(&code, now())
+        .tracking_by_code(&code)
         .await
         .map_err(query_problem)?
         .ok_or_else(unknown_tracking_code)?;
-    Ok(Json(view.tracking()))
+    Ok(Json(view))
 }

@@ -11,4 +11,4 @@ pub use view::{
     evaluate_sla, ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, CursorError,
     ListError, SlaState, SlaView, StatusChange, TrackingView,
 };
-pub(crate) use view::{list_complaints, status_by_id, status_by_tracking_code};
+pub(crate) use view::{list_complaints, status_by_id, status_by_tracking_code, tracking_by_code};
