@@ -1,9 +1,11 @@
 //! Folding complaint events into status rows.
 
+use std::borrow::Cow;
+
 use markaz_domain::{ComplaintEvent, ComplaintFiled, ComplaintStatus};
 use rusqlite::Transaction;
 
-use super::row::StatusRow;
+use super::row::PendingRow;
 use crate::event::ComplaintChange;
 use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
@@ -21,83 +23,66 @@ impl Projection for StatusProjection {
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
         // Each touched row is read once and written once per batch, in key
         // order so that the file is laid out the same way by every rebuild.
-        // `true` marks rows read from the file: only their changing columns are written.
-        let mut rows: FastMap<&str, (bool, Box<StatusRow>)> =
+        // Rows hold only what events change and borrow the events' texts:
+        // copying every filing into owned strings cost more than writing it.
+        let mut rows: FastMap<&str, Box<PendingRow<'_>>> =
             FastMap::with_capacity_and_hasher(changes.len(), Default::default());
         for change in changes {
             if let ComplaintEvent::Filed(filed) = &change.event {
-                rows.insert(&change.key, (false, Box::new(filed_row(change, filed))));
+                rows.insert(&change.key, Box::new(filed_row(change, filed)));
                 continue;
             }
             if !rows.contains_key(change.key.as_str()) {
-                let loaded = StatusRow::load(tx, &change.key)?.ok_or_else(|| {
+                let loaded = PendingRow::load(tx, &change.key)?.ok_or_else(|| {
                     ApplyError::UnknownComplaint {
                         projection: NAME,
                         complaint: change.key.clone(),
                         version: change.version,
                     }
                 })?;
-                rows.insert(&change.key, (true, Box::new(loaded)));
+                rows.insert(&change.key, Box::new(loaded));
             }
-            if let Some((_, row)) = rows.get_mut(change.key.as_str()) {
+            if let Some(row) = rows.get_mut(change.key.as_str()) {
                 apply_change(row, change);
             }
         }
-        let mut rows: Vec<(&str, (bool, Box<StatusRow>))> = rows.into_iter().collect();
+        let mut rows: Vec<(&str, Box<PendingRow<'_>>)> = rows.into_iter().collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (_, (stored, row)) in &rows {
-            if *stored {
-                row.save_changes(tx)?;
-            } else {
-                row.save(tx)?;
-            }
+        let mut json = Vec::with_capacity(1024);
+        for (key, row) in &rows {
+            row.save(tx, key, &mut json)?;
         }
         Ok(())
     }
 }
 
-fn filed_row(change: &ComplaintChange, filed: &ComplaintFiled) -> StatusRow {
+fn filed_row<'a>(change: &ComplaintChange, filed: &'a ComplaintFiled) -> PendingRow<'a> {
     let at = change.occurred_at.as_micros();
-    let complainant = &filed.complainant;
-    let mut row = StatusRow {
-        complaint_id: change.key.clone(),
-        tracking_code: filed.tracking_code.as_str().to_owned(),
-        markaz: filed.markaz.as_str().to_owned(),
-        category: filed.category.as_str().to_owned(),
-        gender_desk: filed.gender_desk,
-        status: ComplaintStatus::Filed.as_str().to_owned(),
-        current_unit: filed.markaz.as_str().to_owned(),
-        complainant_name: complainant.name.as_str().to_owned(),
-        complainant_gender: complainant.gender.as_str().to_owned(),
-        complainant_phone: complainant.phone.as_str().to_owned(),
-        complainant_cnic: complainant.cnic.as_ref().map(|c| c.as_str().to_owned()),
-        complainant_address: complainant.address.as_ref().map(|a| a.as_str().to_owned()),
-        description: filed.description.as_str().to_owned(),
-        location: filed.location.as_ref().map(|l| l.as_str().to_owned()),
-        channel: filed.channel.as_str().to_owned(),
+    let mut row = PendingRow {
+        filed: Some(filed),
         filed_at: at,
+        status: Cow::Borrowed(ComplaintStatus::Filed.as_str()),
+        current_unit: Cow::Borrowed(filed.markaz.as_str()),
         first_action_at: None,
         acknowledged_at: None,
         resolved_at: None,
         withdrawn_at: None,
-        acknowledge_by: filed.acknowledge_by.as_micros(),
-        resolve_by: filed.resolve_by.as_micros(),
         outcome: None,
         rating: None,
         reopen_count: 0,
         version: change.version,
         position: change.position,
         updated_at: at,
-        history: Vec::new(),
+        history: Vec::with_capacity(6),
     };
     row.push_history(ComplaintStatus::Filed.as_str(), at);
     row
 }
 
-fn apply_change(row: &mut StatusRow, change: &ComplaintChange) {
+fn apply_change<'a>(row: &mut PendingRow<'a>, change: &'a ComplaintChange) {
     let at = change.occurred_at.as_micros();
-    let set_status = |row: &mut StatusRow, status: ComplaintStatus| {
-        row.status = status.as_str().to_owned();
+    let set_status = |row: &mut PendingRow<'a>, status: ComplaintStatus| {
+        row.status = Cow::Borrowed(status.as_str());
         row.push_history(status.as_str(), at);
     };
     match &change.event {
@@ -109,13 +94,13 @@ fn apply_change(row: &mut StatusRow, change: &ComplaintChange) {
         }
         ComplaintEvent::Referred(referred) => {
             row.first_action_at.get_or_insert(at);
-            row.current_unit = referred.to.as_str().to_owned();
+            row.current_unit = Cow::Borrowed(referred.to.as_str());
             set_status(row, ComplaintStatus::Referred);
         }
         ComplaintEvent::Resolved(resolved) => {
             row.first_action_at.get_or_insert(at);
             row.resolved_at = Some(at);
-            row.outcome = Some(resolved.outcome.as_str().to_owned());
+            row.outcome = Some(Cow::Borrowed(resolved.outcome.as_str()));
             set_status(row, ComplaintStatus::Resolved);
         }
         ComplaintEvent::Rated(rated) => {
@@ -123,7 +108,7 @@ fn apply_change(row: &mut StatusRow, change: &ComplaintChange) {
         }
         ComplaintEvent::Reopened(_) => {
             // As in the domain: back with the centre, acknowledged, not resolved.
-            row.status = ComplaintStatus::Acknowledged.as_str().to_owned();
+            row.status = Cow::Borrowed(ComplaintStatus::Acknowledged.as_str());
             row.resolved_at = None;
             row.outcome = None;
             row.reopen_count += 1;

@@ -1,5 +1,9 @@
-//! The stored row of the status read model and how it is read and written.
+//! The stored row of the status read model: how queries read it whole, and
+//! how the projection reads and writes only what events change.
 
+use std::borrow::Cow;
+
+use markaz_domain::ComplaintFiled;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -57,17 +61,6 @@ pub(crate) const COLUMNS: &str = "complaint_id, tracking_code, markaz, category,
     outcome, rating, reopen_count, version, position, updated_at, history";
 
 impl StatusRow {
-    /// Appends a history step, keeping the filing and the latest steps.
-    pub fn push_history(&mut self, status: &str, at: i64) {
-        if self.history.len() >= HISTORY_LIMIT {
-            self.history.remove(1);
-        }
-        self.history.push(HistoryEntry {
-            status: status.to_owned(),
-            at,
-        });
-    }
-
     /// Reads a row selected with [`COLUMNS`].
     pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<StatusRow> {
         let history: String = row.get(28)?;
@@ -106,53 +99,130 @@ impl StatusRow {
             history,
         })
     }
+}
 
-    pub(crate) fn load(
-        tx: &Transaction<'_>,
-        complaint_id: &str,
-    ) -> rusqlite::Result<Option<StatusRow>> {
-        let mut statement = tx.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM complaint_status WHERE complaint_id = ?1"
-        ))?;
+/// One step of the history as the projection holds it: names of steps added
+/// in a batch are borrowed, those read back from the file are owned. Its JSON
+/// is that of [`HistoryEntry`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct HistoryStep<'a> {
+    pub status: Cow<'a, str>,
+    pub at: i64,
+}
+
+/// The columns of a complaint's row that events after the filing change, and
+/// for a complaint filed in the same batch the filing itself, so that a row
+/// is written without copying the complaint's texts.
+pub(crate) struct PendingRow<'a> {
+    /// The filing, when it is in this batch: the whole row is inserted.
+    pub filed: Option<&'a ComplaintFiled>,
+    pub filed_at: i64,
+    pub status: Cow<'a, str>,
+    pub current_unit: Cow<'a, str>,
+    pub first_action_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub withdrawn_at: Option<i64>,
+    pub outcome: Option<Cow<'a, str>>,
+    pub rating: Option<u8>,
+    pub reopen_count: u32,
+    pub version: u64,
+    pub position: u64,
+    pub updated_at: i64,
+    pub history: Vec<HistoryStep<'a>>,
+}
+
+impl<'a> PendingRow<'a> {
+    /// Appends a history step, keeping the filing and the latest steps.
+    pub fn push_history(&mut self, status: &'a str, at: i64) {
+        if self.history.len() >= HISTORY_LIMIT {
+            self.history.remove(1);
+        }
+        self.history.push(HistoryStep {
+            status: Cow::Borrowed(status),
+            at,
+        });
+    }
+
+    /// Reads the changing columns of a stored row.
+    pub fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<Self>> {
+        let mut statement = tx.prepare_cached(
+            "SELECT status, current_unit, first_action_at, acknowledged_at, resolved_at,
+                    withdrawn_at, outcome, rating, reopen_count, version, position, updated_at,
+                    history, filed_at
+             FROM complaint_status WHERE complaint_id = ?1",
+        )?;
         statement
-            .query_row([complaint_id], StatusRow::from_row)
+            .query_row([complaint_id], |row| {
+                let history = row.get_ref(12)?.as_str()?;
+                let history = serde_json::from_str(history).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        12,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?;
+                Ok(PendingRow {
+                    filed: None,
+                    status: Cow::Owned(row.get(0)?),
+                    current_unit: Cow::Owned(row.get(1)?),
+                    first_action_at: row.get(2)?,
+                    acknowledged_at: row.get(3)?,
+                    resolved_at: row.get(4)?,
+                    withdrawn_at: row.get(5)?,
+                    outcome: row.get::<_, Option<String>>(6)?.map(Cow::Owned),
+                    rating: row.get(7)?,
+                    reopen_count: row.get(8)?,
+                    version: row.get::<_, i64>(9)?.max(0) as u64,
+                    position: row.get::<_, i64>(10)?.max(0) as u64,
+                    updated_at: row.get(11)?,
+                    history,
+                    filed_at: row.get(13)?,
+                })
+            })
             .optional()
     }
 
-    /// Writes the columns that change after filing, for a row already stored.
-    pub(crate) fn save_changes(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        let history = serde_json::to_string(&self.history)
+    /// Writes the row: whole when its filing is in the batch, otherwise only
+    /// the changing columns. `json` is a scratch buffer for the history.
+    pub fn save(
+        &self,
+        tx: &Transaction<'_>,
+        complaint_id: &str,
+        json: &mut Vec<u8>,
+    ) -> rusqlite::Result<()> {
+        json.clear();
+        serde_json::to_writer(&mut *json, &self.history)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        tx.prepare_cached(
-            "UPDATE complaint_status SET status = ?2, current_unit = ?3, first_action_at = ?4,
-                 acknowledged_at = ?5, resolved_at = ?6, withdrawn_at = ?7, outcome = ?8,
-                 rating = ?9, reopen_count = ?10, version = ?11, position = ?12,
-                 updated_at = ?13, history = ?14
-             WHERE complaint_id = ?1",
-        )?
-        .execute(params![
-            self.complaint_id,
-            self.status,
-            self.current_unit,
-            self.first_action_at,
-            self.acknowledged_at,
-            self.resolved_at,
-            self.withdrawn_at,
-            self.outcome,
-            self.rating,
-            self.reopen_count,
-            self.version as i64,
-            self.position as i64,
-            self.updated_at,
-            history,
-        ])?;
-        Ok(())
-    }
-
-    /// Writes the whole row (a complaint filed in this batch).
-    pub(crate) fn save(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        let history = serde_json::to_string(&self.history)
+        let history = std::str::from_utf8(json)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let Some(filed) = self.filed else {
+            tx.prepare_cached(
+                "UPDATE complaint_status SET status = ?2, current_unit = ?3, first_action_at = ?4,
+                     acknowledged_at = ?5, resolved_at = ?6, withdrawn_at = ?7, outcome = ?8,
+                     rating = ?9, reopen_count = ?10, version = ?11, position = ?12,
+                     updated_at = ?13, history = ?14
+                 WHERE complaint_id = ?1",
+            )?
+            .execute(params![
+                complaint_id,
+                self.status,
+                self.current_unit,
+                self.first_action_at,
+                self.acknowledged_at,
+                self.resolved_at,
+                self.withdrawn_at,
+                self.outcome,
+                self.rating,
+                self.reopen_count,
+                self.version as i64,
+                self.position as i64,
+                self.updated_at,
+                history,
+            ])?;
+            return Ok(());
+        };
+        let complainant = &filed.complainant;
         let mut statement = tx.prepare_cached(
             "INSERT INTO complaint_status (complaint_id, tracking_code, markaz, category,
                  gender_desk, status, current_unit, complainant_name, complainant_gender,
@@ -176,28 +246,28 @@ impl StatusRow {
                  updated_at = excluded.updated_at, history = excluded.history",
         )?;
         statement.execute(params![
-            self.complaint_id,
-            self.tracking_code,
-            self.markaz,
-            self.category,
-            self.gender_desk,
+            complaint_id,
+            filed.tracking_code.as_str(),
+            filed.markaz.as_str(),
+            filed.category.as_str(),
+            filed.gender_desk,
             self.status,
             self.current_unit,
-            self.complainant_name,
-            self.complainant_gender,
-            self.complainant_phone,
-            self.complainant_cnic,
-            self.complainant_address,
-            self.description,
-            self.location,
-            self.channel,
+            complainant.name.as_str(),
+            complainant.gender.as_str(),
+            complainant.phone.as_str(),
+            complainant.cnic.as_ref().map(|c| c.as_str()),
+            complainant.address.as_ref().map(|a| a.as_str()),
+            filed.description.as_str(),
+            filed.location.as_ref().map(|l| l.as_str()),
+            filed.channel.as_str(),
             self.filed_at,
             self.first_action_at,
             self.acknowledged_at,
             self.resolved_at,
             self.withdrawn_at,
-            self.acknowledge_by,
-            self.resolve_by,
+            filed.acknowledge_by.as_micros(),
+            filed.resolve_by.as_micros(),
             self.outcome,
             self.rating,
             self.reopen_count,
