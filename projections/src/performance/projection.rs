@@ -7,6 +7,7 @@
 //! counts for the officer who last resolved the case); the *day* is the UTC
 //! day the event occurred.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use markaz_domain::{Actor, ComplaintEvent};
@@ -14,7 +15,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::measures::Measures;
 use super::rollup::{day_of, CellDeltas};
-use crate::event::{actor_key, ComplaintChange};
+use crate::event::ComplaintChange;
 use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
 
@@ -27,12 +28,13 @@ pub struct PerformanceProjection {
     deltas: Mutex<CellDeltas>,
 }
 
-/// What the projection remembers of a case.
+/// What the projection remembers of a case. Texts of cases filed in the
+/// batch are borrowed from the events (this runs for every event of a rebuild).
 #[derive(Clone, Debug)]
-struct CaseState {
-    markaz: String,
-    category: String,
-    unit: String,
+struct CaseState<'a> {
+    markaz: Cow<'a, str>,
+    category: Cow<'a, str>,
+    unit: Cow<'a, str>,
     holder: String,
     resolver: Option<String>,
     filed_at: i64,
@@ -50,7 +52,7 @@ impl Projection for PerformanceProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: FastMap<&str, Box<CaseState>> =
+        let mut cases: FastMap<&str, Box<CaseState<'_>>> =
             FastMap::with_capacity_and_hasher(changes.len(), Default::default());
         let mut cells = self
             .deltas
@@ -70,7 +72,7 @@ impl Projection for PerformanceProjection {
             }
             fold(&mut cases, cells, change);
         }
-        let mut cases: Vec<(&str, Box<CaseState>)> = cases.into_iter().collect();
+        let mut cases: Vec<(&str, Box<CaseState<'_>>)> = cases.into_iter().collect();
         cases.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (key, case) in &cases {
             save(tx, key, case)?;
@@ -81,18 +83,19 @@ impl Projection for PerformanceProjection {
 }
 
 fn fold<'a>(
-    cases: &mut FastMap<&'a str, Box<CaseState>>,
+    cases: &mut FastMap<&'a str, Box<CaseState<'a>>>,
     cells: &mut CellDeltas,
     change: &'a ComplaintChange,
 ) {
     let at = change.occurred_at.as_micros();
-    let officer = actor_key(&change.actor);
+    let officer = ActorKey::of(&change.actor);
+    let officer = officer.as_str();
     if let ComplaintEvent::Filed(filed) = &change.event {
         let case = CaseState {
-            markaz: filed.markaz.as_str().to_owned(),
-            category: filed.category.as_str().to_owned(),
-            unit: filed.markaz.as_str().to_owned(),
-            holder: officer.clone(),
+            markaz: Cow::Borrowed(filed.markaz.as_str()),
+            category: Cow::Borrowed(filed.category.as_str()),
+            unit: Cow::Borrowed(filed.markaz.as_str()),
+            holder: officer.to_owned(),
             resolver: None,
             filed_at: at,
             acknowledge_by: filed.acknowledge_by.as_micros(),
@@ -101,7 +104,7 @@ fn fold<'a>(
             is_open: true,
             stored: false,
         };
-        cell(cells, &case, at, &officer).filed += 1;
+        cell(cells, &case, at, officer).filed += 1;
         cases.insert(&change.key, Box::new(case));
         return;
     }
@@ -110,7 +113,7 @@ fn fold<'a>(
     };
     let credited = match (&change.event, &case.resolver) {
         (ComplaintEvent::Rated(_), Some(resolver)) => resolver.as_str(),
-        _ => officer.as_str(),
+        _ => officer,
     };
     let measures = cell(cells, case, at, credited);
     let first_action = matches!(
@@ -129,12 +132,14 @@ fn fold<'a>(
         ComplaintEvent::Acknowledged(_) => measures.acknowledged += 1,
         ComplaintEvent::Referred(referred) => {
             measures.referred += 1;
-            case.unit = referred.to.as_str().to_owned();
+            case.unit = Cow::Borrowed(referred.to.as_str());
         }
         ComplaintEvent::Resolved(_) => {
             measures.record_resolution(at - case.filed_at, at <= case.resolve_by);
-            if case.resolver.as_deref() != Some(officer.as_str()) {
-                case.resolver = Some(officer.clone());
+            match &mut case.resolver {
+                Some(resolver) if resolver == officer => {}
+                Some(resolver) => replace(resolver, officer),
+                None => case.resolver = Some(officer.to_owned()),
             }
             case.is_open = false;
         }
@@ -152,13 +157,48 @@ fn fold<'a>(
         }
     }
     if matches!(change.actor, Actor::Officer { .. }) && case.holder != officer {
-        case.holder = officer;
+        replace(&mut case.holder, officer);
+    }
+}
+
+/// Overwrites `text` in the memory it already has.
+fn replace(text: &mut String, with: &str) {
+    text.clear();
+    text.push_str(with);
+}
+
+/// The officer named in an actor as `crate::event::actor_key` gives it,
+/// formatted on the stack: it is needed for every event.
+enum ActorKey {
+    Officer([u8; uuid::fmt::Hyphenated::LENGTH]),
+    Other(&'static str),
+}
+
+impl ActorKey {
+    fn of(actor: &Actor) -> ActorKey {
+        match actor {
+            Actor::Officer { id, .. } => {
+                let mut buffer = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                id.0.hyphenated().encode_lower(&mut buffer);
+                ActorKey::Officer(buffer)
+            }
+            Actor::Citizen => ActorKey::Other("citizen"),
+            Actor::System => ActorKey::Other("system"),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always ASCII: a hyphenated UUID.
+            ActorKey::Officer(buffer) => std::str::from_utf8(buffer).unwrap_or_default(),
+            ActorKey::Other(name) => name,
+        }
     }
 }
 
 fn cell<'c>(
     cells: &'c mut CellDeltas,
-    case: &CaseState,
+    case: &CaseState<'_>,
     at: i64,
     officer: &str,
 ) -> &'c mut Measures {
@@ -171,7 +211,7 @@ fn cell<'c>(
     )
 }
 
-fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<CaseState>> {
+fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<CaseState<'static>>> {
     tx.prepare_cached(
         "SELECT markaz, category, unit, holder, resolver, filed_at, acknowledge_by, resolve_by,
                 responded, is_open
@@ -179,9 +219,9 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<Cas
     )?
     .query_row([complaint_id], |row| {
         Ok(CaseState {
-            markaz: row.get(0)?,
-            category: row.get(1)?,
-            unit: row.get(2)?,
+            markaz: Cow::Owned(row.get(0)?),
+            category: Cow::Owned(row.get(1)?),
+            unit: Cow::Owned(row.get(2)?),
             holder: row.get(3)?,
             resolver: row.get(4)?,
             filed_at: row.get(5)?,
@@ -195,7 +235,7 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<Cas
     .optional()
 }
 
-fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState) -> rusqlite::Result<()> {
+fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState<'_>) -> rusqlite::Result<()> {
     if case.stored {
         tx.prepare_cached(
             "UPDATE performance_cases SET unit = ?2, holder = ?3, resolver = ?4, responded = ?5,
@@ -235,4 +275,28 @@ fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState) -> rusqlite:
         case.is_open,
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use markaz_domain::{OfficerId, Role};
+
+    use super::*;
+    use crate::event::actor_key;
+
+    #[test]
+    fn actor_keys_on_the_stack_match_the_stored_form() {
+        for actor in [
+            Actor::Officer {
+                id: OfficerId(uuid::Uuid::from_u128(
+                    0x0FF1_CE00_ABCD_0000_0000_0000_1234_5678,
+                )),
+                role: Role::Desk,
+            },
+            Actor::Citizen,
+            Actor::System,
+        ] {
+            assert_eq!(ActorKey::of(&actor).as_str(), actor_key(&actor));
+        }
+    }
 }
