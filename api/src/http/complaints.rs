@@ -17,6 +17,7 @@ use markaz_domain::{
     TrackingCode,
 };
 use markaz_store::command_loop::{handle_command, Aggregate, CommandError, CommandMeta};
+use markaz_store::hash_chain::{chain_hash, GENESIS_HASH};
 use markaz_store::{EventStore, ExpectedVersion, NewEvent, StoreError};
 use serde_json::json;
 use uuid::Uuid;
@@ -109,24 +110,56 @@ async fn file(
             .into_response();
     };
     let keyed = Keyed::of(key, uri.path(), || body.digest());
+    // Only a keyed request reuses a command id (and so event ids) of an
+    // earlier request; without a key the command id is fresh.
+    let may_be_retry = keyed.is_some();
     let caller = caller_of(&principal);
     let store = state.store.clone();
     run_once(&state, caller, keyed, |command_id| async move {
-        file_once(store.as_ref(), &principal, markaz, valid, command_id)
+        let filing = Filing {
+            command_id,
+            may_be_retry,
+        };
+        file_once(store.as_ref(), &principal, markaz, valid, filing)
             .await
             .unwrap_or_else(CommandAnswer::from)
     })
     .await
 }
 
-/// Files one complaint with ids derived from `command_id`.
+/// The 201 answer to a filing (`FilingAnswer` in the contract), serialised
+/// straight from its fields.
+#[derive(serde::Serialize)]
+struct FilingReceipt<'a> {
+    id: String,
+    tracking_code: &'a str,
+    status: &'static str,
+    gender_desk: bool,
+    acknowledge_by: String,
+    resolve_by: String,
+    version: u64,
+    position: u64,
+    receipt_hash: String,
+}
+
+/// The command id of a filing, and whether an earlier request may have used it.
+struct Filing {
+    command_id: Uuid,
+    may_be_retry: bool,
+}
+
+/// Files one complaint with ids derived from its command id.
 async fn file_once(
     store: &dyn EventStore,
     principal: &Principal,
     markaz: MarkazCode,
     valid: ValidFiling,
-    command_id: Uuid,
+    filing: Filing,
 ) -> Result<CommandAnswer, Problem> {
+    let Filing {
+        command_id,
+        may_be_retry,
+    } = filing;
     let complaint_id =
         ComplaintId::from_uuid(Uuid::new_v5(&COMPLAINT_NAMESPACE, command_id.as_bytes()));
     let random = random_u64().map_err(|error| Problem::internal(&error))?;
@@ -150,23 +183,40 @@ async fn file_once(
         action: ComplaintAction::File(filing),
     };
     let stream = complaint_id.stream_name();
-    let (version, position) = append_filing(store, &stream, &command, &meta(command_id, at, actor))
-        .await
-        .map_err(command_problem)?;
-    // The answer comes from the first event as stored (a retried key gets its
-    // original complaint), and so does the receipt: its hash-chain value.
-    let (filed, receipt_hash) = stored_filing(store, &stream).await?;
-    let body = json!({
-        "id": complaint_id.to_string(),
-        "tracking_code": filed.tracking_code.as_str(),
-        "status": "filed",
-        "gender_desk": filed.gender_desk,
-        "acknowledge_by": filed.acknowledge_by.to_rfc3339(),
-        "resolve_by": filed.resolve_by.to_rfc3339(),
-        "version": version,
-        "position": position,
-        "receipt_hash": hex::encode(receipt_hash),
-    });
+    let appended = append_filing(
+        store,
+        &stream,
+        &command,
+        &meta(command_id, at, actor),
+        may_be_retry,
+    )
+    .await
+    .map_err(command_problem)?;
+    // The answer describes the first event as stored, and the receipt is its
+    // hash-chain value. A retried key gets its original complaint, read back.
+    let (filed, receipt_hash, version, position) = match appended {
+        AppendedFiling::New {
+            filed,
+            hash,
+            version,
+            position,
+        } => (*filed, hash, version, position),
+        AppendedFiling::Existing { version, position } => {
+            let (filed, hash) = stored_filing(store, &stream).await?;
+            (filed, hash, version, position)
+        }
+    };
+    let body = FilingReceipt {
+        id: complaint_id.to_string(),
+        tracking_code: filed.tracking_code.as_str(),
+        status: "filed",
+        gender_desk: filed.gender_desk,
+        acknowledge_by: filed.acknowledge_by.to_rfc3339(),
+        resolve_by: filed.resolve_by.to_rfc3339(),
+        version,
+        position,
+        receipt_hash: hex::encode(receipt_hash),
+    };
     Ok(CommandAnswer::json(StatusCode::CREATED, &body)
         .with_location(format!("/api/v1/complaints/{complaint_id}")))
 }
@@ -192,21 +242,40 @@ async fn stored_filing(
     }
 }
 
-/// Appends a filing and returns the stream's version and position after it.
+/// What appending a filing stored.
+enum AppendedFiling {
+    /// The stream was new, so it now holds exactly the filing decided here, at
+    /// version 1, with the hash the chain's rule gives it: nothing to read back.
+    New {
+        filed: Box<ComplaintFiled>,
+        hash: [u8; 32],
+        version: u64,
+        position: u64,
+    },
+    /// The stream may hold an earlier filing of the same command (a retried
+    /// `Idempotency-Key`, which the store acknowledges without writing again):
+    /// its first event is the original filing and must be read from the store.
+    Existing { version: u64, position: u64 },
+}
+
+/// Appends a filing and returns what was stored.
 ///
 /// A new complaint's stream is empty, so the first attempt appends without
 /// reading it. If the stream exists after all (a retried `Idempotency-Key`
 /// whose complaint is already filed), the full command loop answers, and
-/// finds the command's own events there.
+/// finds the command's own events there. When `may_be_retry`, even a
+/// successful append may be the store recognising the event ids of an earlier
+/// one, so the filing is then read back rather than taken from this decision.
 async fn append_filing(
     store: &dyn EventStore,
     stream: &str,
     command: &ComplaintCommand,
     meta: &CommandMeta,
-) -> Result<(u64, u64), CommandError<DomainError>> {
+    may_be_retry: bool,
+) -> Result<AppendedFiling, CommandError<DomainError>> {
     let decided = ComplaintAggregate::decide(&ComplaintState::default(), command)
         .map_err(CommandError::Domain)?;
-    let events = decided
+    let events: Vec<NewEvent> = decided
         .iter()
         .enumerate()
         .map(|(index, event)| {
@@ -225,15 +294,38 @@ async fn append_filing(
             }
         })
         .collect();
+    let first = match (decided.into_iter().next(), events.first()) {
+        _ if may_be_retry => None,
+        (Some(ComplaintEvent::Filed(filed)), Some(event)) => {
+            Some((Box::new(filed), chain_hash(&GENESIS_HASH, stream, 1, event)))
+        }
+        _ => None,
+    };
     match store
         .append(stream, ExpectedVersion::NoStream, events)
         .await
     {
-        Ok(outcome) => Ok((outcome.version, outcome.position)),
+        Ok(outcome) => match first {
+            Some((filed, hash)) => Ok(AppendedFiling::New {
+                filed,
+                hash,
+                version: outcome.version,
+                position: outcome.position,
+            }),
+            // Possibly a retry, or (never expected) a filing that decides no
+            // `ComplaintFiled` first: answer from what the store holds.
+            None => Ok(AppendedFiling::Existing {
+                version: outcome.version,
+                position: outcome.position,
+            }),
+        },
         Err(StoreError::WrongExpectedVersion { .. }) => {
             let handled =
                 handle_command::<ComplaintAggregate>(store, stream, command, meta, None).await?;
-            Ok((handled.version, handled.position))
+            Ok(AppendedFiling::Existing {
+                version: handled.version,
+                position: handled.position,
+            })
         }
         Err(error) => Err(error.into()),
     }
