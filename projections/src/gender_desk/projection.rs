@@ -6,7 +6,8 @@
 //! domain: a referral of kind `gender_desk` records where the work went but
 //! does not change who may see the case.
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use markaz_domain::{ComplaintEvent, ComplaintStatus};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -20,14 +21,15 @@ pub const NAME: &str = "gender_desk";
 /// The gender desk projection.
 pub struct GenderDeskProjection;
 
+/// A desk case; texts of cases filed in the batch are borrowed from the events.
 #[derive(Clone, Debug)]
-struct CaseRow {
-    complaint_id: String,
-    markaz: String,
-    tracking_code: String,
-    category: String,
+struct CaseRow<'a> {
+    complaint_id: Cow<'a, str>,
+    markaz: Cow<'a, str>,
+    tracking_code: Cow<'a, str>,
+    category: Cow<'a, str>,
     status: ComplaintStatus,
-    current_unit: String,
+    current_unit: Cow<'a, str>,
     filed_at: i64,
     first_action_at: Option<i64>,
     acknowledge_by: i64,
@@ -41,24 +43,25 @@ impl Projection for GenderDeskProjection {
     }
 
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError> {
-        let mut cases: FastMap<&str, Box<CaseRow>> = FastMap::default();
-        let mut not_ours: HashSet<&str> = HashSet::new();
-        let mut counts: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
+        let mut cases: FastMap<&str, Box<CaseRow<'_>>> = FastMap::default();
+        let mut not_ours: FastMap<&str, ()> = FastMap::default();
+        // Markaz names are borrowed too; only those of cases read back are copied.
+        let mut counts: BTreeMap<(Cow<'_, str>, &'static str), i64> = BTreeMap::new();
         for change in changes {
             let key = change.key.as_str();
             if let ComplaintEvent::Filed(filed) = &change.event {
                 if !filed.gender_desk {
-                    not_ours.insert(key);
+                    not_ours.insert(key, ());
                     continue;
                 }
                 let at = change.occurred_at.as_micros();
                 let case = CaseRow {
-                    complaint_id: change.key.clone(),
-                    markaz: filed.markaz.as_str().to_owned(),
-                    tracking_code: filed.tracking_code.as_str().to_owned(),
-                    category: filed.category.as_str().to_owned(),
+                    complaint_id: Cow::Borrowed(key),
+                    markaz: Cow::Borrowed(filed.markaz.as_str()),
+                    tracking_code: Cow::Borrowed(filed.tracking_code.as_str()),
+                    category: Cow::Borrowed(filed.category.as_str()),
                     status: ComplaintStatus::Filed,
-                    current_unit: filed.markaz.as_str().to_owned(),
+                    current_unit: Cow::Borrowed(filed.markaz.as_str()),
                     filed_at: at,
                     first_action_at: None,
                     acknowledge_by: filed.acknowledge_by.as_micros(),
@@ -71,7 +74,7 @@ impl Projection for GenderDeskProjection {
                 cases.insert(key, Box::new(case));
                 continue;
             }
-            if not_ours.contains(key) {
+            if not_ours.contains_key(key) {
                 continue;
             }
             if !cases.contains_key(key) {
@@ -80,7 +83,7 @@ impl Projection for GenderDeskProjection {
                         cases.insert(key, Box::new(case));
                     }
                     None => {
-                        not_ours.insert(key);
+                        not_ours.insert(key, ());
                         continue;
                     }
                 }
@@ -99,7 +102,7 @@ impl Projection for GenderDeskProjection {
                     .or_default() += 1;
             }
         }
-        let mut cases: Vec<(&str, Box<CaseRow>)> = cases.into_iter().collect();
+        let mut cases: Vec<(&str, Box<CaseRow<'_>>)> = cases.into_iter().collect();
         cases.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (_, case) in &cases {
             save(tx, case)?;
@@ -118,7 +121,7 @@ impl Projection for GenderDeskProjection {
     }
 }
 
-fn apply_change(case: &mut CaseRow, change: &ComplaintChange) {
+fn apply_change<'a>(case: &mut CaseRow<'a>, change: &'a ComplaintChange) {
     let at = change.occurred_at.as_micros();
     match &change.event {
         ComplaintEvent::Filed(_) | ComplaintEvent::Rated(_) => {}
@@ -128,7 +131,7 @@ fn apply_change(case: &mut CaseRow, change: &ComplaintChange) {
         }
         ComplaintEvent::Referred(referred) => {
             case.first_action_at.get_or_insert(at);
-            case.current_unit = referred.to.as_str().to_owned();
+            case.current_unit = Cow::Borrowed(referred.to.as_str());
             case.status = ComplaintStatus::Referred;
         }
         ComplaintEvent::Resolved(_) => {
@@ -144,7 +147,7 @@ fn apply_change(case: &mut CaseRow, change: &ComplaintChange) {
     case.updated_at = at;
 }
 
-fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow>, ApplyError> {
+fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow<'static>>, ApplyError> {
     let row = tx
         .prepare_cached(
             "SELECT complaint_id, markaz, tracking_code, category, status, current_unit, filed_at,
@@ -155,12 +158,12 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow>, App
             Ok((
                 row.get::<_, String>(4)?,
                 CaseRow {
-                    complaint_id: row.get(0)?,
-                    markaz: row.get(1)?,
-                    tracking_code: row.get(2)?,
-                    category: row.get(3)?,
+                    complaint_id: Cow::Owned(row.get(0)?),
+                    markaz: Cow::Owned(row.get(1)?),
+                    tracking_code: Cow::Owned(row.get(2)?),
+                    category: Cow::Owned(row.get(3)?),
                     status: ComplaintStatus::Filed,
-                    current_unit: row.get(5)?,
+                    current_unit: Cow::Owned(row.get(5)?),
                     filed_at: row.get(6)?,
                     first_action_at: row.get(7)?,
                     acknowledge_by: row.get(8)?,
@@ -180,7 +183,7 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow>, App
     Ok(Some(case))
 }
 
-fn save(tx: &Transaction<'_>, case: &CaseRow) -> rusqlite::Result<()> {
+fn save(tx: &Transaction<'_>, case: &CaseRow<'_>) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO gender_desk_cases (complaint_id, markaz, tracking_code, category, status,
              current_unit, filed_at, first_action_at, acknowledge_by, resolve_by, updated_at, is_open)
