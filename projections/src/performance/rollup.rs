@@ -115,6 +115,8 @@ pub struct CellDeltas {
     /// tens of megabytes, and allocating them afresh each time costs more than
     /// the aggregation itself.
     rollups: FastMap<RollupKey, Measures>,
+    /// The month rollups of a batch, summed from its day rollups (kept as above).
+    months: FastMap<RollupKey, Measures>,
 }
 
 impl CellDeltas {
@@ -143,22 +145,38 @@ impl CellDeltas {
         self.names.names.clear();
         self.cells.clear();
         self.rollups.clear();
+        self.months.clear();
     }
 
     /// Adds the per-dimension rollups derived from the cells to the stored
     /// rows, in a fixed order.
     pub fn write(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         let everyone = self.names.id("");
-        let mut months: FastMap<i64, i64> = FastMap::default();
         let rollups = &mut self.rollups;
         for (cell, delta) in &self.cells {
-            let month = *months
-                .entry(cell.day)
-                .or_insert_with(|| month_of_day(cell.day));
-            for key in rollup_keys(cell, month, everyone) {
+            for key in day_rollup_keys(cell, everyone) {
                 rollups.entry(key).or_default().add(delta);
             }
         }
+        // A month row is the sum of its day rows, and a batch has far fewer
+        // day rows than cells: summing those is cheaper than adding every
+        // cell to its month rows too.
+        let mut month_of: FastMap<i64, i64> = FastMap::default();
+        for (day_key, delta) in rollups.iter() {
+            if day_key.dimension == Dimension::Day {
+                continue; // Queries by day read day rows only.
+            }
+            let month = *month_of
+                .entry(day_key.period)
+                .or_insert_with(|| month_of_day(day_key.period));
+            let key = RollupKey {
+                grain: Grain::Month,
+                period: month,
+                ..*day_key
+            };
+            self.months.entry(key).or_default().add(delta);
+        }
+        rollups.extend(self.months.drain());
         // Rows are written in primary-key order: appending to the B-tree in
         // order is much cheaper than inserting at random places.
         let rank = self.names.ranks();
@@ -192,23 +210,20 @@ impl CellDeltas {
     }
 }
 
-/// The per-dimension cells one fine cell adds to.
-fn rollup_keys(cell: &CellKey, month: i64, everyone: u32) -> [RollupKey; 7] {
-    let key = |dimension, grain, period, group| RollupKey {
+/// The per-dimension day cells one fine cell adds to.
+fn day_rollup_keys(cell: &CellKey, everyone: u32) -> [RollupKey; 4] {
+    let key = |dimension, period, group| RollupKey {
         dimension,
-        grain,
+        grain: Grain::Day,
         period,
         markaz: cell.markaz,
         group,
     };
     [
-        key(Dimension::Unit, Grain::Day, cell.day, cell.unit),
-        key(Dimension::Unit, Grain::Month, month, cell.unit),
-        key(Dimension::Officer, Grain::Day, cell.day, cell.officer),
-        key(Dimension::Officer, Grain::Month, month, cell.officer),
-        key(Dimension::Category, Grain::Day, cell.day, cell.category),
-        key(Dimension::Category, Grain::Month, month, cell.category),
-        key(Dimension::Day, Grain::Day, cell.day, everyone),
+        key(Dimension::Unit, cell.day, cell.unit),
+        key(Dimension::Officer, cell.day, cell.officer),
+        key(Dimension::Category, cell.day, cell.category),
+        key(Dimension::Day, cell.day, everyone),
     ]
 }
 
