@@ -176,6 +176,7 @@ async fn bad_ratings_and_unknown_codes_are_refused() {
 async fn bad_commands_paths_and_queries_are_problems() {
     let app = spawn_app().await;
     let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let auditor = app.officer(Role::Auditor, None).await;
     let filed = app.file(&desk, &theft_report()).await;
     let id = filed["id"].as_str().unwrap();
     let before = snapshot(&app, &desk).await;
@@ -227,6 +228,14 @@ async fn bad_commands_paths_and_queries_are_problems() {
     app.get("/api/v1/complaints/%FF%FE", Some(&desk))
         .await
         .expect_problem(404, "not_found");
+    for path in [
+        "/api/v1/audit/complaints/%FF%FE",
+        "/api/v1/audit/complaints/%FF%FE/access",
+    ] {
+        app.get(path, Some(&auditor))
+            .await
+            .expect_problem(404, "not_found");
+    }
     app.get("/api/v1/no-such-thing", None)
         .await
         .expect_problem(404, "not_found");

@@ -170,10 +170,25 @@ struct LocalServer {
     data_dir: PathBuf,
 }
 
+const MAX_CONNECTIONS: usize = 4096;
+const MAX_REQUESTS: u64 = 10_000_000;
+const MAX_DURATION_SECS: u64 = 3600;
+
 /// Runs the three phases and returns their figures.
 pub async fn bench_http(args: &HttpBenchArgs, config: &Config) -> anyhow::Result<HttpReport> {
     if args.connections == 0 || args.requests == 0 || args.duration == 0 {
         bail!("--connections, --requests and --duration must be at least 1");
+    }
+    // A benchmark is bounded by design: these caps keep a mistyped number from
+    // turning into a runaway load or an impossible allocation.
+    if args.connections > MAX_CONNECTIONS {
+        bail!("--connections must be at most {MAX_CONNECTIONS}");
+    }
+    if args.requests > MAX_REQUESTS {
+        bail!("--requests must be at most {MAX_REQUESTS} per phase");
+    }
+    if args.duration > MAX_DURATION_SECS {
+        bail!("--duration must be at most {MAX_DURATION_SECS} seconds per phase");
     }
     let target = match (&args.url, &args.token) {
         (Some(url), Some(token)) => Target {

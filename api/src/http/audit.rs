@@ -7,7 +7,7 @@
 //! `record_views` and `record_shown` are the hooks the staff queries call to
 //! put their reads in the access log before they answer.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::{AccessedView, ComplaintId, ComplaintStatus};
@@ -19,7 +19,7 @@ use super::auth::{Audit, Authorized};
 use super::complaints::parse_complaint_id;
 use super::privacy::{disclosure, Disclosure};
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, parse_time, ApiQuery};
+use super::query_params::{now, parse_time, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::audit::history::{self, HistoryError, PointInTime};
@@ -127,7 +127,7 @@ pub async fn record_shown(
 async fn complaint_at(
     State(state): State<AppState>,
     auth: Authorized<Audit>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<PointQuery>,
 ) -> Result<Json<Value>, Problem> {
     let id = parse_complaint_id(&id)?;
@@ -157,7 +157,7 @@ async fn complaint_at(
 async fn access(
     State(state): State<AppState>,
     _auth: Authorized<Audit>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, Problem> {
     let id = parse_complaint_id(&id)?;
     let entries = access_log::list(state.store.as_ref(), id)
