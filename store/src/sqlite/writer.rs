@@ -1,10 +1,10 @@
 //! The single writer: group commit of queued appends.
 //!
-//! Appends arrive on a channel. The writer takes everything queued at that
-//! moment, applies each append inside its own savepoint of one transaction (a
-//! failing append is rolled back alone and does not fail its neighbours),
-//! commits once — one fsync for the whole group — and only then answers each
-//! caller and publishes the new committed head. While it waits for the disk,
+//! Appends arrive on a channel. The writer applies everything queued, and
+//! whatever arrives meanwhile, in one transaction (a failing append is rolled
+//! back alone and does not fail its neighbours), commits once — one fsync for
+//! the whole group — and only then answers each caller and publishes the new
+//! committed head. While it waits for the disk,
 //! new appends queue up and form the next group, so throughput under
 //! concurrency is not bounded by fsync latency.
 
@@ -95,23 +95,13 @@ impl Writer {
     /// Serves appends until every sender is gone.
     pub fn run(mut self, mut requests: mpsc::Receiver<AppendRequest>) {
         while let Some(first) = requests.blocking_recv() {
-            let mut events = first.events.len();
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP_APPENDS && events < MAX_GROUP_EVENTS {
-                match requests.try_recv() {
-                    Ok(next) => {
-                        events += next.events.len();
-                        group.push(next);
-                    }
-                    Err(_) => break,
-                }
-            }
-            self.commit_group(group);
+            self.commit_group(first, &mut requests);
         }
     }
 
-    fn commit_group(&mut self, group: Vec<AppendRequest>) {
-        match self.write_group(&group) {
+    fn commit_group(&mut self, first: AppendRequest, requests: &mut mpsc::Receiver<AppendRequest>) {
+        let mut group = vec![first];
+        match self.write_group(&mut group, requests) {
             Ok(results) => {
                 if self.tips.len() + self.group_tips.len() > MAX_CACHED_TIPS {
                     self.tips.clear();
@@ -142,15 +132,31 @@ impl Writer {
     }
 
     /// Writes a group in one transaction; `Err` means nothing was committed.
+    ///
+    /// Appends that arrive while the group is being written join it: the
+    /// queue is drained again after each append and the commit starts only
+    /// once it is empty (or the group is full), so callers woken by the last
+    /// commit that were slow to send their next append still share this one.
     fn write_group(
         &mut self,
-        group: &[AppendRequest],
+        group: &mut Vec<AppendRequest>,
+        requests: &mut mpsc::Receiver<AppendRequest>,
     ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
         self.run_cached("BEGIN IMMEDIATE")?;
         self.notice_other_writers()?;
         let mut results = Vec::with_capacity(group.len());
-        for request in group {
+        let mut events = 0;
+        while let Some(request) = group.get(results.len()) {
+            events += request.events.len();
             results.push(self.append_in_savepoint(request)?);
+            if results.len() == group.len()
+                && group.len() < MAX_GROUP_APPENDS
+                && events < MAX_GROUP_EVENTS
+            {
+                if let Ok(next) = requests.try_recv() {
+                    group.push(next);
+                }
+            }
         }
         self.run_cached("COMMIT")?;
         Ok(results)
