@@ -480,6 +480,22 @@ fn no_gender_desk_without_a_reason() {
 }
 
 #[test]
+fn a_referral_to_the_gender_desk_makes_it_a_gender_desk_case_for_good() {
+    let to_gender_desk = ComplaintAction::Refer {
+        to: text("Gender desk, Kuchlak"),
+        kind: markaz_domain::values::ReferralKind::GenderDesk,
+        reason: text("The complainant asked to speak to a woman officer"),
+    };
+    let (state, _) = given(&[file(), to_gender_desk, refer(), resolve()]);
+    assert!(
+        state.gender_desk,
+        "later referrals elsewhere do not undo it"
+    );
+    let (state, _) = given(&[file(), refer()]);
+    assert!(!state.gender_desk, "other referrals leave the flag alone");
+}
+
+#[test]
 fn deadlines_come_from_the_category_in_force() {
     let dv = filed_event("domestic_violence", Gender::Female, false);
     assert_eq!(dv.acknowledge_by, at_hours(4));

@@ -32,7 +32,8 @@ use axum::routing::get;
 use axum::Router;
 use futures::{Stream, StreamExt};
 use markaz_domain::codec::{decode, DomainEvent};
-use markaz_domain::{Actor, ComplaintEvent, ComplaintId};
+use markaz_domain::values::ReferralKind;
+use markaz_domain::{evolve, Actor, ComplaintEvent, ComplaintId, ComplaintState};
 use markaz_store::{EventFeed, EventStore, RecordedEvent, StoreError};
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -130,7 +131,8 @@ fn store_problem(error: StoreError) -> Problem {
     }
 }
 
-/// What visibility needs to know about a case: fixed at filing.
+/// What visibility needs to know about a case: set at filing, except that a
+/// referral to the gender desk makes it a gender-desk case from then on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct CaseScope {
     markaz: String,
@@ -237,22 +239,16 @@ impl Follower {
         recorded: &RecordedEvent,
         event: &ComplaintEvent,
     ) -> Result<Option<CaseScope>, StoreError> {
-        if let Some(scope) = self.cases.get(&id) {
+        if let Some(scope) = self.cases.get_mut(&id) {
+            if let (Some(scope), ComplaintEvent::Referred(referred)) = (scope.as_mut(), event) {
+                scope.gender_desk |= referred.kind == ReferralKind::GenderDesk;
+            }
             return Ok(scope.clone());
         }
         let scope = match event {
             ComplaintEvent::Filed(filed) => Some(scope_of(filed)),
-            _ => {
-                let first = self.store.read_stream(&recorded.stream, 1, 1).await?;
-                first.first().and_then(|first| {
-                    match decode(&first.event_type, first.schema_version, &first.payload) {
-                        Ok(DomainEvent::Complaint(ComplaintEvent::Filed(filed))) => {
-                            Some(scope_of(&filed))
-                        }
-                        _ => None,
-                    }
-                })
-            }
+            // Joining a case midway: its history up to this event decides.
+            _ => scope_at(self.store.as_ref(), &recorded.stream, recorded.version).await?,
         };
         if self.cases.len() >= CACHE_LIMIT {
             self.cases.clear();
@@ -260,6 +256,34 @@ impl Follower {
         self.cases.insert(id, scope.clone());
         Ok(scope)
     }
+}
+
+/// The scope of a case folded from its events up to `version`.
+async fn scope_at(
+    store: &dyn EventStore,
+    stream: &str,
+    version: u64,
+) -> Result<Option<CaseScope>, StoreError> {
+    let limit = usize::try_from(version).unwrap_or(usize::MAX);
+    let mut state = ComplaintState::default();
+    for recorded in store.read_stream(stream, 1, limit).await? {
+        let Ok(DomainEvent::Complaint(event)) = decode(
+            &recorded.event_type,
+            recorded.schema_version,
+            &recorded.payload,
+        ) else {
+            return Ok(None);
+        };
+        state = evolve(state, &event, recorded.metadata.occurred_at);
+    }
+    Ok(match (state.markaz, state.category) {
+        (Some(markaz), Some(category)) => Some(CaseScope {
+            markaz: markaz.as_str().to_owned(),
+            gender_desk: state.gender_desk,
+            category: category.as_str().to_owned(),
+        }),
+        _ => None,
+    })
 }
 
 fn scope_of(filed: &markaz_domain::ComplaintFiled) -> CaseScope {

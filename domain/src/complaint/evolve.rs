@@ -1,6 +1,7 @@
 //! Folding events into state.
 
 use crate::time::Timestamp;
+use crate::values::ReferralKind;
 
 use super::event::ComplaintEvent;
 use super::state::{ComplaintState, ComplaintStatus};
@@ -25,6 +26,11 @@ pub fn evolve(mut state: ComplaintState, event: &ComplaintEvent, at: Timestamp) 
         ComplaintEvent::Referred(referred) => {
             state.status = Some(ComplaintStatus::Referred);
             state.current_unit = Some(referred.to.clone());
+            // A case sent to the gender desk becomes one of its cases for good:
+            // what it holds is now confidential, whoever filed it.
+            if referred.kind == ReferralKind::GenderDesk {
+                state.gender_desk = true;
+            }
         }
         ComplaintEvent::Resolved(_) => {
             state.status = Some(ComplaintStatus::Resolved);
