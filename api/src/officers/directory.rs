@@ -1,11 +1,14 @@
 //! Who holds which token: an in-memory view of the officer streams.
 //!
 //! Officers are event-sourced (`officer-<uuid>` streams). The directory folds
-//! their events from the global feed: once fully at start, then live from the
-//! store's subscription. Another process (the `markaz officers` command) may
-//! write to the same log without waking this process's subscription, so an
-//! unknown token triggers a catch-up read before it is refused, and a periodic
-//! catch-up picks up revocations made elsewhere.
+//! their events from the global feed: once fully at start, then by catch-up
+//! reads. Officer changes made through this process's API catch up at once;
+//! an unknown token triggers a catch-up read before it is refused; and a
+//! periodic catch-up picks up revocations made by another process (the
+//! `markaz officers` command). Officer events are rare among complaint events,
+//! so the directory reads the feed in pages on that period rather than
+//! following it event by event: a live subscription would read and hand over
+//! every complaint event a second time, next to the projections.
 //!
 //! Lookups go by the first bytes of the token's SHA-256; the full digest is
 //! then compared in constant time.
@@ -14,7 +17,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use futures::StreamExt;
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
 use markaz_store::{EventStore, RecordedEvent, StoreError};
@@ -23,8 +25,9 @@ use tokio::sync::watch;
 
 use super::token::hash_token;
 
-/// How often changes written by other processes are looked for.
-const CROSS_PROCESS_REFRESH: Duration = Duration::from_secs(2);
+/// How often changes written by other processes are looked for: as often as
+/// the store's own live feeds look for writes by other processes.
+const CROSS_PROCESS_REFRESH: Duration = Duration::from_millis(500);
 /// Events read per catch-up query.
 const CATCH_UP_PAGE: usize = 1_000;
 
@@ -190,12 +193,14 @@ impl OfficerDirectory {
         folded.officers.get(&id).cloned()
     }
 
-    fn apply(&self, event: &RecordedEvent) {
+    fn apply_page(&self, page: &[RecordedEvent]) {
         let mut folded = self
             .folded
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        folded.apply(event);
+        for event in page {
+            folded.apply(event);
+        }
     }
 
     fn consumed(&self) -> u64 {
@@ -210,48 +215,25 @@ impl OfficerDirectory {
         let _guard = self.catching_up.lock().await;
         loop {
             let page = self.store.read_all(self.consumed(), CATCH_UP_PAGE).await?;
-            for event in &page {
-                self.apply(event);
-            }
+            self.apply_page(&page);
             if page.len() < CATCH_UP_PAGE {
                 return Ok(());
             }
         }
     }
 
-    /// Follows the live feed until `shutdown` turns true, with a periodic
-    /// catch-up for writes made by other processes.
+    /// Catches up periodically until `shutdown` turns true.
     pub async fn follow(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut refresh = tokio::time::interval(CROSS_PROCESS_REFRESH);
         refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let mut feed = match self.store.subscribe_all(self.consumed()).await {
-                Ok(feed) => feed,
-                Err(error) => {
-                    tracing::warn!(%error, "officer directory cannot subscribe; retrying");
-                    tokio::select! {
-                        _ = refresh.tick() => continue,
-                        _ = shutdown.changed() => return,
+            tokio::select! {
+                _ = refresh.tick() => {
+                    if let Err(error) = self.catch_up().await {
+                        tracing::warn!(%error, "officer directory catch-up failed");
                     }
                 }
-            };
-            loop {
-                tokio::select! {
-                    next = feed.next() => match next {
-                        Some(Ok(event)) => self.apply(&event),
-                        Some(Err(error)) => {
-                            tracing::warn!(%error, "officer directory feed failed; resubscribing");
-                            break;
-                        }
-                        None => break,
-                    },
-                    _ = refresh.tick() => {
-                        if let Err(error) = self.catch_up().await {
-                            tracing::warn!(%error, "officer directory catch-up failed");
-                        }
-                    }
-                    _ = shutdown.changed() => return,
-                }
+                _ = shutdown.changed() => return,
             }
         }
     }
