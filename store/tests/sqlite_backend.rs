@@ -216,6 +216,18 @@ async fn appends_from_another_process_are_noticed() {
         .expect("server appends after the tool");
     assert_eq!((next.version, next.position), (3, 3));
     assert!(verify_all(&server).await.expect("verify").is_ok());
+    tool.append(
+        "complaint-b",
+        ExpectedVersion::NoStream,
+        vec![event("b", 1)],
+    )
+    .await
+    .expect("tool appends again");
+    assert_eq!(
+        server.head_position().await.expect("head"),
+        4,
+        "the head counts the other process's commits"
+    );
 }
 
 #[tokio::test]

@@ -128,7 +128,9 @@ impl EventStore for SqliteStore {
     }
 
     async fn head_position(&self) -> Result<u64, StoreError> {
-        Ok(*self.committed.borrow())
+        // Not the writer's announced head: that one only counts this process's
+        // commits, and `markaz officers add` or an import may write beside us.
+        self.readers.run(reader::head_position).await
     }
 
     fn backend_name(&self) -> &'static str {

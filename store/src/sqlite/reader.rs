@@ -131,6 +131,14 @@ pub fn stream_version(conn: &Connection, stream: &str) -> Result<u64, StoreError
         .map_err(sql_error)
 }
 
+/// The last committed position, whichever process committed it.
+pub fn head_position(conn: &Connection) -> Result<u64, StoreError> {
+    conn.prepare_cached("SELECT COALESCE(MAX(position), 0) FROM events")
+        .and_then(|mut query| query.query_row([], |row| row.get::<_, i64>(0)))
+        .map(|position| position as u64)
+        .map_err(sql_error)
+}
+
 pub fn stream_heads(conn: &Connection) -> Result<Vec<StreamHead>, StoreError> {
     // SQLite takes the bare `hash` column from the row holding MAX(version).
     let mut query = conn
