@@ -252,6 +252,67 @@ async fn gender_desk_cases_are_invisible_to_desk_and_other_markaz() {
 }
 
 #[tokio::test]
+async fn a_case_referred_to_the_gender_desk_leaves_the_desk_officers_sight() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let filed = app.file(&staff.desk, &theft_report()).await;
+    assert_eq!(filed["gender_desk"], false);
+    let case = id(&filed).to_owned();
+    let referred = app
+        .post(
+            &format!("/api/v1/complaints/{case}/referrals"),
+            Some(&staff.supervisor),
+            &json!({
+                "to": "Gender desk, Kuchlak",
+                "kind": "gender_desk",
+                "reason": "The complainant's daughter is involved; she will only speak to a woman officer"
+            }),
+        )
+        .await;
+    let position = referred.expect(200)["position"].as_u64().unwrap();
+
+    for path in [
+        format!("/api/v1/complaints/{case}?min_position={position}"),
+        format!("/api/v1/complaints/{case}/timeline"),
+    ] {
+        app.get(&path, Some(&staff.desk))
+            .await
+            .expect_problem(404, "not_found");
+    }
+    app.post(
+        &format!("/api/v1/complaints/{case}/acknowledge"),
+        Some(&staff.desk),
+        &json!({}),
+    )
+    .await
+    .expect_problem(404, "not_found");
+    let desk_list = app
+        .get(
+            &format!("/api/v1/complaints?min_position={position}"),
+            Some(&staff.desk),
+        )
+        .await;
+    assert!(ids(&desk_list).is_empty(), "{}", desk_list.text);
+
+    // The gender desk now holds it: in its view, its lists and its queue.
+    let view = app.status(&staff.gender_desk, &case, position).await;
+    assert_eq!(view.expect(200)["gender_desk"], true);
+    let queue = app
+        .get(
+            &format!("/api/v1/gender-desk/queue?min_position={position}"),
+            Some(&staff.gender_desk),
+        )
+        .await;
+    let queued: Vec<&str> = queue.expect(200)["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| case["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(queued, [case.as_str()]);
+}
+
+#[tokio::test]
 async fn desk_sees_phone_and_cnic_only_while_the_case_is_open() {
     let app = spawn_app().await;
     let staff = staff(&app).await;

@@ -1,14 +1,16 @@
 //! Folding complaint events into the gender-desk tables.
 //!
-//! Only cases filed for the gender desk are kept; events of other cases are
-//! skipped (the status projection is the one that notices unknown complaints).
-//! Whether a case belongs to the desk is fixed when it is filed, as in the
-//! domain: a referral of kind `gender_desk` records where the work went but
-//! does not change who may see the case.
+//! Only gender-desk cases are kept; events of other cases are skipped (the
+//! status projection is the one that notices unknown complaints). As in the
+//! domain, a case belongs to the desk when it is filed for it or, from then
+//! on, once it is referred to the gender desk. Such a case joins the queue
+//! with the fixed facts of its filing, read from the status projection's row
+//! in the same transaction (the status projection applies each batch first).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use markaz_domain::values::ReferralKind;
 use markaz_domain::{ComplaintEvent, ComplaintStatus};
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -74,12 +76,24 @@ impl Projection for GenderDeskProjection {
                 cases.insert(key, Box::new(case));
                 continue;
             }
-            if not_ours.contains_key(key) {
+            let joins_the_desk = matches!(
+                &change.event,
+                ComplaintEvent::Referred(referred) if referred.kind == ReferralKind::GenderDesk
+            );
+            if not_ours.contains_key(key) && !joins_the_desk {
                 continue;
             }
             if !cases.contains_key(key) {
                 match load(tx, key)? {
                     Some(case) => {
+                        cases.insert(key, Box::new(case));
+                    }
+                    None if joins_the_desk => {
+                        let case = joining_case(tx, key)?;
+                        *counts
+                            .entry((case.markaz.clone(), case.status.as_str()))
+                            .or_default() += 1;
+                        not_ours.remove(key);
                         cases.insert(key, Box::new(case));
                     }
                     None => {
@@ -181,6 +195,38 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow<'stat
         detail: format!("unknown status `{status}` for complaint {complaint_id}"),
     })?;
     Ok(Some(case))
+}
+
+/// A case referred to the desk, built from its status row. It joins as
+/// referred: the referral being applied is what brings it.
+fn joining_case(tx: &Transaction<'_>, complaint_id: &str) -> Result<CaseRow<'static>, ApplyError> {
+    tx.prepare_cached(
+        "SELECT markaz, tracking_code, category, current_unit, filed_at, first_action_at,
+                acknowledge_by, resolve_by, updated_at
+         FROM complaint_status WHERE complaint_id = ?1",
+    )?
+    .query_row([complaint_id], |row| {
+        Ok(CaseRow {
+            complaint_id: Cow::Owned(complaint_id.to_owned()),
+            markaz: Cow::Owned(row.get(0)?),
+            tracking_code: Cow::Owned(row.get(1)?),
+            category: Cow::Owned(row.get(2)?),
+            status: ComplaintStatus::Referred,
+            current_unit: Cow::Owned(row.get(3)?),
+            filed_at: row.get(4)?,
+            first_action_at: row.get(5)?,
+            acknowledge_by: row.get(6)?,
+            resolve_by: row.get(7)?,
+            updated_at: row.get(8)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| ApplyError::BadRow {
+        projection: NAME,
+        detail: format!(
+            "complaint {complaint_id} was referred to the gender desk but has no status row"
+        ),
+    })
 }
 
 fn save(tx: &Transaction<'_>, case: &CaseRow<'_>) -> rusqlite::Result<()> {

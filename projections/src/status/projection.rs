@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use markaz_domain::values::ReferralKind;
 use markaz_domain::{ComplaintEvent, ComplaintFiled, ComplaintStatus};
 use rusqlite::Transaction;
 
@@ -63,6 +64,7 @@ fn filed_row<'a>(change: &ComplaintChange, filed: &'a ComplaintFiled) -> Pending
         filed_at: at,
         status: Cow::Borrowed(ComplaintStatus::Filed.as_str()),
         current_unit: Cow::Borrowed(filed.markaz.as_str()),
+        gender_desk: filed.gender_desk,
         first_action_at: None,
         acknowledged_at: None,
         resolved_at: None,
@@ -95,6 +97,8 @@ fn apply_change<'a>(row: &mut PendingRow<'a>, change: &'a ComplaintChange) {
         ComplaintEvent::Referred(referred) => {
             row.first_action_at.get_or_insert(at);
             row.current_unit = Cow::Borrowed(referred.to.as_str());
+            // As in the domain: sent to the gender desk, it stays a desk case.
+            row.gender_desk |= referred.kind == ReferralKind::GenderDesk;
             set_status(row, ComplaintStatus::Referred);
         }
         ComplaintEvent::Resolved(resolved) => {

@@ -119,6 +119,8 @@ pub(crate) struct PendingRow<'a> {
     pub filed_at: i64,
     pub status: Cow<'a, str>,
     pub current_unit: Cow<'a, str>,
+    /// Set at filing, and for good by a referral to the gender desk.
+    pub gender_desk: bool,
     pub first_action_at: Option<i64>,
     pub acknowledged_at: Option<i64>,
     pub resolved_at: Option<i64>,
@@ -149,7 +151,7 @@ impl<'a> PendingRow<'a> {
         let mut statement = tx.prepare_cached(
             "SELECT status, current_unit, first_action_at, acknowledged_at, resolved_at,
                     withdrawn_at, outcome, rating, reopen_count, version, position, updated_at,
-                    history, filed_at
+                    history, filed_at, gender_desk
              FROM complaint_status WHERE complaint_id = ?1",
         )?;
         statement
@@ -178,6 +180,7 @@ impl<'a> PendingRow<'a> {
                     updated_at: row.get(11)?,
                     history,
                     filed_at: row.get(13)?,
+                    gender_desk: row.get(14)?,
                 })
             })
             .optional()
@@ -201,7 +204,7 @@ impl<'a> PendingRow<'a> {
                 "UPDATE complaint_status SET status = ?2, current_unit = ?3, first_action_at = ?4,
                      acknowledged_at = ?5, resolved_at = ?6, withdrawn_at = ?7, outcome = ?8,
                      rating = ?9, reopen_count = ?10, version = ?11, position = ?12,
-                     updated_at = ?13, history = ?14
+                     updated_at = ?13, history = ?14, gender_desk = ?15
                  WHERE complaint_id = ?1",
             )?
             .execute(params![
@@ -219,6 +222,7 @@ impl<'a> PendingRow<'a> {
                 self.position as i64,
                 self.updated_at,
                 history,
+                self.gender_desk,
             ])?;
             return Ok(());
         };
@@ -243,14 +247,15 @@ impl<'a> PendingRow<'a> {
                  withdrawn_at = excluded.withdrawn_at, outcome = excluded.outcome,
                  rating = excluded.rating, reopen_count = excluded.reopen_count,
                  version = excluded.version, position = excluded.position,
-                 updated_at = excluded.updated_at, history = excluded.history",
+                 updated_at = excluded.updated_at, history = excluded.history,
+                 gender_desk = excluded.gender_desk",
         )?;
         statement.execute(params![
             complaint_id,
             filed.tracking_code.as_str(),
             filed.markaz.as_str(),
             filed.category.as_str(),
-            filed.gender_desk,
+            self.gender_desk,
             self.status,
             self.current_unit,
             complainant.name.as_str(),
