@@ -6,10 +6,21 @@
 //! the command id is derived from (caller, key), so the retried command
 //! finds its own events already in the stream (see `http::idempotency`).
 
+use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
+
+/// How long an answer is kept: long enough for any client's retries (across
+/// restarts and outages), short enough that the file does not grow for ever.
+pub const RETENTION_MICROS: i64 = 7 * 24 * 3_600 * 1_000_000;
+/// How often expired answers are deleted.
+const PURGE_EVERY_MICROS: i64 = 3_600 * 1_000_000;
+/// Requests with the same (caller, key) run one at a time; unrelated keys
+/// share one of this many locks.
+const KEY_LOCKS: usize = 1024;
 
 /// A stored answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +46,8 @@ pub enum IdempotencyError {
 #[derive(Clone)]
 pub struct IdempotencyStore {
     conn: Arc<Mutex<Connection>>,
+    key_locks: Arc<[tokio::sync::Mutex<()>]>,
+    last_purge_micros: Arc<AtomicI64>,
 }
 
 impl IdempotencyStore {
@@ -57,7 +70,21 @@ impl IdempotencyStore {
         )?;
         Ok(IdempotencyStore {
             conn: Arc::new(Mutex::new(conn)),
+            key_locks: (0..KEY_LOCKS)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            last_purge_micros: Arc::new(AtomicI64::new(i64::MIN)),
         })
+    }
+
+    /// Holds off other requests with the same (caller, key) until dropped, so
+    /// that two copies of one request sent at once cannot both run: the second
+    /// finds the first one's answer (or its different body: 422).
+    pub async fn lock_key(&self, caller: &str, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (caller, key).hash(&mut hasher);
+        let slot = (hasher.finish() % self.key_locks.len() as u64) as usize;
+        self.key_locks[slot].lock().await
     }
 
     async fn run<T, F>(&self, work: F) -> Result<T, IdempotencyError>
@@ -112,7 +139,8 @@ impl IdempotencyStore {
         .await
     }
 
-    /// Records the first answer; a concurrent first answer for the same key wins.
+    /// Records the first answer; a concurrent first answer for the same key
+    /// wins. Now and then also deletes answers older than the retention.
     pub async fn record(
         &self,
         caller: String,
@@ -120,7 +148,19 @@ impl IdempotencyStore {
         answer: StoredAnswer,
         now_micros: i64,
     ) -> Result<(), IdempotencyError> {
+        let last_purge = self.last_purge_micros.load(Ordering::Relaxed);
+        let purge = now_micros.saturating_sub(last_purge) >= PURGE_EVERY_MICROS
+            && self
+                .last_purge_micros
+                .compare_exchange(last_purge, now_micros, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
         self.run(move |conn| {
+            if purge {
+                conn.execute(
+                    "DELETE FROM idempotency WHERE created_at < ?1",
+                    [now_micros.saturating_sub(RETENTION_MICROS)],
+                )?;
+            }
             conn.execute(
                 "INSERT OR IGNORE INTO idempotency
                      (caller, key, request_digest, status, location, body, created_at)
@@ -175,5 +215,42 @@ mod tests {
         assert_eq!(found, Some(answer));
         let other_caller = store.find("officer-b".into(), "k1".into()).await.unwrap();
         assert_eq!(other_caller, None);
+    }
+
+    #[tokio::test]
+    async fn answers_older_than_the_retention_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IdempotencyStore::open(&dir.path().join("idempotency.sqlite")).unwrap();
+        let answer = StoredAnswer {
+            request_digest: [1; 32],
+            status: 200,
+            location: None,
+            body: b"{}".to_vec(),
+        };
+        let day = 24 * 3_600 * 1_000_000;
+        store
+            .record("a".into(), "old".into(), answer.clone(), day)
+            .await
+            .unwrap();
+        store
+            .record("a".into(), "recent".into(), answer.clone(), 7 * day)
+            .await
+            .unwrap();
+        // Eight days after the first answer: it has expired, the other has not.
+        store
+            .record("a".into(), "new".into(), answer, 9 * day)
+            .await
+            .unwrap();
+        assert_eq!(store.find("a".into(), "old".into()).await.unwrap(), None);
+        assert!(store
+            .find("a".into(), "recent".into())
+            .await
+            .unwrap()
+            .is_some());
+        assert!(store
+            .find("a".into(), "new".into())
+            .await
+            .unwrap()
+            .is_some());
     }
 }

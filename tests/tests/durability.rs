@@ -104,6 +104,42 @@ async fn a_retried_command_is_applied_once() {
 }
 
 #[tokio::test]
+async fn one_key_sent_twice_at_once_with_different_bodies_runs_once() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let id = filed["id"].as_str().unwrap();
+    let resolve = format!("/api/v1/complaints/{id}/resolution");
+    let send = |summary: &'static str| {
+        let body = json!({"outcome": "resolved", "summary": summary});
+        let (app, desk, resolve) = (&app, &desk, &resolve);
+        async move {
+            app.send(
+                Method::POST,
+                resolve,
+                Some(desk),
+                &[("idempotency-key", "resolve-1")],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(
+        send("Motorcycle returned to its owner"),
+        send("Motorcycle found at the scrap market and returned")
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 422], "{} / {}", a.text, b.text);
+    let refused = if a.status == 422 { &a } else { &b };
+    refused.expect_problem(422, "idempotency_key_reused");
+    let timeline = app
+        .get(&format!("/api/v1/complaints/{id}/timeline"), Some(&desk))
+        .await;
+    assert_eq!(timeline.expect(200)["events"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn a_retry_after_a_lost_record_finds_the_command_in_the_store() {
     // The idempotency record is written after the append; simulate a crash
     // in between by deleting the record file while the server is down.

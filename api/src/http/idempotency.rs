@@ -2,7 +2,9 @@
 //! answer again; the same key with another request is 422.
 //!
 //! The first answer (success or 4xx refusal) is recorded durably after the
-//! command ran. Should the process die between the append and that record,
+//! command ran, and kept for `idempotency_store::RETENTION_MICROS` (7 days).
+//! Requests with the same key run one at a time, so two copies sent at once
+//! cannot both run. Should the process die between the append and that record,
 //! the retry is still safe: the command id is derived from (caller, key), so
 //! the store's command loop finds the events of that command already in the
 //! stream and returns their result instead of deciding again.
@@ -171,6 +173,9 @@ where
             Err(error) => Problem::internal(&error).into_response(),
         };
     };
+    // Held from the look-up to the record: a copy of this request sent at the
+    // same moment waits, then replays this answer or gets 422.
+    let _one_at_a_time = state.idempotency.lock_key(&caller, &key).await;
     match state.idempotency.find(caller.clone(), key.clone()).await {
         Ok(Some(stored)) if stored.request_digest == digest => {
             return replay(stored);
