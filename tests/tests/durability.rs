@@ -140,6 +140,43 @@ async fn one_key_sent_twice_at_once_with_different_bodies_runs_once() {
 }
 
 #[tokio::test]
+async fn a_rating_retried_with_the_code_spelled_otherwise_is_the_same_request() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let id = filed["id"].as_str().unwrap();
+    let code = filed["tracking_code"].as_str().unwrap().to_owned();
+    let resolved = app
+        .post(
+            &format!("/api/v1/complaints/{id}/resolution"),
+            Some(&desk),
+            &json!({"outcome": "resolved", "summary": "Motorcycle returned"}),
+        )
+        .await;
+    let position = resolved.expect(200)["position"].as_u64().unwrap();
+    app.track(&code, position).await.expect(200);
+    let rate = |code: String| {
+        let app = &app;
+        async move {
+            app.send(
+                Method::POST,
+                &format!("/api/v1/track/{code}/rating"),
+                None,
+                &[("idempotency-key", "rating-1")],
+                Some(&json!({"stars": 5})),
+            )
+            .await
+        }
+    };
+    let first = rate(code.clone()).await;
+    let first_body = first.expect(200).clone();
+    // Citizens read codes aloud and type them back in lower case, without dashes.
+    let retry = rate(code.replace('-', "").to_lowercase()).await;
+    assert_eq!(retry.expect(200), &first_body);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
 async fn a_retry_after_a_lost_record_finds_the_command_in_the_store() {
     // The idempotency record is written after the append; simulate a crash
     // in between by deleting the record file while the server is down.

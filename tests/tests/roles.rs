@@ -313,6 +313,30 @@ async fn a_case_referred_to_the_gender_desk_leaves_the_desk_officers_sight() {
 }
 
 #[tokio::test]
+async fn a_markaz_code_is_read_the_same_in_any_case() {
+    let app = spawn_app().await;
+    let staff = staff(&app).await;
+    let filed = app.file(&staff.desk, &theft_report()).await;
+    let position = filed["position"].as_u64().unwrap();
+    for (token, markaz) in [
+        (&staff.supervisor, "kch"),
+        (&staff.supervisor, "KCH"),
+        (&staff.auditor, "kch"),
+    ] {
+        let list = app
+            .get(
+                &format!("/api/v1/complaints?markaz={markaz}&min_position={position}"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(ids(&list), vec![id(&filed).to_owned()], "{markaz}");
+    }
+    app.get("/api/v1/complaints?markaz=qta", Some(&staff.supervisor))
+        .await
+        .expect_problem(400, "invalid_query");
+}
+
+#[tokio::test]
 async fn desk_sees_phone_and_cnic_only_while_the_case_is_open() {
     let app = spawn_app().await;
     let staff = staff(&app).await;

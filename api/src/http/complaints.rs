@@ -444,7 +444,6 @@ async fn rate(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
     IdempotencyKey(key): IdempotencyKey,
-    OriginalUri(uri): OriginalUri,
     body: ApiJson<RateBody>,
 ) -> Response {
     let action = match body.value.validate() {
@@ -459,7 +458,9 @@ async fn rate(
         Ok(id) => id,
         Err(problem) => return problem.into_response(),
     };
-    let keyed = Keyed::of(key, uri.path(), || body.digest());
+    // The canonical code, not the path as typed: a retry may spell it otherwise.
+    let path = format!("/api/v1/track/{}/rating", code.as_str());
+    let keyed = Keyed::of(key, &path, || body.digest());
     let caller = format!("citizen:{}", code.as_str());
     let store = state.store.clone();
     run_once(&state, caller, keyed, |command_id| async move {

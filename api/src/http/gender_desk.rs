@@ -37,16 +37,18 @@ pub fn scope(
     requested: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Option<MarkazCode> {
+    // Parsed first, so that `kch` and `KCH` name the same markaz for everyone.
+    let requested = match requested.map(MarkazCode::parse) {
+        None => None,
+        Some(Ok(code)) => Some(code),
+        Some(Err(error)) => {
+            errors.push(FieldError::new("markaz", error.message()));
+            return None;
+        }
+    };
     match (principal.role, requested) {
-        (Role::Auditor, None) => None,
-        (Role::Auditor, Some(text)) => match MarkazCode::parse(text) {
-            Ok(code) => Some(code),
-            Err(error) => {
-                errors.push(FieldError::new("markaz", error.message()));
-                None
-            }
-        },
-        (_, Some(text)) if principal.markaz.as_ref().map(|m| m.as_str()) != Some(text) => {
+        (Role::Auditor, requested) => requested,
+        (_, Some(code)) if principal.markaz.as_ref() != Some(&code) => {
             errors.push(FieldError::new(
                 "markaz",
                 "only auditors may look at another markaz: leave it out to see your own",

@@ -141,19 +141,8 @@ async fn list(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let markaz = match (principal.role, &query.markaz) {
-        (Role::Auditor, requested) => requested.clone(),
-        (_, Some(requested))
-            if principal.markaz.as_ref().map(|m| m.as_str()) != Some(requested.as_str()) =>
-        {
-            errors.push(FieldError::new(
-                "markaz",
-                "only auditors may list another markaz: leave it out to list your own",
-            ));
-            None
-        }
-        _ => principal.markaz.as_ref().map(|m| m.as_str().to_owned()),
-    };
+    let markaz = super::gender_desk::scope(principal, query.markaz.as_deref(), &mut errors)
+        .map(|code| code.as_str().to_owned());
     if !errors.is_empty() {
         return Err(Problem::invalid_query(errors));
     }
