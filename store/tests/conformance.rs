@@ -21,7 +21,13 @@ async fn open_sqlite() -> Option<Backend> {
 /// The EventStoreDB server named by `MARKAZ_ESDB_URL`, or `None` (skip).
 async fn open_esdb() -> Option<Backend> {
     let Ok(url) = std::env::var("MARKAZ_ESDB_URL") else {
-        println!("skipped EventStoreDB backend: MARKAZ_ESDB_URL is not set");
+        // Written to stderr directly, not through the test harness's captured
+        // `println!`, so that every test run shows plainly what it skipped.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped EventStoreDB backend: MARKAZ_ESDB_URL is not set"
+        );
         return None;
     };
     Some(Backend {
