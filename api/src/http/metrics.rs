@@ -232,26 +232,26 @@ impl Metrics {
             "Requests being answered now",
             self.in_flight.load(Ordering::Relaxed),
         );
-        out.push_str(
-            "# HELP markaz_rate_limited_total Public requests refused with 429, by limit\n",
-        );
-        out.push_str("# TYPE markaz_rate_limited_total counter\n");
-        let _ = writeln!(
+        counter(
             out,
-            "markaz_rate_limited_total{{limit=\"public\"}} {}",
-            self.refused_public.load(Ordering::Relaxed)
+            "markaz_rate_limited_total",
+            "Public requests refused with 429, by limit",
+            &[
+                (
+                    "limit=\"public\"",
+                    self.refused_public.load(Ordering::Relaxed),
+                ),
+                (
+                    "limit=\"unknown_codes\"",
+                    self.refused_unknown_codes.load(Ordering::Relaxed),
+                ),
+            ],
         );
-        let _ = writeln!(
+        counter(
             out,
-            "markaz_rate_limited_total{{limit=\"unknown_codes\"}} {}",
-            self.refused_unknown_codes.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP markaz_unknown_tracking_codes_total Tracking requests for codes that name no complaint (a rise suggests guessing)\n");
-        out.push_str("# TYPE markaz_unknown_tracking_codes_total counter\n");
-        let _ = writeln!(
-            out,
-            "markaz_unknown_tracking_codes_total {}",
-            self.unknown_codes.load(Ordering::Relaxed)
+            "markaz_unknown_tracking_codes_total",
+            "Tracking requests for codes that name no complaint (a rise suggests guessing)",
+            &[("", self.unknown_codes.load(Ordering::Relaxed))],
         );
         gauge(
             out,
@@ -263,24 +263,23 @@ impl Metrics {
 
     /// The append figures, in the Prometheus text format.
     pub fn render_appends(&self, out: &mut String) {
-        out.push_str("# HELP markaz_store_appends_total Appends to the event store by this process, by result\n");
-        out.push_str("# TYPE markaz_store_appends_total counter\n");
-        let _ = writeln!(
+        counter(
             out,
-            "markaz_store_appends_total{{result=\"ok\"}} {}",
-            self.appends_ok.load(Ordering::Relaxed)
+            "markaz_store_appends_total",
+            "Appends to the event store by this process, by result",
+            &[
+                ("result=\"ok\"", self.appends_ok.load(Ordering::Relaxed)),
+                (
+                    "result=\"error\"",
+                    self.appends_failed.load(Ordering::Relaxed),
+                ),
+            ],
         );
-        let _ = writeln!(
+        counter(
             out,
-            "markaz_store_appends_total{{result=\"error\"}} {}",
-            self.appends_failed.load(Ordering::Relaxed)
-        );
-        out.push_str("# HELP markaz_store_appended_events_total Events appended by this process\n");
-        out.push_str("# TYPE markaz_store_appended_events_total counter\n");
-        let _ = writeln!(
-            out,
-            "markaz_store_appended_events_total {}",
-            self.appended_events.load(Ordering::Relaxed)
+            "markaz_store_appended_events_total",
+            "Events appended by this process",
+            &[("", self.appended_events.load(Ordering::Relaxed))],
         );
         out.push_str("# HELP markaz_store_append_duration_seconds Time until an append was durable (or failed)\n");
         out.push_str("# TYPE markaz_store_append_duration_seconds histogram\n");
@@ -310,6 +309,19 @@ fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} gauge");
     let _ = writeln!(out, "{name} {value}");
+}
+
+/// A counter family: one sample per label set (`""` for none).
+fn counter(out: &mut String, name: &str, help: &str, samples: &[(&str, u64)]) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    for (labels, value) in samples {
+        if labels.is_empty() {
+            let _ = writeln!(out, "{name} {value}");
+        } else {
+            let _ = writeln!(out, "{name}{{{labels}}} {value}");
+        }
+    }
 }
 
 /// Escapes a label value as the text format requires.
