@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use super::sql_error;
@@ -49,6 +50,7 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
         )));
     }
     apply_pragmas(&conn)?;
+    keep_plans_stable(&conn)?;
     migrate(&conn, path)?;
     Ok(conn)
 }
@@ -62,12 +64,24 @@ pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
     conn.execute_batch("PRAGMA query_only = ON;")
         .map_err(sql_error)?;
+    keep_plans_stable(&conn)?;
     Ok(conn)
 }
 
 /// Durability settings shared by the store and the raw baseline of the benchmark.
 pub fn apply_pragmas(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(sql_error)
+}
+
+/// Turns on the query planner stability guarantee. The bundled SQLite is built
+/// with STAT4, under which binding a new value to some parameters (a `LIMIT ?`,
+/// for one) marks the statement for a fresh compile on its next step: a cached
+/// statement would be parsed and planned again on every call. Our queries are
+/// fixed and their plans do not depend on the values bound to them.
+pub(crate) fn keep_plans_stable(conn: &Connection) -> Result<(), StoreError> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(|_| ())
         .map_err(sql_error)
 }
 
