@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
 use crate::migrations::{self, MigrationError};
@@ -125,6 +126,7 @@ pub fn open_writer(path: &Path, durability: Durability) -> Result<Connection, Da
         }
     };
     conn.execute_batch(pragmas).map_err(open_error)?;
+    keep_plans_stable(&conn).map_err(open_error)?;
     migrations::migrate(&mut conn).map_err(|source| DatabaseError::Migration {
         path: path.to_path_buf(),
         source,
@@ -142,7 +144,17 @@ fn open_reader(path: &Path) -> Result<Connection, DatabaseError> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
     conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
         .map_err(open_error)?;
+    keep_plans_stable(&conn).map_err(open_error)?;
     Ok(conn)
+}
+
+/// Turns on the query planner stability guarantee. The bundled SQLite is built
+/// with STAT4, under which binding a new value to a `LIMIT ?` (and some other
+/// parameters) makes a cached statement compile itself again on its next
+/// step. Our queries are fixed; their plans do not depend on bound values.
+fn keep_plans_stable(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(|_| ())
 }
 
 /// A connection and the file it has open.

@@ -7,6 +7,14 @@
 //! database error) stops the runner; the error is logged, kept in the status
 //! and returned to waiters, and nothing after the failing event is applied.
 //!
+//! Under a steady stream of appends, commits are paced: a batch is committed
+//! no sooner than `min_commit_interval` after the previous commit started, and
+//! the events arriving meanwhile join it. Each commit rewrites the pages it
+//! touched (index interiors, the last leaves, the checkpoints) to the WAL, so
+//! committing every few events spends most of the runner's time on those
+//! rewrites and on checkpoints, in competition with the appends themselves.
+//! An event arriving after a quiet spell is applied at once.
+//!
 //! The runner also notices when a rebuild has swapped a new read-model file in
 //! (see `database`): it then reopens the file and follows the feed from the
 //! new file's checkpoints. It checks before every batch and, while idle, every
@@ -19,11 +27,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::database::{open_tracked_writer, DatabaseError, FileIdentity, OpenConnection};
 use crate::writer::{BatchError, ProjectionWriter};
@@ -35,6 +44,9 @@ pub struct RunnerOptions {
     pub batch_size: usize,
     /// How often an idle runner checks whether a rebuild swapped the file.
     pub swap_check_every: Duration,
+    /// The shortest time between the starts of two commits; events that
+    /// arrive meanwhile wait (at most this long) to join the next batch.
+    pub min_commit_interval: Duration,
 }
 
 impl Default for RunnerOptions {
@@ -42,6 +54,7 @@ impl Default for RunnerOptions {
         RunnerOptions {
             batch_size: 500,
             swap_check_every: Duration::from_secs(1),
+            min_commit_interval: Duration::from_millis(50),
         }
     }
 }
@@ -285,6 +298,7 @@ async fn follow(
         let mut swap_check = tokio::time::interval(options.swap_check_every);
         swap_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         swap_check.reset();
+        let mut last_commit: Option<Instant> = None;
         loop {
             let first = tokio::select! {
                 next = feed.next() => match next {
@@ -299,17 +313,16 @@ async fn follow(
                 }
             };
             let mut batch: Vec<RecordedEvent> = vec![first];
-            while batch.len() < batch_size {
-                match feed.next().now_or_never() {
-                    Some(Some(event)) => batch.push(event?),
-                    _ => break,
-                }
-            }
+            let commit_after = last_commit.map_or_else(Instant::now, |started| {
+                started + options.min_commit_interval
+            });
+            fill_batch(&mut feed, &mut batch, batch_size, commit_after).await?;
             if FileIdentity::of(path)? != writer.0 {
                 // A rebuilt file was swapped in: this batch is dropped and the
                 // feed followed again from the new file's checkpoints.
                 break;
             }
+            last_commit = Some(Instant::now());
             let (identity, mut projections) = writer;
             let (projections, result) = tokio::task::spawn_blocking(move || {
                 let result = projections.apply_recorded(batch);
@@ -326,5 +339,119 @@ async fn follow(
         }
         tracing::info!(path = %path.display(), "read-model file was rebuilt; reopening it");
         writer = open(path)?;
+    }
+}
+
+/// Adds to `batch` what the feed holds, up to `batch_size` events, waiting
+/// until `commit_after` for more to arrive. Stops early when the feed has
+/// ended (the caller's next read reports it); a failing event is returned as
+/// the error, and the batch is then not applied.
+async fn fill_batch<T>(
+    feed: &mut (impl Stream<Item = Result<T, StoreError>> + Unpin),
+    batch: &mut Vec<T>,
+    batch_size: usize,
+    commit_after: Instant,
+) -> Result<(), StoreError> {
+    let deadline = tokio::time::sleep_until(commit_after);
+    tokio::pin!(deadline);
+    while batch.len() < batch_size {
+        let next = match feed.next().now_or_never() {
+            Some(next) => next,
+            None if Instant::now() >= commit_after => return Ok(()),
+            None => tokio::select! {
+                next = feed.next() => next,
+                _ = &mut deadline => return Ok(()),
+            },
+        };
+        match next {
+            Some(event) => batch.push(event?),
+            None => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::channel::mpsc;
+
+    use super::*;
+
+    type Feed = mpsc::UnboundedReceiver<Result<u64, StoreError>>;
+
+    fn feed_with(ready: &[u64]) -> (mpsc::UnboundedSender<Result<u64, StoreError>>, Feed) {
+        let (sender, feed) = mpsc::unbounded();
+        for &item in ready {
+            sender.unbounded_send(Ok(item)).unwrap();
+        }
+        (sender, feed)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_due_now_takes_what_is_ready_without_waiting() {
+        let (_sender, mut feed) = feed_with(&[2, 3]);
+        let mut batch = vec![1];
+        let started = Instant::now();
+        fill_batch(&mut feed, &mut batch, 500, started)
+            .await
+            .unwrap();
+        assert_eq!(batch, [1, 2, 3]);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_arriving_before_the_commit_is_due_join_the_batch() {
+        let (sender, mut feed) = feed_with(&[2]);
+        tokio::spawn(async move {
+            for item in [3, 4] {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                sender.unbounded_send(Ok(item)).unwrap();
+            }
+            // Sent after the commit is due: left for the next batch.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let _ = sender.unbounded_send(Ok(5));
+        });
+        let mut batch = vec![1];
+        let started = Instant::now();
+        let due = started + Duration::from_millis(50);
+        fill_batch(&mut feed, &mut batch, 500, due).await.unwrap();
+        assert_eq!(batch, [1, 2, 3, 4]);
+        assert_eq!(started.elapsed(), Duration::from_millis(50));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_batch_is_committed_without_waiting_for_the_interval() {
+        let (_sender, mut feed) = feed_with(&[2, 3, 4, 5]);
+        let mut batch = vec![1];
+        let started = Instant::now();
+        let due = started + Duration::from_secs(60);
+        fill_batch(&mut feed, &mut batch, 3, due).await.unwrap();
+        assert_eq!(batch, [1, 2, 3]);
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ended_feed_stops_the_wait_and_a_failing_event_is_returned() {
+        let (sender, mut feed) = feed_with(&[2]);
+        drop(sender);
+        let mut batch = vec![1];
+        let started = Instant::now();
+        fill_batch(
+            &mut feed,
+            &mut batch,
+            500,
+            started + Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        assert_eq!((batch, started.elapsed()), (vec![1, 2], Duration::ZERO));
+
+        let (sender, mut feed) = feed_with(&[2]);
+        sender
+            .unbounded_send(Err(StoreError::Unavailable("gone".into())))
+            .unwrap();
+        let mut batch = vec![1];
+        let failed = fill_batch(&mut feed, &mut batch, 500, Instant::now()).await;
+        assert!(matches!(failed, Err(StoreError::Unavailable(_))));
     }
 }
