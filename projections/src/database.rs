@@ -142,7 +142,9 @@ fn open_reader(path: &Path) -> Result<Connection, DatabaseError> {
     };
     let conn = Connection::open(path).map_err(open_error)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-    conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
+    // Queries read pages through a shared memory map of the file rather than
+    // copying them into each connection's own cache with a system call apiece.
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824;")
         .map_err(open_error)?;
     keep_plans_stable(&conn).map_err(open_error)?;
     Ok(conn)
