@@ -3,7 +3,8 @@
 //! A small registry of atomics rather than a metrics framework: the figures
 //! are few and fixed (requests by route and status, request latency, event
 //! store appends, projection position and lag, live event-stream clients), and
-//! recording one request costs a read lock and a few atomic additions.
+//! recording one request costs a read lock and a few atomic additions, with
+//! nothing allocated. The layer that records requests is `request_context`.
 //!
 //! Routes are labelled by their template (`/api/v1/complaints/{id}`), never by
 //! the concrete path, so ids and tracking codes neither leak into metrics nor
@@ -17,9 +18,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, Method};
-use axum::middleware::{self, Next};
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -97,6 +97,18 @@ struct RouteStats {
     latency: Histogram,
 }
 
+impl RouteStats {
+    fn record(&self, status: u16, elapsed: Duration) {
+        if let Some(slot) = usize::from(status)
+            .checked_sub(100)
+            .and_then(|index| self.statuses.get(index))
+        {
+            slot.fetch_add(1, Ordering::Relaxed);
+        }
+        self.latency.observe(elapsed);
+    }
+}
+
 impl Default for RouteStats {
     fn default() -> Self {
         RouteStats {
@@ -106,10 +118,26 @@ impl Default for RouteStats {
     }
 }
 
+/// A request being answered; see `Metrics::request_in_flight`.
+pub struct InFlightGuard(Arc<Metrics>);
+
+impl InFlightGuard {
+    pub fn metrics(&self) -> &Metrics {
+        &self.0
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// The counters and histograms of one running server (shared through `AppState`).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    routes: RwLock<HashMap<(String, String), Arc<RouteStats>>>,
+    /// Route template, then method label.
+    routes: RwLock<HashMap<String, HashMap<&'static str, RouteStats>>>,
     in_flight: AtomicI64,
     appends_ok: AtomicU64,
     appends_failed: AtomicU64,
@@ -123,29 +151,29 @@ pub struct Metrics {
 
 impl Metrics {
     /// Records one answered request.
-    pub fn record_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let stats = self.route_stats(method, route);
-        if let Some(slot) = usize::from(status)
-            .checked_sub(100)
-            .and_then(|index| stats.statuses.get(index))
+    /// `method` is a label from `method_label`.
+    pub fn record_request(
+        &self,
+        method: &'static str,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+    ) {
         {
-            slot.fetch_add(1, Ordering::Relaxed);
+            let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(stats) = routes.get(route).and_then(|methods| methods.get(method)) {
+                stats.record(status, elapsed);
+                return;
+            }
         }
-        stats.latency.observe(elapsed);
-    }
-
-    fn route_stats(&self, method: &str, route: &str) -> Arc<RouteStats> {
-        let key = (method.to_owned(), route.to_owned());
-        if let Some(stats) = self
-            .routes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return Arc::clone(stats);
-        }
+        // The first request of this method and route.
         let mut routes = self.routes.write().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(routes.entry(key).or_default())
+        routes
+            .entry(route.to_owned())
+            .or_default()
+            .entry(method)
+            .or_default()
+            .record(status, elapsed);
     }
 
     /// Records one append to the event store.
@@ -182,26 +210,35 @@ impl Metrics {
         SseClientGuard(Arc::clone(self))
     }
 
+    /// Counts a request as in flight until the guard is dropped (also when
+    /// the client goes away and the request is abandoned).
+    pub fn request_in_flight(self: &Arc<Self>) -> InFlightGuard {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlightGuard(Arc::clone(self))
+    }
+
     /// How many requests of `method route` were answered with `status`.
     pub fn requests(&self, method: &str, route: &str, status: u16) -> u64 {
-        let key = (method.to_owned(), route.to_owned());
         let routes = self.routes.read().unwrap_or_else(PoisonError::into_inner);
         routes
-            .get(&key)
+            .get(route)
+            .and_then(|methods| methods.get(method))
             .and_then(|stats| stats.statuses.get(usize::from(status).checked_sub(100)?))
             .map_or(0, |count| count.load(Ordering::Relaxed))
     }
 
     /// The request figures, in the Prometheus text format.
     pub fn render_requests(&self, out: &mut String) {
-        let mut routes: Vec<_> = self
-            .routes
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
+        let registry = self.routes.read().unwrap_or_else(PoisonError::into_inner);
+        let mut routes: Vec<_> = registry
             .iter()
-            .map(|(key, stats)| (key.clone(), Arc::clone(stats)))
+            .flat_map(|(route, methods)| {
+                methods
+                    .iter()
+                    .map(move |(method, stats)| ((*method, route.as_str()), stats))
+            })
             .collect();
-        routes.sort_by(|a, b| (&a.0 .1, &a.0 .0).cmp(&(&b.0 .1, &b.0 .0)));
+        routes.sort_by(|a, b| (a.0 .1, a.0 .0).cmp(&(b.0 .1, b.0 .0)));
         out.push_str("# HELP markaz_http_requests_total HTTP requests answered, by route template and status\n");
         out.push_str("# TYPE markaz_http_requests_total counter\n");
         for ((method, route), stats) in &routes {
@@ -394,52 +431,6 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
-/// Wraps the whole application with the request-metrics layer.
-pub fn instrument(app: Router<AppState>, state: &AppState) -> Router<AppState> {
-    app.layer(middleware::from_fn_with_state(
-        Arc::clone(&state.metrics),
-        measure,
-    ))
-}
-
-/// `Router::layer` wraps each route (and the fallback) after routing, so the
-/// matched template is already known here.
-async fn measure(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let method = method_label(request.method());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let started = Instant::now();
-    metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-    let response = next.run(request).await;
-    metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-    metrics.record_request(
-        method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
-}
-
-/// The method as a label; methods outside the standard set count as
-/// `other`, so that clients cannot grow the label set at will.
-fn method_label(method: &Method) -> &'static str {
-    [
-        Method::GET,
-        Method::POST,
-        Method::PUT,
-        Method::PATCH,
-        Method::DELETE,
-        Method::HEAD,
-        Method::OPTIONS,
-    ]
-    .iter()
-    .find(|known| *known == method)
-    .map_or("other", Method::as_str)
-}
-
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render_requests(&mut out);
@@ -559,13 +550,6 @@ mod tests {
         assert!(out.contains(
             "markaz_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/track/{code}\"} 3\n"
         ), "{out}");
-    }
-
-    #[test]
-    fn unusual_methods_share_one_label() {
-        assert_eq!(method_label(&Method::GET), "GET");
-        let custom = Method::from_bytes(b"FROBNICATE").unwrap();
-        assert_eq!(method_label(&custom), "other");
     }
 
     #[test]
