@@ -7,13 +7,16 @@
 //! database error) stops the runner; the error is logged, kept in the status
 //! and returned to waiters, and nothing after the failing event is applied.
 //!
-//! Under a steady stream of appends, commits are paced: a batch is committed
-//! no sooner than `min_commit_interval` after the previous commit started, and
-//! the events arriving meanwhile join it. Each commit rewrites the pages it
-//! touched (index interiors, the last leaves, the checkpoints) to the WAL, so
-//! committing every few events spends most of the runner's time on those
-//! rewrites and on checkpoints, in competition with the appends themselves.
-//! An event arriving after a quiet spell is applied at once.
+//! Under a steady stream of appends, commits are paced: after a commit that
+//! took `t`, the next one starts no sooner than `commit_spacing × t` later
+//! (at most `MAX_COMMIT_PAUSE`), and the events arriving meanwhile join it.
+//! Each commit rewrites the pages it touched (index interiors, leaves, the
+//! checkpoints) to the WAL, so committing every few events spends most of the
+//! runner's time on those rewrites and on checkpoints, in competition with the
+//! appends themselves. The pause follows the cost of a commit: a millisecond
+//! commit is followed by a few milliseconds' wait, so the read models of a
+//! quiet server stay as fresh as before, while a loaded one commits larger
+//! batches and spends at most `1 / (1 + commit_spacing)` of its time committing.
 //!
 //! The runner also notices when a rebuild has swapped a new read-model file in
 //! (see `database`): it then reopens the file and follows the feed from the
@@ -44,9 +47,10 @@ pub struct RunnerOptions {
     pub batch_size: usize,
     /// How often an idle runner checks whether a rebuild swapped the file.
     pub swap_check_every: Duration,
-    /// The shortest time between the starts of two commits; events that
-    /// arrive meanwhile wait (at most this long) to join the next batch.
-    pub min_commit_interval: Duration,
+    /// After a commit that took `t`, the next waits until `commit_spacing × t`
+    /// has passed (at most `MAX_COMMIT_PAUSE`); 0 commits as soon as events
+    /// are ready.
+    pub commit_spacing: u32,
 }
 
 impl Default for RunnerOptions {
@@ -54,7 +58,7 @@ impl Default for RunnerOptions {
         RunnerOptions {
             batch_size: 500,
             swap_check_every: Duration::from_secs(1),
-            min_commit_interval: Duration::from_millis(50),
+            commit_spacing: 3,
         }
     }
 }
@@ -90,6 +94,9 @@ impl RunnerError {
 /// it doubles up to `MAX_RETRY_PAUSE`.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(200);
 const MAX_RETRY_PAUSE: Duration = Duration::from_secs(5);
+
+/// The longest wait between two commits under `RunnerOptions::commit_spacing`.
+pub const MAX_COMMIT_PAUSE: Duration = Duration::from_millis(100);
 
 /// Why `wait_for_position` gave up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -298,7 +305,7 @@ async fn follow(
         let mut swap_check = tokio::time::interval(options.swap_check_every);
         swap_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         swap_check.reset();
-        let mut last_commit: Option<Instant> = None;
+        let mut next_commit = Instant::now();
         loop {
             let first = tokio::select! {
                 next = feed.next() => match next {
@@ -313,16 +320,13 @@ async fn follow(
                 }
             };
             let mut batch: Vec<RecordedEvent> = vec![first];
-            let commit_after = last_commit.map_or_else(Instant::now, |started| {
-                started + options.min_commit_interval
-            });
-            fill_batch(&mut feed, &mut batch, batch_size, commit_after).await?;
+            fill_batch(&mut feed, &mut batch, batch_size, next_commit).await?;
             if FileIdentity::of(path)? != writer.0 {
                 // A rebuilt file was swapped in: this batch is dropped and the
                 // feed followed again from the new file's checkpoints.
                 break;
             }
-            last_commit = Some(Instant::now());
+            let commit_started = Instant::now();
             let (identity, mut projections) = writer;
             let (projections, result) = tokio::task::spawn_blocking(move || {
                 let result = projections.apply_recorded(batch);
@@ -336,6 +340,8 @@ async fn follow(
             });
             writer = (identity, projections);
             result?;
+            let took = commit_started.elapsed();
+            next_commit = Instant::now() + (took * options.commit_spacing).min(MAX_COMMIT_PAUSE);
         }
         tracing::info!(path = %path.display(), "read-model file was rebuilt; reopening it");
         writer = open(path)?;

@@ -20,7 +20,7 @@ fn small_batches() -> RunnerOptions {
     RunnerOptions {
         batch_size: 3,
         swap_check_every: Duration::from_millis(20),
-        min_commit_interval: Duration::ZERO,
+        commit_spacing: 0,
     }
 }
 

@@ -355,3 +355,30 @@ async fn if_match_guards_against_lost_updates() {
     view.expect(200);
     assert_eq!(view.headers["etag"], "\"2\"");
 }
+
+/// The read models commit in batches and may trail the log for a moment; a
+/// case whose receipt the caller holds is still found at once, by code (the
+/// public view and the rating) and by id, without `min_position`.
+#[tokio::test]
+async fn a_case_is_found_right_after_filing_without_min_position() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let mut filed = Vec::new();
+    for _ in 0..5 {
+        filed.push(app.file(&desk, &theft_report()).await);
+    }
+    for case in &filed {
+        let code = case["tracking_code"].as_str().unwrap();
+        let id = case["id"].as_str().unwrap();
+        app.get(&format!("/api/v1/track/{code}"), None)
+            .await
+            .expect(200);
+        app.get(&format!("/api/v1/complaints/{id}"), Some(&desk))
+            .await
+            .expect(200);
+    }
+    // An unknown code is still unknown once the read models have caught up.
+    app.get("/api/v1/track/KCH-2222-2222-2222-2", None)
+        .await
+        .expect(404);
+}

@@ -31,7 +31,7 @@ use super::complaint_input::{
 use super::idempotency::{run_once, CommandAnswer, IdempotencyKey, Keyed};
 use super::if_match::IfMatch;
 use super::problem::Problem;
-use super::query_params::{query_problem, ApiPath};
+use super::query_params::{look_up, ApiPath};
 use super::tracking::{parse_code, unknown_tracking_code};
 use super::visible_complaint::{GuardedCommand, VisibleComplaint};
 use crate::aggregates::ComplaintAggregate;
@@ -476,12 +476,12 @@ async fn complaint_with_code(
     state: &AppState,
     code: &TrackingCode,
 ) -> Result<ComplaintId, Problem> {
-    let view = state
-        .read_models
-        .status_by_tracking_code(code, now())
-        .await
-        .map_err(query_problem)?
-        .ok_or_else(unknown_tracking_code)?;
+    let now = now();
+    let view = look_up(state, || {
+        state.read_models.status_by_tracking_code(code, now)
+    })
+    .await?
+    .ok_or_else(unknown_tracking_code)?;
     parse_complaint_id(&view.id)
 }
 

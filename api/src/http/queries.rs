@@ -22,7 +22,7 @@ use super::command_errors::command_problem;
 use super::complaints::{complaint_not_found, parse_complaint_id};
 use super::privacy::{complainant_view, disclosure, mask_event_data, may_see, Disclosure};
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
+use super::query_params::{look_up, now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::officers::Principal;
@@ -75,11 +75,9 @@ async fn one(
 ) -> Result<Response, Problem> {
     let id = parse_complaint_id(&id)?;
     wait_for(&state, query.min_position).await?;
-    let view = state
-        .read_models
-        .status_by_id(id, now())
-        .await
-        .map_err(query_problem)?
+    let now = now();
+    let view = look_up(&state, || state.read_models.status_by_id(id, now))
+        .await?
         .filter(|view| may_see(&auth.principal, &view.markaz, view.gender_desk))
         .ok_or_else(complaint_not_found)?;
     super::audit::record_views(&state, &auth.principal, AccessedView::CaseView, [&view]).await?;

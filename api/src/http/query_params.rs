@@ -1,5 +1,7 @@
-//! Query-string parsing with problem+json errors, and the `min_position`
-//! wait for read-your-writes.
+//! Query-string parsing with problem+json errors, the `min_position` wait for
+//! read-your-writes, and the second look of a lookup that missed.
+
+use std::future::Future;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
@@ -73,6 +75,33 @@ pub async fn wait_for(state: &AppState, min_position: Option<u64>) -> Result<(),
         )),
         Err(error @ WaitError::Stopped { .. }) => Err(Problem::unavailable(error.to_string(), 5)),
     }
+}
+
+/// Runs a read-model lookup of one case. On a miss while the read models have
+/// not yet applied the whole log, waits for them to reach the log's head (as
+/// `wait_for` does) and looks once more: a case filed a moment ago, whose
+/// receipt the caller already holds, is then found rather than called
+/// unknown. The read models commit in batches (see the projection runner), so
+/// they may trail the log by some milliseconds. A miss on caught-up read
+/// models is answered at once.
+pub async fn look_up<T, F, Fut>(state: &AppState, lookup: F) -> Result<Option<T>, Problem>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Option<T>, QueryError>>,
+{
+    if let Some(found) = lookup().await.map_err(query_problem)? {
+        return Ok(Some(found));
+    }
+    let head = match state.store.head_position().await {
+        Ok(head) => head,
+        // The miss stands; the store's trouble shows on the next command.
+        Err(_) => return Ok(None),
+    };
+    if state.projections.position() >= head {
+        return Ok(None);
+    }
+    wait_for(state, Some(head)).await?;
+    lookup().await.map_err(query_problem)
 }
 
 /// Parses an RFC 3339 time or a `YYYY-MM-DD` day (its first microsecond, or

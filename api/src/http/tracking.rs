@@ -11,7 +11,7 @@ use markaz_domain::TrackingCode;
 use markaz_projections::TrackingView;
 
 use super::problem::Problem;
-use super::query_params::{query_problem, wait_for, ApiPath, ApiQuery};
+use super::query_params::{look_up, wait_for, ApiPath, ApiQuery};
 use crate::app::AppState;
 
 pub fn public_routes() -> Router<AppState> {
@@ -46,11 +46,8 @@ async fn track(
 ) -> Result<Json<TrackingView>, Problem> {
     let code = parse_code(&code)?;
     wait_for(&state, query.min_position).await?;
-    let view = state
-        .read_models
-        .tracking_by_code(&code)
-        .await
-        .map_err(query_problem)?
+    let view = look_up(&state, || state.read_models.tracking_by_code(&code))
+        .await?
         .ok_or_else(unknown_tracking_code)?;
     Ok(Json(view))
 }
