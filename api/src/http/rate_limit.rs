@@ -16,15 +16,19 @@
 //! proxy its own limits, or run Markaz where it sees client addresses.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower::{Layer, Service};
 
 use super::metrics::Metrics;
 use super::problem::Problem;
@@ -276,14 +280,77 @@ pub fn limit_public(public: Router<AppState>, state: &AppState) -> Router<AppSta
         limits: Arc::clone(&state.rate_limits),
         metrics: Arc::clone(&state.metrics),
     };
-    public.layer(middleware::from_fn_with_state(limiter, limit))
+    public.layer(limiter)
 }
 
-/// What the middleware needs (cloned per request, so kept to two pointers).
+/// The rate-limit layer (a plain tower layer rather than axum's `from_fn`,
+/// which clones and boxes the inner service for every request).
 #[derive(Clone)]
 struct Limiter {
     limits: Arc<RateLimits>,
     metrics: Arc<Metrics>,
+}
+
+impl<S> Layer<S> for Limiter {
+    type Service = Limited<S>;
+
+    fn layer(&self, inner: S) -> Limited<S> {
+        Limited {
+            inner,
+            limiter: self.clone(),
+        }
+    }
+}
+
+/// A public route behind the rate limits.
+#[derive(Clone)]
+struct Limited<S> {
+    inner: S,
+    limiter: Limiter,
+}
+
+impl<S> Service<Request> for Limited<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // Without connection info (a server not started by `app::start`) all
+        // clients share one bucket, which errs on the side of refusing.
+        let client = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+        let tracking = is_tracking(&request);
+        let Limiter { limits, metrics } = &self.limiter;
+        if let Err(refusal) = limits.admit(client, tracking, Instant::now()) {
+            let unknown_codes = matches!(refusal, Refusal::TooManyUnknownCodes { .. });
+            metrics.record_rate_limited(unknown_codes);
+            let refused = refusal.into_response();
+            return Box::pin(async move { Ok(refused) });
+        }
+        let answer = self.inner.call(request);
+        if !tracking {
+            return Box::pin(answer);
+        }
+        let limiter = self.limiter.clone();
+        Box::pin(async move {
+            let Ok(response) = answer.await;
+            if response.status() == StatusCode::NOT_FOUND {
+                limiter.limits.unknown_code(client, Instant::now());
+                limiter.metrics.record_unknown_code();
+            }
+            Ok(response)
+        })
+    }
 }
 
 /// Whether the request is a tracking lookup or rating (by route template, so
@@ -294,27 +361,6 @@ fn is_tracking(request: &Request) -> bool {
         .get::<MatchedPath>()
         .map_or_else(|| request.uri().path(), MatchedPath::as_str);
     path.contains("/track/")
-}
-
-async fn limit(State(state): State<Limiter>, request: Request, next: Next) -> Response {
-    // Without connection info (a server not started by `app::start`) all
-    // clients share one bucket, which errs on the side of refusing.
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-    let tracking = is_tracking(&request);
-    if let Err(refusal) = state.limits.admit(client, tracking, Instant::now()) {
-        let unknown_codes = matches!(refusal, Refusal::TooManyUnknownCodes { .. });
-        state.metrics.record_rate_limited(unknown_codes);
-        return refusal.into_response();
-    }
-    let response = next.run(request).await;
-    if tracking && response.status() == StatusCode::NOT_FOUND {
-        state.limits.unknown_code(client, Instant::now());
-        state.metrics.record_unknown_code();
-    }
-    response
 }
 
 #[cfg(test)]
