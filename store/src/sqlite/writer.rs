@@ -420,8 +420,10 @@ fn stream_tip(conn: &Connection, stream: &str) -> Result<StreamTip, ApplyError> 
     }
 }
 
+/// Asked at the start of every group, so the statement is kept prepared.
 fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA data_version", [], |row| row.get(0))
+    conn.prepare_cached("PRAGMA data_version")?
+        .query_row([], |row| row.get(0))
 }
 
 fn last_position(conn: &Connection) -> rusqlite::Result<u64> {
