@@ -99,3 +99,42 @@ async fn requests_appends_and_projections_are_counted() {
     assert!(text.contains("markaz_projection_lag_events{projection="));
     assert_eq!(sample(&text, "markaz_projections_running"), Some(1.0));
 }
+
+/// Every answer carries the request's id: the client's own when usable,
+/// otherwise a fresh one per request; answered requests leave the in-flight
+/// gauge (only the `/metrics` request itself is in flight while it renders).
+#[tokio::test]
+async fn request_ids_are_echoed_or_generated_and_in_flight_returns_to_one() {
+    let app = spawn_app().await;
+    let given = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/categories",
+            None,
+            &[("x-request-id", "counter-7f3a")],
+            None,
+        )
+        .await;
+    assert_eq!(given.headers["x-request-id"], "counter-7f3a");
+
+    let first = app.get("/api/v1/categories", None).await;
+    let second = app.get("/api/v1/nothing-here", None).await;
+    let first_id = first.headers["x-request-id"].to_str().unwrap().to_owned();
+    let second_id = second.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(first_id, second_id);
+    assert!(uuid::Uuid::parse_str(&first_id).is_ok(), "{first_id}");
+
+    let unusable = app
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/categories",
+            None,
+            &[("x-request-id", &"x".repeat(201))],
+            None,
+        )
+        .await;
+    assert_ne!(unusable.headers["x-request-id"], "x".repeat(201).as_str());
+
+    let text = metrics(&app).await;
+    assert_eq!(sample(&text, "markaz_http_requests_in_flight"), Some(1.0));
+}
