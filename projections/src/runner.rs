@@ -16,7 +16,9 @@
 //! appends themselves. The pause follows the cost of a commit: a millisecond
 //! commit is followed by a few milliseconds' wait, so the read models of a
 //! quiet server stay as fresh as before, while a loaded one commits larger
-//! batches and spends at most `1 / (1 + commit_spacing)` of its time committing.
+//! batches and spends about `1 / (1 + commit_spacing)` of its time committing
+//! (less once the pause reaches its cap). A full batch (`batch_size`) is
+//! committed without waiting.
 //!
 //! The runner also notices when a rebuild has swapped a new read-model file in
 //! (see `database`): it then reopens the file and follows the feed from the
@@ -341,7 +343,8 @@ async fn follow(
             writer = (identity, projections);
             result?;
             let took = commit_started.elapsed();
-            next_commit = Instant::now() + (took * options.commit_spacing).min(MAX_COMMIT_PAUSE);
+            let pause = took.saturating_mul(options.commit_spacing);
+            next_commit = Instant::now() + pause.min(MAX_COMMIT_PAUSE);
         }
         tracing::info!(path = %path.display(), "read-model file was rebuilt; reopening it");
         writer = open(path)?;
