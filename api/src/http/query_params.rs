@@ -82,8 +82,7 @@ pub async fn wait_for(state: &AppState, min_position: Option<u64>) -> Result<(),
 /// `wait_for` does) and looks once more: a case filed a moment ago, whose
 /// receipt the caller already holds, is then found rather than called
 /// unknown. The read models commit in batches (see the projection runner), so
-/// they may trail the log by some milliseconds. A miss on caught-up read
-/// models is answered at once.
+/// they may trail the log by some milliseconds.
 pub async fn look_up<T, F, Fut>(state: &AppState, lookup: F) -> Result<Option<T>, Problem>
 where
     F: Fn() -> Fut,
@@ -97,10 +96,11 @@ where
         // The miss stands; the store's trouble shows on the next command.
         Err(_) => return Ok(None),
     };
-    if state.projections.position() >= head {
-        return Ok(None);
+    // Looked at again even when the read models are already there: they may
+    // have committed the case between the first look and now.
+    if state.projections.position() < head {
+        wait_for(state, Some(head)).await?;
     }
-    wait_for(state, Some(head)).await?;
     lookup().await.map_err(query_problem)
 }
 
