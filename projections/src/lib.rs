@@ -19,6 +19,7 @@
 //! SLA judgements (`status::evaluate_sla`) and backlog ages are computed at
 //! query time from a `now` passed in, never stored.
 
+mod batch_thread;
 pub mod database;
 pub mod event;
 pub mod gender_desk;

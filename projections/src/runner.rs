@@ -20,6 +20,9 @@
 //! (less once the pause reaches its cap). A full batch (`batch_size`) is
 //! committed without waiting.
 //!
+//! Batches are applied on a thread of their own at a lower scheduling
+//! priority (see `batch_thread`), so that under load the requests come first.
+//!
 //! The runner also notices when a rebuild has swapped a new read-model file in
 //! (see `database`): it then reopens the file and follows the feed from the
 //! new file's checkpoints. It checks before every batch and, while idle, every
@@ -39,6 +42,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::batch_thread::BatchThread;
 use crate::database::{open_tracked_writer, DatabaseError, FileIdentity, OpenConnection};
 use crate::writer::{BatchError, ProjectionWriter};
 
@@ -296,6 +300,7 @@ async fn follow(
     progress: &watch::Sender<Progress>,
 ) -> Result<(), RunnerError> {
     let batch_size = options.batch_size.max(1);
+    let batch_thread = BatchThread::start().map_err(|e| RunnerError::Task(e.to_string()))?;
     loop {
         let checkpoint = writer.1.set.position();
         let head = store.head_position().await?;
@@ -330,12 +335,13 @@ async fn follow(
             }
             let commit_started = Instant::now();
             let (identity, mut projections) = writer;
-            let (projections, result) = tokio::task::spawn_blocking(move || {
-                let result = projections.apply_recorded(batch);
-                (projections, result)
-            })
-            .await
-            .map_err(|e| RunnerError::Task(e.to_string()))?;
+            let (projections, result) = batch_thread
+                .run(move || {
+                    let result = projections.apply_recorded(batch);
+                    (projections, result)
+                })
+                .await
+                .map_err(|e| RunnerError::Task(e.to_string()))?;
             progress.send_modify(|p| {
                 p.position = projections.set.position();
                 p.checkpoints = projections.set.checkpoints();
