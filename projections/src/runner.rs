@@ -417,6 +417,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn events_arriving_before_the_commit_is_due_join_the_batch() {
         let (sender, mut feed) = feed_with(&[2]);
+        // Arrivals spaced in virtual time (the clock is paused and advances
+        // only when every task waits), so the test takes no real time.
         tokio::spawn(async move {
             for item in [3, 4] {
                 tokio::time::sleep(Duration::from_millis(10)).await;
