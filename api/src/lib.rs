@@ -11,5 +11,6 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod idempotency_store;
+pub mod ids;
 pub mod logging;
 pub mod officers;

@@ -22,7 +22,7 @@ pub use complaint::{
     ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn, DomainError,
     FileComplaint, GenderDeskReasons,
 };
-pub use metadata::{event_id_for, Actor, EventMetadata, OfficerId, Role};
+pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Role};
 pub use officer::{
     decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,
     OfficerError, OfficerEvent, OfficerRegistered, OfficerRevoked, OfficerState,

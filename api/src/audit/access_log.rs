@@ -15,7 +15,7 @@ use markaz_domain::{
 use markaz_store::{EventStore, ExpectedVersion, NewEvent, StoreError};
 use serde_json::{json, Value};
 
-use crate::officers::token::{random_uuid, RandomnessError};
+use crate::ids::{time_ordered_uuid, RandomnessError};
 use crate::officers::{OfficerDirectory, Principal};
 
 /// How many entries are read per page when listing.
@@ -72,7 +72,7 @@ pub async fn record(
         gender_desk: case.gender_desk,
     }));
     let encoded = encode(&event);
-    let event_id = random_uuid()?;
+    let event_id = time_ordered_uuid()?;
     let new = NewEvent {
         event_type: encoded.event_type.to_owned(),
         schema_version: encoded.schema_version,

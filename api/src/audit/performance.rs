@@ -23,7 +23,7 @@ use markaz_store::{
 };
 use serde::Serialize;
 
-use crate::officers::token::{random_uuid, RandomnessError};
+use crate::ids::{random_uuid, RandomnessError};
 
 /// Why past figures could not be computed.
 #[derive(Debug, thiserror::Error)]

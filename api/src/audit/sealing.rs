@@ -15,7 +15,7 @@ use markaz_store::seal::{make_seal, record_seal, LogWalker, Seal, SealError};
 use markaz_store::EventStore;
 use tokio::sync::watch;
 
-use crate::officers::token::{random_uuid, RandomnessError};
+use crate::ids::{time_ordered_uuid, RandomnessError};
 
 /// Why a seal could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ pub async fn seal_now(
     at: Timestamp,
 ) -> Result<SealMade, SealingError> {
     let seal = make_seal(store, walker, key, at).await?;
-    let event_id = random_uuid()?;
+    let event_id = time_ordered_uuid()?;
     let metadata = EventMetadata {
         event_id,
         occurred_at: at,

@@ -292,8 +292,11 @@ fn case_rng(seed: u64, number: u32) -> StdRng {
     StdRng::seed_from_u64(z ^ (z >> 31))
 }
 
-fn random_uuid(rng: &mut StdRng) -> Uuid {
-    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+/// A time-ordered (version 7) id made at simulated time `at`, as the server
+/// makes its command ids (see `ids::time_ordered_uuid`).
+fn time_ordered_uuid(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
+    let millis = at.timestamp_millis().max(0) as u64;
+    uuid::Builder::from_unix_timestamp_millis(millis, &rng.random()).into_uuid()
 }
 
 /// Picks from `(weight, value)` pairs.
@@ -620,7 +623,7 @@ fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
     let gender_desk = requested
         || matches!(gender, Gender::Female | Gender::Transgender)
         || category.gender_sensitive;
-    let complaint_id = ComplaintId::from_uuid(random_uuid(rng));
+    let complaint_id = ComplaintId::from_uuid(time_ordered_uuid(rng, filed_at));
     let tracking_code = TrackingCode::from_random(&markaz, rng.random());
     let text = description(rng, &code, area);
     let filing = FileComplaint {
@@ -641,12 +644,12 @@ fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
         gender_desk_requested: requested,
         category,
     };
-    let filing_command = random_uuid(rng);
+    let filing_command = time_ordered_uuid(rng, filed_at);
     let filed_by = rng.random_range(0..3);
     let steps = plan_steps(rng, &filing, filed_at, inputs)
         .into_iter()
         .take_while(|step| step.at <= until)
-        .map(|step| (random_uuid(rng), step))
+        .map(|step| (time_ordered_uuid(rng, step.at), step))
         .collect();
     CasePlan {
         filed_at,

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use markaz_domain::{
-    event_id_for, Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintFiled,
-    ComplaintId, ComplaintState, DomainError, EventMetadata, FileComplaint, MarkazCode, Timestamp,
-    TrackingCode,
+    derived_id, event_id_for, Actor, ComplaintAction, ComplaintCommand, ComplaintEvent,
+    ComplaintFiled, ComplaintId, ComplaintState, DomainError, EventMetadata, FileComplaint,
+    MarkazCode, Timestamp, TrackingCode,
 };
 use markaz_store::command_loop::{handle_command, Aggregate, CommandError, CommandMeta};
 use markaz_store::hash_chain::{chain_hash, GENESIS_HASH};
@@ -36,7 +36,7 @@ use super::tracking::{parse_code, unknown_tracking_code};
 use super::visible_complaint::{GuardedCommand, VisibleComplaint};
 use crate::aggregates::ComplaintAggregate;
 use crate::app::AppState;
-use crate::officers::token::random_u64;
+use crate::ids::random_u64;
 use crate::officers::Principal;
 
 /// Namespace of complaint ids derived from command ids.
@@ -160,8 +160,11 @@ async fn file_once(
         command_id,
         may_be_retry,
     } = filing;
-    let complaint_id =
-        ComplaintId::from_uuid(Uuid::new_v5(&COMPLAINT_NAMESPACE, command_id.as_bytes()));
+    let complaint_id = ComplaintId::from_uuid(derived_id(
+        &COMPLAINT_NAMESPACE,
+        command_id,
+        command_id.as_bytes(),
+    ));
     let random = random_u64().map_err(|error| Problem::internal(&error))?;
     let filing = FileComplaint {
         complaint_id,

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::problem::{Problem, PROBLEM_JSON};
 use crate::app::AppState;
 use crate::idempotency_store::StoredAnswer;
-use crate::officers::token::random_uuid;
+use crate::ids::time_ordered_uuid;
 
 /// Longest accepted key.
 const MAX_KEY_LEN: usize = 255;
@@ -156,7 +156,10 @@ impl Keyed {
 }
 
 /// Runs `command` at most once per (caller, key); see the module doc.
-/// `command` receives the command id to use.
+/// `command` receives the command id to use: derived from the key when there
+/// is one (so a retry finds the events of its first attempt), otherwise fresh
+/// and time-ordered (so the ids derived from it keep the store's indexes
+/// growing at one end).
 pub async fn run_once<F, Fut>(
     state: &AppState,
     caller: String,
@@ -168,7 +171,7 @@ where
     Fut: std::future::Future<Output = CommandAnswer>,
 {
     let Some(Keyed { key, digest }) = keyed else {
-        return match random_uuid() {
+        return match time_ordered_uuid() {
             Ok(command_id) => command(command_id).await.into_response(),
             Err(error) => Problem::internal(&error).into_response(),
         };

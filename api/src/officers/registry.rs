@@ -11,7 +11,8 @@ use markaz_store::command_loop::{handle_command, CommandError, CommandMeta};
 use markaz_store::EventStore;
 use uuid::Uuid;
 
-use super::token::{random_uuid, NewToken, RandomnessError};
+use super::token::NewToken;
+use crate::ids::{random_uuid, time_ordered_uuid, RandomnessError};
 
 /// Who is to be registered.
 #[derive(Clone, Debug)]
@@ -58,7 +59,7 @@ async fn run(
     actor: Actor,
     action: OfficerAction,
 ) -> Result<u64, RegistryError> {
-    let command_id = random_uuid()?;
+    let command_id = time_ordered_uuid()?;
     let at = now();
     let command = OfficerCommand {
         command_id,
