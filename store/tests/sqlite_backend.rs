@@ -334,3 +334,41 @@ async fn a_file_that_is_not_an_event_file_is_refused() {
         Ok(_) => panic!("a foreign file must be refused"),
     }
 }
+
+#[tokio::test]
+async fn the_log_is_copied_into_the_event_file_while_the_store_runs() {
+    let (_dir, path) = event_file();
+    let store = SqliteStore::open(&path).expect("open");
+    let empty_size = std::fs::metadata(&path).expect("event file").len();
+    // About 3,000 WAL frames: past the checkpoint threshold (1,000 frames),
+    // short of the writer's inline backstop (10,000).
+    let big = |n: u64| NewEvent {
+        payload: vec![b'x'; 4_000],
+        ..event("big", n)
+    };
+    for batch in 0..30u64 {
+        let expected = match batch {
+            0 => ExpectedVersion::NoStream,
+            _ => ExpectedVersion::Exact(batch * 50),
+        };
+        let events = (0..50).map(|n| big(batch * 50 + n)).collect();
+        store
+            .append("complaint-big", expected, events)
+            .await
+            .expect("append");
+    }
+    // Only a checkpoint writes the database file itself; the checkpoint
+    // thread does it shortly after the threshold is passed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let size = std::fs::metadata(&path).expect("event file").len();
+        if size > empty_size + 4_000_000 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint: the event file is still {size} bytes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

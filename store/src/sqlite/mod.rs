@@ -3,9 +3,11 @@
 //! One writer thread owns the only writing connection and commits appends in
 //! groups (see `writer`); reads go through a small pool of separate
 //! connections (see `reader`) and never block the writer; subscriptions follow
-//! the committed head (see `subscription`).
+//! the committed head (see `subscription`); checkpoints run on a thread of
+//! their own (see `checkpointer`).
 
 pub mod backup;
+mod checkpointer;
 mod reader;
 mod rows;
 mod schema;
@@ -42,7 +44,8 @@ impl SqliteStore {
     /// Opens (creating if needed) the event file at `path` and starts its writer.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let conn = schema::open_writer(&path)?;
+        let mut conn = schema::open_writer(&path)?;
+        checkpointer::start(&path, &mut conn)?;
         let (head_sender, committed) = watch::channel(0);
         let writer = Writer::new(conn, head_sender)?;
         let (requests, queue) = mpsc::channel(QUEUE_DEPTH);

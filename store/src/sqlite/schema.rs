@@ -55,6 +55,15 @@ pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Opens the connection that checkpoints an existing, migrated file (see
+/// `checkpointer`): it writes only the database file, never the log.
+pub fn open_checkpointer(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    apply_pragmas(&conn)?;
+    Ok(conn)
+}
+
 /// Opens a read-only connection to an existing, migrated file.
 pub fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     // Read-write flags with `query_only`: a read-only open cannot create the
