@@ -43,5 +43,6 @@ pub use read_models::{
 pub use rebuild::{rebuild, rebuild_into, rebuild_with_progress_bar, RebuildError, RebuildSummary};
 pub use runner::{RunnerError, RunnerHandle, RunnerOptions, RunnerStatus, WaitError};
 pub use status::{
-    ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, SlaState, SlaView, TrackingView,
+    ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, SlaState, SlaView,
+    TrackingJson, TrackingView,
 };

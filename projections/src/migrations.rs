@@ -27,6 +27,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_drop_performance_daily.sql",
         sql: include_str!("../../migrations/0002_drop_performance_daily.sql"),
     },
+    Migration {
+        name: "0003_public_tracking.sql",
+        sql: include_str!("../../migrations/0003_public_tracking.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

@@ -20,7 +20,7 @@ use crate::database::{open_writer, DatabaseError, Durability, ReaderPool};
 use crate::gender_desk::{self, GenderDeskQueue};
 use crate::performance::{self, GroupBy, PerformanceRow};
 use crate::status::{
-    self, ComplaintFilter, ComplaintList, ComplaintView, CursorError, ListError, TrackingView,
+    self, ComplaintFilter, ComplaintList, ComplaintView, CursorError, ListError, TrackingJson,
 };
 
 /// Why a query could not be answered.
@@ -143,12 +143,12 @@ impl ReadModels {
         })
     }
 
-    /// The public view of the complaint with this tracking code. Reads only
-    /// the columns the public may see.
+    /// The public view of the complaint with this tracking code, as the JSON
+    /// the projection stored (see `status::public`).
     pub async fn tracking_by_code(
         &self,
         code: &TrackingCode,
-    ) -> Result<Option<TrackingView>, QueryError> {
+    ) -> Result<Option<TrackingJson>, QueryError> {
         self.run_point(|conn| Ok(status::tracking_by_code(conn, code.as_str())?))
     }
 

@@ -2,13 +2,15 @@
 //!
 //! No personal data, no officer names, no internal ids: only the status, the
 //! category, the deadlines and the history of status changes. The answer is
-//! built from `TrackingView`, which has no field that could carry them.
+//! the JSON of a `TrackingView` (which has no field that could carry them),
+//! rendered by the status projection when the case last changed.
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use markaz_domain::TrackingCode;
-use markaz_projections::TrackingView;
 
 use super::problem::Problem;
 use super::query_params::{look_up, wait_for, ApiPath, ApiQuery};
@@ -43,11 +45,13 @@ async fn track(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<TrackQuery>,
-) -> Result<Json<TrackingView>, Problem> {
+) -> Result<Response, Problem> {
     let code = parse_code(&code)?;
     wait_for(&state, query.min_position).await?;
     let view = look_up(&state, || state.read_models.tracking_by_code(&code))
         .await?
         .ok_or_else(unknown_tracking_code)?;
-    Ok(Json(view))
+    // The JSON of a `TrackingView`, as the status projection stored it.
+    let content_type = [(header::CONTENT_TYPE, "application/json")];
+    Ok((content_type, view.into_bytes()).into_response())
 }

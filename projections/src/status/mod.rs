@@ -1,14 +1,17 @@
-//! Status tracking: one row per complaint with everything the staff view and
-//! the public tracking view show.
+//! Status tracking: one row per complaint with everything the staff view
+//! shows, and the public tracking view of each stored ready to send.
 
 mod projection;
+mod public;
 mod row;
 mod view;
 
 pub use projection::StatusProjection;
+pub(crate) use public::tracking_by_code;
+pub use public::TrackingJson;
 pub use row::{HistoryEntry, StatusRow};
 pub use view::{
     evaluate_sla, ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, CursorError,
     ListError, SlaState, SlaView, StatusChange, TrackingView,
 };
-pub(crate) use view::{list_complaints, status_by_id, status_by_tracking_code, tracking_by_code};
+pub(crate) use view::{list_complaints, status_by_id, status_by_tracking_code};

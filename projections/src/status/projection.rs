@@ -61,6 +61,10 @@ fn filed_row<'a>(change: &ComplaintChange, filed: &'a ComplaintFiled) -> Pending
     let at = change.occurred_at.as_micros();
     let mut row = PendingRow {
         filed: Some(filed),
+        tracking_code: Cow::Borrowed(filed.tracking_code.as_str()),
+        category: Cow::Borrowed(filed.category.as_str()),
+        acknowledge_by: filed.acknowledge_by.as_micros(),
+        resolve_by: filed.resolve_by.as_micros(),
         filed_at: at,
         status: Cow::Borrowed(ComplaintStatus::Filed.as_str()),
         current_unit: Cow::Borrowed(filed.markaz.as_str()),

@@ -7,6 +7,8 @@ use markaz_domain::ComplaintFiled;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::public;
+
 /// The public history keeps at most this many entries: the filing and the latest ones.
 pub const HISTORY_LIMIT: usize = 32;
 
@@ -116,6 +118,11 @@ pub(crate) struct HistoryStep<'a> {
 pub(crate) struct PendingRow<'a> {
     /// The filing, when it is in this batch: the whole row is inserted.
     pub filed: Option<&'a ComplaintFiled>,
+    /// What the public view shows of the filing (see `public`).
+    pub tracking_code: Cow<'a, str>,
+    pub category: Cow<'a, str>,
+    pub acknowledge_by: i64,
+    pub resolve_by: i64,
     pub filed_at: i64,
     pub status: Cow<'a, str>,
     pub current_unit: Cow<'a, str>,
@@ -151,7 +158,8 @@ impl<'a> PendingRow<'a> {
         let mut statement = tx.prepare_cached(
             "SELECT status, current_unit, first_action_at, acknowledged_at, resolved_at,
                     withdrawn_at, outcome, rating, reopen_count, version, position, updated_at,
-                    history, filed_at, gender_desk
+                    history, filed_at, gender_desk, tracking_code, category, acknowledge_by,
+                    resolve_by
              FROM complaint_status WHERE complaint_id = ?1",
         )?;
         statement
@@ -181,14 +189,29 @@ impl<'a> PendingRow<'a> {
                     history,
                     filed_at: row.get(13)?,
                     gender_desk: row.get(14)?,
+                    tracking_code: Cow::Owned(row.get(15)?),
+                    category: Cow::Owned(row.get(16)?),
+                    acknowledge_by: row.get(17)?,
+                    resolve_by: row.get(18)?,
                 })
             })
             .optional()
     }
 
-    /// Writes the row: whole when its filing is in the batch, otherwise only
-    /// the changing columns. `json` is a scratch buffer for the history.
+    /// Writes the row and its public view.
     pub fn save(
+        &self,
+        tx: &Transaction<'_>,
+        complaint_id: &str,
+        json: &mut Vec<u8>,
+    ) -> rusqlite::Result<()> {
+        self.save_status(tx, complaint_id, json)?;
+        public::save_public_view(tx, complaint_id, self, json)
+    }
+
+    /// Writes the status row: whole when its filing is in the batch, otherwise
+    /// only the changing columns. `json` is a scratch buffer for the history.
+    fn save_status(
         &self,
         tx: &Transaction<'_>,
         complaint_id: &str,

@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::row::{HistoryEntry, StatusRow, COLUMNS};
+use super::row::{StatusRow, COLUMNS};
 
 /// Where a complaint stands against one deadline, judged at query time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -230,53 +230,15 @@ pub(crate) fn status_by_tracking_code(
         .optional()
 }
 
-/// The public view's lookup: the columns it is built from, and nothing else.
-const TRACKING_BY_CODE: &str = "SELECT tracking_code, status, category, filed_at, updated_at, \
-     acknowledge_by, resolve_by, rating IS NOT NULL, history \
-     FROM complaint_status WHERE tracking_code = ?1";
-
 /// The staff view's lookups, formatted once rather than on every request.
 static STATUS_BY_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {COLUMNS} FROM complaint_status WHERE complaint_id = ?1"));
-static STATUS_BY_TRACKING_CODE: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {COLUMNS} FROM complaint_status WHERE tracking_code = ?1"));
-
-impl TrackingView {
-    /// Reads a row selected by [`TRACKING_BY_CODE`].
-    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TrackingView> {
-        let history = row.get_ref(8)?.as_str()?;
-        let history: Vec<HistoryEntry> = serde_json::from_str(history).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
-        })?;
-        Ok(TrackingView {
-            tracking_code: row.get(0)?,
-            status: row.get(1)?,
-            category: row.get(2)?,
-            filed_at: time(row.get(3)?),
-            updated_at: time(row.get(4)?),
-            acknowledge_by: time(row.get(5)?),
-            resolve_by: time(row.get(6)?),
-            rated: row.get(7)?,
-            history: history
-                .into_iter()
-                .map(|entry| StatusChange {
-                    status: entry.status,
-                    at: time(entry.at),
-                })
-                .collect(),
-        })
-    }
-}
-
-/// The public view of the complaint with this tracking code.
-pub(crate) fn tracking_by_code(
-    conn: &Connection,
-    code: &str,
-) -> rusqlite::Result<Option<TrackingView>> {
-    conn.prepare_cached(TRACKING_BY_CODE)?
-        .query_row([code], TrackingView::from_row)
-        .optional()
-}
+static STATUS_BY_TRACKING_CODE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {COLUMNS} FROM complaint_status WHERE complaint_id = \
+         (SELECT complaint_id FROM public_tracking WHERE tracking_code = ?1)"
+    )
+});
 
 /// Which complaints a list shows. Every field narrows the list; times are inclusive.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

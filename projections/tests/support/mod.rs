@@ -88,6 +88,23 @@ impl Scenario {
         actor: &Actor,
         when: Timestamp,
     ) -> ComplaintId {
+        self.file_with_code_of(n, n, markaz, category, gender, actor, when)
+            .await
+    }
+
+    /// Files complaint number `n` with the tracking code complaint number
+    /// `code_of` has: a collision only a test makes (codes are 64 random bits).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn file_with_code_of(
+        &mut self,
+        n: u128,
+        code_of: u128,
+        markaz: &str,
+        category: &str,
+        gender: Gender,
+        actor: &Actor,
+        when: Timestamp,
+    ) -> ComplaintId {
         let id = ComplaintId::from_uuid(Uuid::from_u128(0xC000 + n));
         let markaz = MarkazCode::parse(markaz).unwrap();
         let category = Catalogue::default()
@@ -96,7 +113,7 @@ impl Scenario {
             .unwrap();
         let file = FileComplaint {
             complaint_id: id,
-            tracking_code: TrackingCode::from_random(&markaz, 0x1234_5678_9ABC + n as u64),
+            tracking_code: TrackingCode::from_random(&markaz, 0x1234_5678_9ABC + code_of as u64),
             markaz,
             category,
             complainant: Complainant {
@@ -169,6 +186,7 @@ pub fn dump(path: &Path) -> Vec<String> {
     for table in [
         "projection_checkpoints",
         "complaint_status",
+        "public_tracking",
         "gender_desk_cases",
         "gender_desk_counts",
         "performance_cases",
