@@ -12,9 +12,11 @@
 //! restart yet would otherwise wake it, and cost an fsync of the database
 //! file, after every commit). A PASSIVE checkpoint copies the frames that were
 //! in the log when it began; the writer restarts the log from its beginning
-//! at its next transaction once every frame is copied, so the thread takes a
-//! few more short passes to catch up with what was committed meanwhile.
-//! Should the log still reach `BACKSTOP_FRAMES` (the thread falling behind or
+//! at its next transaction only once every frame is copied. So the thread
+//! takes a few more short passes to catch up with what was committed
+//! meanwhile, and when it is within `FINISH_FRAMES` of the end the writer
+//! copies the rest itself: a short pause once per pass of the thread, where
+//! SQLite's inline checkpoint copies the whole log. Should the log still reach `BACKSTOP_FRAMES` (the thread falling behind or
 //! failing, or readers keeping the log from restarting), the writer
 //! checkpoints inline, as SQLite would by default, which bounds the log in
 //! every case.
