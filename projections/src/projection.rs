@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use crate::event::{ComplaintChange, ProjectedEvent};
 use crate::gender_desk::GenderDeskProjection;
 use crate::performance::PerformanceProjection;
-use crate::status::StatusProjection;
+use crate::status::{PublicViews, StatusProjection};
 
 /// A read model fed by complaint events.
 pub trait Projection: Send {
@@ -52,10 +52,12 @@ pub struct ProjectionSet {
 }
 
 impl ProjectionSet {
-    /// Status tracking, gender desk and performance, at their stored checkpoints.
-    pub fn load(conn: &Connection) -> Result<Self, rusqlite::Error> {
+    /// Status tracking, gender desk and performance, at their stored
+    /// checkpoints; `public_views` says when the status projection writes the
+    /// public tracking answers.
+    pub fn load(conn: &Connection, public_views: PublicViews) -> Result<Self, rusqlite::Error> {
         let projections: Vec<Box<dyn Projection>> = vec![
-            Box::new(StatusProjection),
+            Box::new(StatusProjection { public_views }),
             Box::new(GenderDeskProjection),
             Box::new(PerformanceProjection::default()),
         ];

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use crate::database::{open_writer, DatabaseError, Durability, READ_MODEL_FILE};
 use crate::event::{project, DecodeError, ProjectedEvent};
 use crate::projection::ApplyError;
+use crate::status::{fill_public_views, PublicViews};
 use crate::writer::ProjectionWriter;
 
 /// Events read, decoded and applied per step of a rebuild.
@@ -101,7 +102,7 @@ pub async fn rebuild_into(
         let conn = open_writer(&target, Durability::Bulk)?;
         let indexes = drop_secondary_indexes(&conn).map_err(DatabaseError::Sql)?;
         Ok((
-            ProjectionWriter::new(conn).map_err(DatabaseError::Sql)?,
+            ProjectionWriter::new(conn, PublicViews::AtTheEnd).map_err(DatabaseError::Sql)?,
             indexes,
         ))
     })
@@ -205,9 +206,14 @@ fn drop_secondary_indexes(conn: &Connection) -> Result<Vec<String>, rusqlite::Er
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
-/// Makes the rebuilt file a normal live file: its indexes back, WAL mode,
-/// everything on disk.
-fn finish(writer: ProjectionWriter, indexes: &[String], path: &Path) -> Result<(), RebuildError> {
+/// Makes the rebuilt file a normal live file: its public tracking answers
+/// written, its indexes back, WAL mode, everything on disk.
+fn finish(
+    mut writer: ProjectionWriter,
+    indexes: &[String],
+    path: &Path,
+) -> Result<(), RebuildError> {
+    fill_public_views(&mut writer.conn).map_err(DatabaseError::Sql)?;
     for sql in indexes {
         writer.conn.execute_batch(sql).map_err(DatabaseError::Sql)?;
     }

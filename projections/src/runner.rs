@@ -44,6 +44,7 @@ use tokio::time::Instant;
 
 use crate::batch_thread::BatchThread;
 use crate::database::{open_tracked_writer, DatabaseError, FileIdentity, OpenConnection};
+use crate::status::PublicViews;
 use crate::writer::{BatchError, ProjectionWriter};
 
 /// How the runner batches and watches.
@@ -246,7 +247,7 @@ type TrackedWriter = (FileIdentity, ProjectionWriter);
 
 fn open(path: &std::path::Path) -> Result<TrackedWriter, RunnerError> {
     let OpenConnection { conn, identity } = open_tracked_writer(path)?;
-    let writer = ProjectionWriter::new(conn).map_err(DatabaseError::Sql)?;
+    let writer = ProjectionWriter::new(conn, PublicViews::EachBatch).map_err(DatabaseError::Sql)?;
     Ok((identity, writer))
 }
 

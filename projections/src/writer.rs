@@ -6,6 +6,7 @@ use rusqlite::Connection;
 
 use crate::event::{project, DecodeError, ProjectedEvent};
 use crate::projection::{ApplyError, ProjectionSet};
+use crate::status::PublicViews;
 
 /// Why a batch stopped part-way or failed.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +30,8 @@ pub struct ProjectionWriter {
 }
 
 impl ProjectionWriter {
-    pub fn new(conn: Connection) -> Result<Self, rusqlite::Error> {
-        let set = ProjectionSet::load(&conn)?;
+    pub fn new(conn: Connection, public_views: PublicViews) -> Result<Self, rusqlite::Error> {
+        let set = ProjectionSet::load(&conn, public_views)?;
         Ok(ProjectionWriter { conn, set })
     }
 

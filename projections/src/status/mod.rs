@@ -3,12 +3,13 @@
 
 mod projection;
 mod public;
+mod public_json;
 mod row;
 mod view;
 
-pub use projection::StatusProjection;
-pub(crate) use public::tracking_by_code;
+pub use projection::{PublicViews, StatusProjection};
 pub use public::TrackingJson;
+pub(crate) use public::{fill_public_views, tracking_by_code};
 pub use row::{HistoryEntry, StatusRow};
 pub use view::{
     evaluate_sla, ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, CursorError,

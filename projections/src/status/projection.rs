@@ -12,7 +12,20 @@ use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
 
 /// The status tracking projection.
-pub struct StatusProjection;
+pub struct StatusProjection {
+    pub public_views: PublicViews,
+}
+
+/// When the public tracking answers are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicViews {
+    /// With every batch: the live read models.
+    EachBatch,
+    /// Once, by `public::fill_public_views` after the last batch: a rebuild,
+    /// which would otherwise insert into a table keyed by random codes and
+    /// render a case again in every batch that touches it.
+    AtTheEnd,
+}
 
 pub const NAME: &str = "status";
 
@@ -50,8 +63,9 @@ impl Projection for StatusProjection {
         let mut rows: Vec<(&str, Box<PendingRow<'_>>)> = rows.into_iter().collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut json = Vec::with_capacity(1024);
+        let public_views = self.public_views == PublicViews::EachBatch;
         for (key, row) in &rows {
-            row.save(tx, key, &mut json)?;
+            row.save(tx, key, public_views, &mut json)?;
         }
         Ok(())
     }

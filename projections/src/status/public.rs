@@ -5,11 +5,10 @@
 //! what the public view shows (plus the complaint id that links it to the
 //! staff row, which is never sent).
 
-use markaz_domain::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::row::PendingRow;
-use super::view::{StatusChange, TrackingView};
+use super::public_json::PublicFields;
+use super::row::{HistoryStep, PendingRow};
 
 /// A complaint's public view as stored: the JSON of a [`TrackingView`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,26 +34,19 @@ pub(crate) fn tracking_by_code(
         .optional()
 }
 
-/// The public view of a row as the projection holds it.
-fn tracking_view(row: &PendingRow<'_>) -> TrackingView {
-    let time = |micros: i64| Timestamp::from_micros(micros).to_datetime();
-    TrackingView {
-        tracking_code: row.tracking_code.to_string(),
-        status: row.status.to_string(),
-        category: row.category.to_string(),
-        filed_at: time(row.filed_at),
-        updated_at: time(row.updated_at),
-        acknowledge_by: time(row.acknowledge_by),
-        resolve_by: time(row.resolve_by),
-        rated: row.rating.is_some(),
-        history: row
-            .history
-            .iter()
-            .map(|step| StatusChange {
-                status: step.status.to_string(),
-                at: time(step.at),
-            })
-            .collect(),
+impl<'r> PublicFields<'r> {
+    fn of(row: &'r PendingRow<'r>) -> Self {
+        PublicFields {
+            tracking_code: &row.tracking_code,
+            status: &row.status,
+            category: &row.category,
+            filed_at: row.filed_at,
+            updated_at: row.updated_at,
+            acknowledge_by: row.acknowledge_by,
+            resolve_by: row.resolve_by,
+            rated: row.rating.is_some(),
+            history: &row.history,
+        }
     }
 }
 
@@ -69,11 +61,7 @@ pub(crate) fn save_public_view(
     row: &PendingRow<'_>,
     json: &mut Vec<u8>,
 ) -> rusqlite::Result<()> {
-    json.clear();
-    serde_json::to_writer(&mut *json, &tracking_view(row))
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let view = std::str::from_utf8(json)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let view = PublicFields::of(row).render(json);
     let code = row.tracking_code.as_ref();
     let written = if row.filed.is_some() {
         tx.prepare_cached(
@@ -96,4 +84,55 @@ pub(crate) fn save_public_view(
              belongs to another complaint or has no row"
         )),
     ))
+}
+
+/// Writes the public view of every case, in tracking-code order so that the
+/// table is written front to back: how a rebuild (`PublicViews::AtTheEnd`)
+/// fills it after its last batch.
+pub(crate) fn fill_public_views(conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+    // The sort below holds every case's columns: let it spill to a
+    // temporary file past the page cache rather than grow in memory.
+    conn.execute_batch("PRAGMA temp_store = FILE")?;
+    let tx = conn.transaction()?;
+    fill_in(&tx)?;
+    tx.commit()?;
+    conn.execute_batch("PRAGMA temp_store = MEMORY")
+}
+
+fn fill_in(conn: &Transaction<'_>) -> rusqlite::Result<()> {
+    let mut cases = conn.prepare(
+        "SELECT complaint_id, tracking_code, status, category, filed_at, updated_at,
+                acknowledge_by, resolve_by, rating IS NOT NULL, history
+         FROM complaint_status ORDER BY tracking_code",
+    )?;
+    let mut insert = conn.prepare(
+        "INSERT INTO public_tracking (tracking_code, complaint_id, view) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut json = Vec::with_capacity(1024);
+    let mut rows = cases.query([])?;
+    while let Some(row) = rows.next()? {
+        let history: Vec<HistoryStep<'_>> = serde_json::from_str(row.get_ref(9)?.as_str()?)
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    9,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+        let tracking_code = row.get_ref(1)?.as_str()?;
+        let fields = PublicFields {
+            tracking_code,
+            status: row.get_ref(2)?.as_str()?,
+            category: row.get_ref(3)?.as_str()?,
+            filed_at: row.get(4)?,
+            updated_at: row.get(5)?,
+            acknowledge_by: row.get(6)?,
+            resolve_by: row.get(7)?,
+            rated: row.get(8)?,
+            history: &history,
+        };
+        let view = fields.render(&mut json);
+        insert.execute(params![tracking_code, row.get_ref(0)?.as_str()?, view])?;
+    }
+    Ok(())
 }

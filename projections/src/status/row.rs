@@ -198,14 +198,18 @@ impl<'a> PendingRow<'a> {
             .optional()
     }
 
-    /// Writes the row and its public view.
+    /// Writes the row and, when asked, its public view.
     pub fn save(
         &self,
         tx: &Transaction<'_>,
         complaint_id: &str,
+        public_view: bool,
         json: &mut Vec<u8>,
     ) -> rusqlite::Result<()> {
         self.save_status(tx, complaint_id, json)?;
+        if !public_view {
+            return Ok(());
+        }
         public::save_public_view(tx, complaint_id, self, json)
     }
 
