@@ -6,7 +6,8 @@
 //! `synchronous=FULL`) before it returns. The baseline inserts the same rows
 //! (same schema, same pragmas, hash included) in transactions of 1000 rows,
 //! the best case for SQLite: the ratio shows how much of it group commit
-//! recovers for single-event appends.
+//! recovers for single-event appends. Event ids are time-ordered in both, as
+//! the server makes them.
 //!
 //! `cargo bench -p markaz-store --bench append_throughput`; set
 //! `MARKAZ_BENCH_SECONDS` to change the time per case and round (default 2) and
@@ -28,13 +29,25 @@ const RAW_STREAMS: usize = 64;
 /// A payload the size of a typical complaint event.
 const PAYLOAD_LEN: usize = 300;
 
+/// An event id as the server makes them for commands without an idempotency
+/// key: the current Unix milliseconds, then random bits (see `derived_id`).
+fn time_ordered_id() -> Uuid {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64);
+    let random = Uuid::new_v4();
+    let mut bits = [0u8; 10];
+    bits.copy_from_slice(&random.as_bytes()[..10]);
+    uuid::Builder::from_unix_timestamp_millis(millis, &bits).into_uuid()
+}
+
 fn event(n: u64) -> NewEvent {
     NewEvent {
         event_type: "ComplaintAcknowledged".into(),
         schema_version: 1,
         payload: vec![(n % 251) as u8; PAYLOAD_LEN],
         metadata: EventMetadata {
-            event_id: Uuid::new_v4(),
+            event_id: time_ordered_id(),
             occurred_at: Timestamp::from_micros(1_764_000_000_000_000 + n as i64),
             actor: Actor::Officer {
                 id: OfficerId(Uuid::new_v4()),
