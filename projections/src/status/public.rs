@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use super::public_json::PublicFields;
 use super::row::{HistoryStep, PendingRow};
 
-/// A complaint's public view as stored: the JSON of a [`TrackingView`].
+/// A complaint's public view as stored: the JSON of a [`TrackingView`](super::TrackingView).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrackingJson(String);
 
@@ -52,7 +52,8 @@ impl<'r> PublicFields<'r> {
 
 /// Writes the public view of `row`; `json` is a scratch buffer.
 ///
-/// A filing inserts the row. Its tracking code must be new: a code held by
+/// A filing inserts the row (or, replayed over an existing row of the same
+/// complaint, rewrites it). Its tracking code must be new: a code held by
 /// another complaint fails the batch, as the unique index on the status
 /// table did before this table kept codes unique.
 pub(crate) fn save_public_view(
