@@ -35,14 +35,15 @@ impl PublicFields<'_> {
         string(json, self.status);
         json.extend_from_slice(b",\"category\":");
         string(json, self.category);
-        json.extend_from_slice(b",\"filed_at\":");
-        time(json, self.filed_at);
-        json.extend_from_slice(b",\"updated_at\":");
-        time(json, self.updated_at);
-        json.extend_from_slice(b",\"acknowledge_by\":");
-        time(json, self.acknowledge_by);
-        json.extend_from_slice(b",\"resolve_by\":");
-        time(json, self.resolve_by);
+        for (field, micros) in [
+            (&b",\"filed_at\":"[..], self.filed_at),
+            (b",\"updated_at\":", self.updated_at),
+            (b",\"acknowledge_by\":", self.acknowledge_by),
+            (b",\"resolve_by\":", self.resolve_by),
+        ] {
+            json.extend_from_slice(field);
+            time(json, micros);
+        }
         json.extend_from_slice(if self.rated {
             b",\"rated\":true,\"history\":["
         } else {
