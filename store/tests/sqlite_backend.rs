@@ -358,7 +358,9 @@ async fn the_log_is_copied_into_the_event_file_while_the_store_runs() {
             .expect("append");
     }
     // Only a checkpoint writes the database file itself; the checkpoint
-    // thread does it shortly after the threshold is passed.
+    // thread does it shortly after the threshold is passed. It signals
+    // nothing a caller could await, so the file's size is polled until a
+    // deadline.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let size = std::fs::metadata(&path).expect("event file").len();
