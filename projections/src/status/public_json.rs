@@ -3,10 +3,9 @@
 //! The status projection renders a case's answer on every change, and a
 //! rebuild renders every case once. Through serde and chrono's `Display`,
 //! reading a case's history back and rendering it took 2.8 µs a case in a
-//! rebuild, most of it formatting the times; written by hand, 1.4 µs. This
-//! writes the same
-//! bytes serde_json writes for a [`TrackingView`](super::TrackingView) (the
-//! tests hold the two equal, times included) with the digits written directly.
+//! rebuild, most of it formatting the times; written by hand, 1.4 µs. The
+//! bytes are those serde_json writes for a [`TrackingView`](super::TrackingView)
+//! (the tests hold the two equal, times included).
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use markaz_domain::Timestamp;
