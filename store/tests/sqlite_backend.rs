@@ -360,11 +360,14 @@ async fn the_log_is_copied_into_the_event_file_while_the_store_runs() {
     // Only a checkpoint writes the database file itself; the checkpoint
     // thread does it shortly after the threshold is passed. It signals
     // nothing a caller could await, so the file's size is polled until a
-    // deadline.
+    // deadline. How much it has copied by then depends on timing (the last
+    // frames stay in the log until 1,000 more arrive), so the bar is half of
+    // what one wake-up copies: any checkpoint passes it, none leaves the file
+    // at its empty size.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let size = std::fs::metadata(&path).expect("event file").len();
-        if size > empty_size + 4_000_000 {
+        if size > empty_size + 2_000_000 {
             break;
         }
         assert!(
