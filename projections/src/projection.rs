@@ -6,7 +6,7 @@
 //! they have already seen. The events are still read and decoded once per
 //! batch for all of them.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::event::{ComplaintChange, ProjectedEvent};
 use crate::gender_desk::GenderDeskProjection;
@@ -88,6 +88,12 @@ impl ProjectionSet {
     /// Applies `events` (consecutive, in log order) to every projection that
     /// has not seen them and moves every checkpoint to the last event, all in
     /// one transaction. The in-memory checkpoints change only after commit.
+    ///
+    /// Which events a projection has seen is decided by the checkpoints in the
+    /// file, read again under the write lock, not by the ones this set loaded:
+    /// another writer may have committed since (a runner stopped while its
+    /// batch was still being applied, a second process on the same file), and
+    /// applying its events again would count them twice.
     pub fn apply_batch(
         &mut self,
         conn: &mut Connection,
@@ -96,8 +102,13 @@ impl ProjectionSet {
         let Some(last) = events.last().map(|event| event.position) else {
             return Ok(());
         };
-        let tx = conn.transaction()?;
-        for (projection, checkpoint) in self.projections.iter().zip(&self.checkpoints) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let committed = self
+            .projections
+            .iter()
+            .map(|projection| read_checkpoint(&tx, projection.name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (projection, checkpoint) in self.projections.iter().zip(&committed) {
             if last <= *checkpoint {
                 continue;
             }
@@ -110,20 +121,18 @@ impl ProjectionSet {
             write_checkpoint(&tx, projection.name(), last)?;
         }
         tx.commit()?;
-        for checkpoint in &mut self.checkpoints {
-            *checkpoint = (*checkpoint).max(last);
-        }
+        self.checkpoints = committed
+            .into_iter()
+            .map(|checkpoint| checkpoint.max(last))
+            .collect();
         Ok(())
     }
 }
 
 fn read_checkpoint(conn: &Connection, projection: &str) -> Result<u64, rusqlite::Error> {
     let position: Option<i64> = conn
-        .query_row(
-            "SELECT position FROM projection_checkpoints WHERE projection = ?1",
-            [projection],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT position FROM projection_checkpoints WHERE projection = ?1")?
+        .query_row([projection], |row| row.get(0))
         .optional()?;
     Ok(position.map_or(0, |p| p.max(0) as u64))
 }

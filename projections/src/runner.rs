@@ -144,11 +144,14 @@ pub struct RunnerStatus {
     pub error: Option<String>,
 }
 
-/// A running projection runner. Dropping it stops the runner.
+/// A running projection runner. Dropping it stops the runner (a batch being
+/// applied at that moment still commits or rolls back as a whole, after the
+/// drop); `stop` also waits for that batch.
 pub struct RunnerHandle {
     store: Arc<dyn EventStore>,
     progress: watch::Receiver<Progress>,
     task: JoinHandle<()>,
+    batch_thread: Arc<BatchThread>,
 }
 
 impl RunnerHandle {
@@ -160,12 +163,22 @@ impl RunnerHandle {
         options: RunnerOptions,
     ) -> Result<RunnerHandle, RunnerError> {
         let writer = open(&path)?;
+        let batch_thread =
+            Arc::new(BatchThread::start().map_err(|e| RunnerError::Task(e.to_string()))?);
         let (sender, progress) = watch::channel(progress_of(&writer.1));
-        let task = tokio::spawn(run(Arc::clone(&store), path, options, writer, sender));
+        let task = tokio::spawn(run(
+            Arc::clone(&store),
+            path,
+            options,
+            writer,
+            Arc::clone(&batch_thread),
+            sender,
+        ));
         Ok(RunnerHandle {
             store,
             progress,
             task,
+            batch_thread,
         })
     }
 
@@ -228,12 +241,18 @@ impl RunnerHandle {
         !self.task.is_finished()
     }
 
-    /// Stops the runner and waits for its task to end. A batch already handed
-    /// to the blocking pool still commits or rolls back as a whole.
+    /// Stops the runner and waits until it no longer writes: its task has
+    /// ended and the batch it had handed to the batch thread, if any, has
+    /// committed or rolled back as a whole. Another runner may then start on
+    /// the same file.
     pub async fn stop(self) {
         self.task.abort();
         let mut this = self;
         let _ = (&mut this.task).await;
+        // The thread runs its jobs in order, so once this empty one has run,
+        // every batch queued before it has finished. (A thread that stopped
+        // has nothing left to finish.)
+        let _ = this.batch_thread.run(|| ()).await;
     }
 }
 
@@ -264,6 +283,7 @@ async fn run(
     path: PathBuf,
     options: RunnerOptions,
     writer: TrackedWriter,
+    batch_thread: Arc<BatchThread>,
     progress: watch::Sender<Progress>,
 ) {
     let mut writer = Some(writer);
@@ -275,7 +295,15 @@ async fn run(
         };
         let error = match attempt {
             Ok(writer) => {
-                match follow(Arc::clone(&store), &path, &options, writer, &progress).await {
+                let follow = follow(
+                    Arc::clone(&store),
+                    &path,
+                    &options,
+                    writer,
+                    &batch_thread,
+                    &progress,
+                );
+                match follow.await {
                     Ok(()) => return,
                     Err(error) => error,
                 }
@@ -298,10 +326,10 @@ async fn follow(
     path: &std::path::Path,
     options: &RunnerOptions,
     mut writer: TrackedWriter,
+    batch_thread: &BatchThread,
     progress: &watch::Sender<Progress>,
 ) -> Result<(), RunnerError> {
     let batch_size = options.batch_size.max(1);
-    let batch_thread = BatchThread::start().map_err(|e| RunnerError::Task(e.to_string()))?;
     loop {
         let checkpoint = writer.1.set.position();
         let head = store.head_position().await?;

@@ -197,7 +197,7 @@ pub fn dump(path: &Path) -> Vec<String> {
         let mut rows: Vec<String> = statement
             .query_map([], |row| {
                 let values: Vec<String> = (0..columns)
-                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .map(|i| readable(row.get_ref(i).unwrap()))
                     .collect();
                 Ok(format!("{table}: {}", values.join(" | ")))
             })
@@ -208,6 +208,41 @@ pub fn dump(path: &Path) -> Vec<String> {
         lines.extend(rows);
     }
     lines
+}
+
+/// A value as a person reads it: text as text, blobs in hex.
+fn readable(value: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => "NULL".to_string(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Text(text) => format!("{:?}", String::from_utf8_lossy(text)),
+        ValueRef::Blob(bytes) => {
+            let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+            format!("x'{hex}'")
+        }
+    }
+}
+
+/// Fails with the rows only one of two dumps has, rather than both dumps whole.
+#[track_caller]
+pub fn assert_same_rows(actual: &[String], expected: &[String]) {
+    if actual == expected {
+        return;
+    }
+    let only_in = |these: &[String], those: &[String]| -> Vec<String> {
+        these
+            .iter()
+            .filter(|row| !those.contains(row))
+            .cloned()
+            .collect()
+    };
+    panic!(
+        "the read models differ\nonly in the actual file:\n  {}\nonly in the expected file:\n  {}",
+        only_in(actual, expected).join("\n  "),
+        only_in(expected, actual).join("\n  "),
+    );
 }
 
 /// The complaints of the scripted history.
