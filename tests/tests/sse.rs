@@ -262,6 +262,68 @@ async fn the_stream_needs_a_staff_token_and_a_valid_position() {
     app.get("/api/v1/events?after=-3", Some(&desk))
         .await
         .expect_problem(400, "bad_request");
+    // A position the log has not reached: nothing could be sent until it
+    // got there, and a revocation before it would pass unseen.
+    let head = app.file(&desk, &theft_report()).await["position"]
+        .as_u64()
+        .unwrap();
+    let beyond = tokio::time::timeout(
+        PATIENCE,
+        app.get(
+            &format!("/api/v1/events?after={}", head + 1000),
+            Some(&desk),
+        ),
+    )
+    .await
+    .expect("an answer, not an open stream");
+    let problem = beyond.expect_problem(400, "bad_request");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("beyond the end of the log"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_replay_hides_from_the_desk_a_case_since_referred_to_the_gender_desk() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let supervisor = app.officer(Role::Supervisor, Some("KCH")).await;
+    let referred_case = app.file(&desk, &theft_report()).await;
+    let case = referred_case["id"].as_str().unwrap().to_owned();
+    let kept = app.file(&desk, &theft_report()).await;
+    let kept_at = kept["position"].as_u64().unwrap();
+    let referred_at = app
+        .post(
+            &format!("/api/v1/complaints/{case}/referrals"),
+            Some(&supervisor),
+            &json!({
+                "to": "Gender desk, Kuchlak",
+                "kind": "gender_desk",
+                "reason": "The complainant will only speak to a woman officer"
+            }),
+        )
+        .await
+        .expect(200)["position"]
+        .as_u64()
+        .unwrap();
+    let later = app.file(&desk, &theft_report()).await["position"]
+        .as_u64()
+        .unwrap();
+
+    // Replayed from the start, the desk sees neither the referred case's
+    // filing nor its referral, as its other endpoints no longer show the case.
+    let mut replay = EventStream::open(&app, &desk, Some(0)).await;
+    let seen = replay.until(later).await;
+    assert_eq!(positions(&seen), [kept_at, later]);
+    // The supervisor still sees the case's whole history.
+    let mut replay = EventStream::open(&app, &supervisor, Some(0)).await;
+    let seen = replay.until(later).await;
+    assert!(positions(&seen).contains(&referred_at), "{seen:?}");
+    assert_eq!(seen[0].data["complaint_id"], case.as_str());
+    assert_eq!(seen[0].data["gender_desk"], true);
 }
 
 #[tokio::test]

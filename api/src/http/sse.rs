@@ -7,14 +7,25 @@
 //! right after it, with no gap and no duplicate. Without either the stream
 //! starts at the current end of the log.
 //!
-//! The stream ends when the caller's token is revoked (seen in the same
-//! feed, so no event after the revocation reaches them) or the server shuts
-//! down.
+//! A start beyond the end of the log is refused (400): nothing could be sent
+//! until the log got there, and a revocation before it would go unseen.
+//!
+//! The stream ends when the caller's token is revoked or the server shuts
+//! down. A revocation is seen in the same feed, so no event after it reaches
+//! the caller; the officer directory is also asked about the caller before
+//! every event and every `REVOCATION_CHECK_EVERY`, which catches a revocation
+//! the feed does not carry (one made before the stream's start position).
 //!
 //! Only complaint events are sent, and only those of cases the caller may see
 //! (`privacy::may_see`: markaz scoping, gender-desk cases hidden from `desk`).
-//! A case's markaz and gender-desk flag are fixed when it is filed, so they are
-//! read once per case from its first event and cached for the connection.
+//! A case's markaz is fixed when it is filed; it becomes a gender-desk case
+//! when filed as one or referred to the gender desk, and stays one. Events the
+//! stream replays (up to the end of the log when it started) are judged by the
+//! case as it is now, like every other endpoint judges them: a case since
+//! referred to the gender desk is hidden from `desk` from its filing on. Live
+//! events are judged by the case as it is when they happen. The scope is read
+//! once per case and cached for the connection, then kept up to date from the
+//! referrals it sees.
 //! Messages carry no personal data: no complainant, description, location or
 //! free-text note, reason or summary; only what a dashboard counts (type,
 //! status, category, referral target, outcome, stars, deadlines).
@@ -43,7 +54,7 @@ use super::metrics::SseClientGuard;
 use super::privacy::may_see;
 use super::problem::Problem;
 use crate::app::AppState;
-use crate::officers::Principal;
+use crate::officers::{OfficerDirectory, Principal};
 
 /// How often a comment line keeps idle connections (and proxies) open.
 const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(15);
@@ -51,6 +62,9 @@ const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(15);
 const RECONNECT_AFTER: Duration = Duration::from_secs(2);
 /// Cases remembered per connection before the cache is emptied.
 const CACHE_LIMIT: usize = 50_000;
+/// How often an idle stream asks the officer directory whether the caller's
+/// token is still valid.
+const REVOCATION_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/events", get(events))
@@ -92,25 +106,41 @@ async fn events(
     request: axum::extract::Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let start = match start_position(&parts) {
-        Ok(Some(position)) => position,
-        Ok(None) => match state.store.head_position().await {
-            Ok(head) => head,
-            Err(error) => return store_problem(error).into_response(),
-        },
+    let asked = match start_position(&parts) {
+        Ok(asked) => asked,
         Err(problem) => return problem.into_response(),
+    };
+    let head = match state.store.head_position().await {
+        Ok(head) => head,
+        Err(error) => return store_problem(error).into_response(),
+    };
+    let start = match asked {
+        Some(position) if position > head => {
+            return Problem::bad_request(format!(
+                "position {position} is beyond the end of the log ({head}): resume from an id \
+                 this stream sent, or connect without one to start at the end"
+            ))
+            .into_response()
+        }
+        Some(position) => position,
+        None => head,
     };
     let feed = match state.store.subscribe_all(start).await {
         Ok(feed) => feed,
         Err(error) => return store_problem(error).into_response(),
     };
+    let mut revocation_check = tokio::time::interval(REVOCATION_CHECK_EVERY);
+    revocation_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let follower = Follower {
         feed,
         store: Arc::clone(&state.store),
+        officers: Arc::clone(&state.officers),
         own_stream: auth.principal.officer_id.stream_name(),
         principal: auth.principal,
+        replay_until: head,
         cases: HashMap::new(),
         stop: state.shutdown.clone(),
+        revocation_check,
         _client: state.metrics.sse_client(),
     };
     Sse::new(follower.into_stream())
@@ -144,11 +174,16 @@ struct CaseScope {
 struct Follower {
     feed: EventFeed,
     store: Arc<dyn EventStore>,
+    officers: Arc<OfficerDirectory>,
     principal: Principal,
     /// The caller's own officer stream, watched for a revocation.
     own_stream: String,
+    /// The end of the log when the stream started: events up to it are
+    /// replayed history, later ones live.
+    replay_until: u64,
     cases: HashMap<ComplaintId, Option<CaseScope>>,
     stop: watch::Receiver<bool>,
+    revocation_check: tokio::time::Interval,
     _client: SseClientGuard,
 }
 
@@ -174,8 +209,15 @@ impl Follower {
     async fn next_event(&mut self) -> Step {
         loop {
             let next = tokio::select! {
-                next = self.feed.next() => next,
+                next = self.feed.next() => Some(next),
                 _ = self.stop.wait_for(|stopping| *stopping) => return Step::End(None),
+                _ = self.revocation_check.tick() => None,
+            };
+            let Some(next) = next else {
+                if !self.caller_is_active() {
+                    return Step::End(Some(revoked()));
+                }
+                continue;
             };
             let recorded = match next {
                 Some(Ok(recorded)) => recorded,
@@ -185,9 +227,11 @@ impl Follower {
                 }
                 None => return Step::End(Some(feed_failed())),
             };
-            if recorded.stream == self.own_stream && recorded.event_type == "OfficerRevoked" {
-                // The token was revoked while the stream was open: it ends
-                // here, and a reconnection is refused (401).
+            if (recorded.stream == self.own_stream && recorded.event_type == "OfficerRevoked")
+                || !self.caller_is_active()
+            {
+                // The token was revoked: the stream ends here, and a
+                // reconnection is refused (401).
                 return Step::End(Some(revoked()));
             }
             match self.visible_message(&recorded).await {
@@ -199,6 +243,13 @@ impl Follower {
                 }
             }
         }
+    }
+
+    /// Whether the officer directory still holds the caller's token valid.
+    fn caller_is_active(&self) -> bool {
+        self.officers
+            .get(self.principal.officer_id)
+            .is_some_and(|officer| officer.is_active())
     }
 
     /// The message for `recorded` if it is a complaint event the caller may see.
@@ -246,6 +297,10 @@ impl Follower {
             return Ok(scope.clone());
         }
         let scope = match event {
+            // Replayed history: the case as it is now decides.
+            _ if recorded.position <= self.replay_until => {
+                scope_at(self.store.as_ref(), &recorded.stream, u64::MAX).await?
+            }
             ComplaintEvent::Filed(filed) => Some(scope_of(filed)),
             // Joining a case midway: its history up to this event decides.
             _ => scope_at(self.store.as_ref(), &recorded.stream, recorded.version).await?,
@@ -258,7 +313,8 @@ impl Follower {
     }
 }
 
-/// The scope of a case folded from its events up to `version`.
+/// The scope of a case folded from its events up to `version` (`u64::MAX`:
+/// all of them).
 async fn scope_at(
     store: &dyn EventStore,
     stream: &str,
