@@ -10,7 +10,9 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use markaz_store::sqlite::switch_to_wal;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// How long an answer is kept: long enough for any client's retries (across
@@ -53,9 +55,9 @@ pub struct IdempotencyStore {
 impl IdempotencyStore {
     pub fn open(path: &Path) -> Result<Self, IdempotencyError> {
         let conn = Connection::open(path)?;
+        switch_to_wal(&conn, Duration::from_secs(5))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
+            "PRAGMA synchronous = FULL;
              PRAGMA busy_timeout = 5000;
              CREATE TABLE IF NOT EXISTS idempotency (
                  caller TEXT NOT NULL,

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use markaz_store::sqlite::switch_to_wal;
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 
@@ -117,8 +118,8 @@ pub fn open_writer(path: &Path, durability: Durability) -> Result<Connection, Da
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
     let pragmas = match durability {
         Durability::Live => {
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+            switch_to_wal(&conn, BUSY_TIMEOUT).map_err(open_error)?;
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
         }
         Durability::Bulk => {
             "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \

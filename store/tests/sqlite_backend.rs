@@ -324,6 +324,36 @@ async fn a_feed_delivers_what_was_committed_then_reports_the_closed_store() {
     assert!(feed.next().await.is_none());
 }
 
+/// A server and a command started together on a new data directory both
+/// find an empty file; only one may create the tables, and both must open it.
+#[test]
+fn processes_creating_the_same_new_file_at_once_all_open_it() {
+    const OPENERS: usize = 4;
+    for _round in 0..20 {
+        let (_dir, path) = event_file();
+        let start = std::sync::Barrier::new(OPENERS);
+        let opened: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let openers: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        SqliteStore::open(&path)
+                            .map(drop)
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            openers
+                .into_iter()
+                .map(|opener| opener.join().expect("no panic"))
+                .collect()
+        });
+        for result in opened {
+            result.expect("every opener opens the new file");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_file_that_is_not_an_event_file_is_refused() {
     let (_dir, path) = event_file();

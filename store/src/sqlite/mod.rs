@@ -12,6 +12,7 @@ mod reader;
 mod rows;
 mod schema;
 mod subscription;
+mod wal_mode;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use reader::ReaderPool;
 use writer::{AppendRequest, Writer};
 
 pub use schema::{apply_pragmas, SCHEMA_VERSION};
+pub use wal_mode::switch_to_wal;
 
 /// Appends queued for the writer before callers start to wait for room.
 const QUEUE_DEPTH: usize = 4_096;

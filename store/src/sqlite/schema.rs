@@ -11,6 +11,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use super::sql_error;
+use super::wal_mode::switch_to_wal;
 use crate::contract::StoreError;
 
 /// The newest schema this build knows.
@@ -40,9 +41,7 @@ CREATE TABLE events (
 pub fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-        .map_err(sql_error)?;
+    let mode = switch_to_wal(&conn, BUSY_TIMEOUT).map_err(sql_error)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Backend(format!(
             "could not switch {} to WAL mode (got {mode}); use a local file system",
@@ -95,6 +94,34 @@ pub(crate) fn keep_plans_stable(conn: &Connection) -> Result<(), StoreError> {
 }
 
 fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    if schema_version(conn, path)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // Another process may be creating the same new file (a server and a
+    // command started together): decide again under the write lock, so that
+    // only one of them creates the tables.
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(sql_error)?;
+    let created = schema_version(conn, path).and_then(|version| {
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        // Version 0 is a new, empty file. Later versions add steps here.
+        conn.execute_batch(&format!(
+            "{SCHEMA_V1} PRAGMA user_version = {SCHEMA_VERSION};"
+        ))
+        .map_err(sql_error)
+    });
+    match created {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(sql_error),
+        Err(error) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(error)
+        }
+    }
+}
+
+/// The file's event schema version; one newer than this build is refused.
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(sql_error)?;
@@ -105,13 +132,7 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             path.display()
         )));
     }
-    if version == SCHEMA_VERSION {
-        return Ok(());
-    }
-    // Version 0 is a new, empty file. Later versions add steps here.
-    let script =
-        format!("BEGIN IMMEDIATE; {SCHEMA_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;");
-    conn.execute_batch(&script).map_err(sql_error)
+    Ok(version)
 }
 
 fn open_error(path: &Path, error: rusqlite::Error) -> StoreError {

@@ -79,8 +79,13 @@ pub struct Writer {
 impl Writer {
     /// Prepares a writer whose committed head is published on `committed`.
     pub fn new(conn: Connection, committed: watch::Sender<u64>) -> Result<Self, StoreError> {
-        let head = last_position(&conn).map_err(sql_error)?;
+        // `data_version` first: should another process commit between the
+        // two reads, the head read is already the newer one, and the first
+        // group sees a changed `data_version` and reads it again. The other
+        // order would keep a stale head, and every append would then clash
+        // with a position already taken.
         let data_version = data_version(&conn).map_err(sql_error)?;
+        let head = last_position(&conn).map_err(sql_error)?;
         committed.send_replace(head);
         Ok(Writer {
             conn,
@@ -168,9 +173,10 @@ impl Writer {
     fn notice_other_writers(&mut self) -> Result<(), StoreError> {
         let version = data_version(&self.conn).map_err(sql_error)?;
         if version != self.data_version {
-            self.data_version = version;
             self.tips.clear();
             self.head = last_position(&self.conn).map_err(sql_error)?;
+            // Only now: had reading the head failed, the next group must try again.
+            self.data_version = version;
         }
         Ok(())
     }
