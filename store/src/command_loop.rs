@@ -201,11 +201,13 @@ where
     for _ in 0..MAX_ATTEMPTS {
         let loaded = load::<A>(store, stream).await?;
         if let Some(done) = already_handled::<A>(&loaded, meta) {
+            // The answer of the first attempt: the case as that command left
+            // it, not as later commands have changed it since.
             return Ok(Handled {
                 version: done.0,
                 position: done.1,
                 events: done.2,
-                state: loaded.state,
+                state: state_at::<A>(&loaded, done.0),
             });
         }
         if let Some(expected) = if_match {
@@ -282,6 +284,17 @@ type PriorResult<E> = (u64, u64, Vec<WrittenEvent<E>>);
 
 /// The result of this command if its events are already stored (a repeat
 /// after an unknown outcome), found by the ids derived from its command id.
+/// The state folded from the loaded events up to `version`.
+fn state_at<A: Aggregate>(loaded: &Loaded<A>, version: u64) -> A::State {
+    loaded
+        .events
+        .iter()
+        .take_while(|e| e.recorded.version <= version)
+        .fold(A::State::default(), |state, e| {
+            A::evolve(state, &e.event, &e.recorded.metadata)
+        })
+}
+
 fn already_handled<A: Aggregate>(
     loaded: &Loaded<A>,
     meta: &CommandMeta,

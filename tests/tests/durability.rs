@@ -212,6 +212,71 @@ async fn a_retry_after_a_lost_record_finds_the_command_in_the_store() {
 }
 
 #[tokio::test]
+async fn a_key_reused_for_another_request_after_a_lost_record_runs_that_request() {
+    // Without the record the 422 for a reused key cannot be given; what must
+    // not happen is the second complaint being dropped and answered with the
+    // first one's receipt.
+    let mut app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let first = file_with_key(&app, &desk, "reused", &theft_report()).await;
+    let first = first.expect(201).clone();
+    app.restart_without_idempotency_records().await;
+    let mut another = theft_report();
+    another["complainant"]["name"] = json!("Sher Ali");
+    let second = file_with_key(&app, &desk, "reused", &another).await;
+    let second = second.expect(201).clone();
+    assert_ne!(second["id"], first["id"]);
+    assert_ne!(second["tracking_code"], first["tracking_code"]);
+    let position = second["position"].as_u64().unwrap();
+    for (filed, name) in [(&first, "Abdul Wahid"), (&second, "Sher Ali")] {
+        let id = filed["id"].as_str().unwrap();
+        let view = app.status(&desk, id, position).await;
+        assert_eq!(view.expect(200)["complainant"]["name"], name);
+    }
+}
+
+async fn acknowledge_with_key(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    key: &str,
+) -> markaz_tests::Answer {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/complaints/{id}/acknowledge"),
+        Some(token),
+        &[("idempotency-key", key)],
+        Some(&json!({})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_retried_command_after_a_lost_record_answers_as_it_first_did() {
+    let mut app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let first = acknowledge_with_key(&app, &desk, &id, "ack-1").await;
+    let first = first.expect(200).clone();
+    assert_eq!(first["status"], "acknowledged");
+    app.post(
+        &format!("/api/v1/complaints/{id}/resolution"),
+        Some(&desk),
+        &json!({"outcome": "resolved", "summary": "returned"}),
+    )
+    .await
+    .expect(200);
+    app.restart_without_idempotency_records().await;
+    let retry = acknowledge_with_key(&app, &desk, &id, "ack-1").await;
+    let retry = retry.expect(200).clone();
+    assert_eq!(
+        retry, first,
+        "the answer of the first attempt, not the case now"
+    );
+}
+
+#[tokio::test]
 async fn queries_with_min_position_see_the_command_they_follow() {
     let app = spawn_app().await;
     let desk = app.officer(Role::Desk, Some("KCH")).await;

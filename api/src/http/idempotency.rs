@@ -4,10 +4,15 @@
 //! The first answer (success or 4xx refusal) is recorded durably after the
 //! command ran, and kept for `idempotency_store::RETENTION_MICROS` (7 days).
 //! Requests with the same key run one at a time, so two copies sent at once
-//! cannot both run. Should the process die between the append and that record,
-//! the retry is still safe: the command id is derived from (caller, key), so
-//! the store's command loop finds the events of that command already in the
-//! stream and returns their result instead of deciding again.
+//! cannot both run. Should the answer go unrecorded (the process dying
+//! between the append and the record, the client hanging up, the record
+//! failing), the retry is still safe: the command id is derived from the
+//! caller, the key and the request's digest, so the store's command loop finds
+//! the events of that command already in the stream and returns their result
+//! instead of deciding again. The digest is part of it so that, in that case,
+//! a key wrongly reused for another request runs that request as its own
+//! command rather than being answered with the first one's result (and the 422
+//! for a reused key needs the record).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -116,12 +121,15 @@ impl IntoResponse for CommandAnswer {
     }
 }
 
-/// The command id for a keyed request: the same for every retry.
-pub fn command_id_for(caller: &str, key: &str) -> Uuid {
-    let mut name = Vec::with_capacity(caller.len() + key.len() + 1);
+/// The command id for a keyed request: the same for every retry of the same
+/// request (path and canonical body, `digest`), another for another request.
+pub fn command_id_for(caller: &str, key: &str, digest: &[u8; 32]) -> Uuid {
+    let mut name = Vec::with_capacity(caller.len() + key.len() + 2 + digest.len());
     name.extend_from_slice(caller.as_bytes());
     name.push(0);
     name.extend_from_slice(key.as_bytes());
+    name.push(0);
+    name.extend_from_slice(digest);
     Uuid::new_v5(&COMMAND_NAMESPACE, &name)
 }
 
@@ -196,7 +204,7 @@ where
         Ok(None) => {}
         Err(error) => return Problem::internal(&error).into_response(),
     }
-    let answer = command(command_id_for(&caller, &key)).await;
+    let answer = command(command_id_for(&caller, &key, &digest)).await;
     if answer.status.is_server_error() {
         // Not an answer to remember: the retry should try again.
         return answer.into_response();
@@ -232,13 +240,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn command_ids_depend_on_caller_and_key_only() {
-        let a = command_id_for("officer-1", "key-1");
-        assert_eq!(a, command_id_for("officer-1", "key-1"));
-        assert_ne!(a, command_id_for("officer-2", "key-1"));
-        assert_ne!(a, command_id_for("officer-1", "key-2"));
+    fn command_ids_depend_on_caller_key_and_request() {
+        let (one, other) = ([1u8; 32], [2u8; 32]);
+        let a = command_id_for("officer-1", "key-1", &one);
+        assert_eq!(a, command_id_for("officer-1", "key-1", &one));
+        assert_ne!(a, command_id_for("officer-2", "key-1", &one));
+        assert_ne!(a, command_id_for("officer-1", "key-2", &one));
+        assert_ne!(a, command_id_for("officer-1", "key-1", &other));
         // The separator keeps ("ab", "c") and ("a", "bc") apart.
-        assert_ne!(command_id_for("ab", "c"), command_id_for("a", "bc"));
+        assert_ne!(
+            command_id_for("ab", "c", &one),
+            command_id_for("a", "bc", &one)
+        );
     }
 
     #[test]
