@@ -173,11 +173,38 @@ impl OpenConnection {
     }
 }
 
+/// Times the writer is opened again because a rebuild swapped the file in
+/// the meantime, before giving up.
+const MAX_OPEN_ATTEMPTS: usize = 5;
+
 /// Opens the writer connection together with the identity of its file.
+///
+/// A rebuild may swap the link while the file is being opened (which can
+/// take a while: migrations, waiting for a lock). The identity is taken before
+/// and after: swaps only ever move to a new file, so when both agree the
+/// connection is on that file. When they differ it may be on either, and is
+/// opened again; labelling a connection to the old file with the new file's
+/// identity would keep the runner writing to a file no query reads.
 pub fn open_tracked_writer(path: &Path) -> Result<OpenConnection, DatabaseError> {
-    let conn = open_writer(path, Durability::Live)?;
-    let identity = FileIdentity::of(path)?;
-    Ok(OpenConnection { conn, identity })
+    for _ in 0..MAX_OPEN_ATTEMPTS {
+        // No file yet: this open creates it, and the next attempt checks it.
+        let before = FileIdentity::of(path).ok();
+        let conn = open_writer(path, Durability::Live)?;
+        let after = FileIdentity::of(path)?;
+        if before == Some(after) {
+            return Ok(OpenConnection {
+                conn,
+                identity: after,
+            });
+        }
+    }
+    Err(DatabaseError::Inspect {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(
+            "the read-model file was replaced again each time it was opened; \
+             is more than one rebuild running?",
+        ),
+    })
 }
 
 /// A small pool of query connections that follows the live path across rebuilds.
@@ -200,6 +227,9 @@ impl ReaderPool {
 
     /// A connection to the file the live path names now.
     pub fn checkout(self: &Arc<Self>) -> Result<PooledReader, DatabaseError> {
+        // Taken before a connection is opened below: swaps only move to newer
+        // files, so that connection is on this file or a newer one, and one
+        // on a newer file is merely dropped at its next checkout.
         let current = FileIdentity::of(&self.path)?;
         let reused = {
             let mut idle = self
