@@ -891,3 +891,65 @@ async fn an_incremental_http_export_records_what_it_shows() {
     assert_eq!(later_filing[0]["personal_data"], true);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn reads_of_a_case_since_referred_to_the_gender_desk_are_logged_as_such() {
+    let dir = TempDir::new().unwrap();
+    let server = Server::start(dir.path()).await;
+    let desk = server.officer(Role::Desk).await;
+    let supervisor = server.officer(Role::Supervisor).await;
+    let auditor = server.officer(Role::Auditor).await;
+    let filed = server
+        .post("/complaints", Some(&desk), theft_report())
+        .await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let filed_at = filed["position"].as_u64().unwrap();
+    server
+        .post(
+            &format!("/complaints/{id}/referrals"),
+            Some(&supervisor),
+            json!({"to": "Gender desk, Kuchlak", "kind": "gender_desk",
+                   "reason": "the complainant will only speak to a woman officer"}),
+        )
+        .await;
+
+    // An export starting after the filing shows the referral, not the filing.
+    let response = server
+        .get(&format!("/audit/export?from={filed_at}"), Some(&auditor))
+        .await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("ComplaintReferred") && !text.contains("ComplaintFiled"));
+    // The case as it stood before the referral.
+    let past = server
+        .get(&format!("/audit/complaints/{id}?version=1"), Some(&auditor))
+        .await;
+    assert_eq!(past.status(), 200);
+
+    let access: Value = server
+        .get(&format!("/audit/complaints/{id}/access"), Some(&auditor))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries: Vec<(String, bool, bool)> = access["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["what"].as_str().unwrap().to_owned(),
+                entry["gender_desk"].as_bool().unwrap(),
+                entry["personal_data"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("export".to_owned(), true, false),
+            ("audit_history".to_owned(), true, true)
+        ]
+    );
+    server.stop().await;
+}

@@ -52,6 +52,9 @@ pub struct PastComplaint {
     pub events: Vec<DecodedEvent<markaz_domain::ComplaintEvent>>,
     /// How many events the stream holds today.
     pub current_version: u64,
+    /// Whether the case is a gender-desk case today (it may not have been
+    /// at the point asked for).
+    pub gender_desk_now: bool,
 }
 
 /// Loads the complaint and folds its events up to `point`.
@@ -62,6 +65,7 @@ pub async fn complaint_at(
 ) -> Result<PastComplaint, HistoryError> {
     let loaded = load::<ComplaintAggregate>(store, &id.stream_name()).await?;
     let current_version = loaded.version;
+    let gender_desk_now = loaded.state.gender_desk;
     let Some(first) = loaded.events.first() else {
         return Err(HistoryError::NotFound(id));
     };
@@ -97,6 +101,7 @@ pub async fn complaint_at(
         state,
         events,
         current_version,
+        gender_desk_now,
     })
 }
 

@@ -135,10 +135,11 @@ async fn complaint_at(
     let past = history::complaint_at(state.store.as_ref(), id, point)
         .await
         .map_err(history_problem)?;
-    // The events carry the complainant unmasked: the read is recorded first.
+    // The events carry the complainant unmasked: the read is recorded first,
+    // as a read of a gender-desk case if the case is one now.
     let shown = CaseShown {
         complaint: id,
-        gender_desk: past.state.gender_desk,
+        gender_desk: past.gender_desk_now,
         personal_data: true,
     };
     access_log::record(

@@ -11,7 +11,9 @@
 //! An export shows every complaint's personal data unmasked, so before each
 //! page leaves, the access log records (as `export`) each complaint the page
 //! shows personal data of (its filing) and each gender-desk case it touches:
-//! once per complaint per export.
+//! once per complaint per export. Whether a case is a gender-desk case is
+//! judged by the case as it is now (a case referred to the gender desk after
+//! the exported events counts as one), as every other endpoint judges it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -24,7 +26,8 @@ use axum::routing::get;
 use axum::Router;
 use futures::stream::{self, StreamExt};
 use markaz_domain::codec::{decode, DomainEvent};
-use markaz_domain::{AccessedView, ComplaintEvent, Timestamp};
+use markaz_domain::{AccessedView, ComplaintEvent, ComplaintId, Timestamp};
+use markaz_store::command_loop::load;
 use markaz_store::transfer::jsonl;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use serde::Deserialize;
@@ -32,6 +35,7 @@ use serde::Deserialize;
 use super::auth::{Audit, Authorized};
 use super::problem::Problem;
 use super::query_params::ApiQuery;
+use crate::aggregates::ComplaintAggregate;
 use crate::app::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::officers::Principal;
@@ -60,6 +64,8 @@ enum ExportError {
     Store(#[from] StoreError),
     #[error(transparent)]
     AccessLog(#[from] AccessLogError),
+    #[error("reading {stream} failed: {detail}")]
+    Complaint { stream: String, detail: String },
 }
 
 async fn export(
@@ -120,18 +126,15 @@ impl AccessRecorder {
             if !event.stream.starts_with(COMPLAINT_PREFIX) || self.seen.contains(&event.stream) {
                 continue;
             }
-            let case = match filing_of(event) {
-                // The filing holds the complainant's phone, CNIC and address.
-                Some(case) => Some(CaseShown {
-                    personal_data: true,
-                    ..case
-                }),
-                // A later event of a complaint filed before `from`: only its
-                // gender-desk status matters, and only the filing says it.
-                None => self.filing_in_store(&event.stream).await?,
-            };
+            // The filing holds the complainant's phone, CNIC and address; a
+            // later event of a complaint filed before `from` shows none.
+            let personal_data = is_filing(event);
+            let case = self.case_now(&event.stream).await?;
             self.seen.insert(event.stream.clone());
-            shown.extend(case);
+            shown.extend(case.map(|case| CaseShown {
+                personal_data,
+                ..case
+            }));
         }
         let now = Timestamp::from_datetime(chrono::Utc::now());
         access_log::record_all(
@@ -145,22 +148,32 @@ impl AccessRecorder {
         Ok(jsonl::to_lines(&page))
     }
 
-    async fn filing_in_store(&self, stream: &str) -> Result<Option<CaseShown>, StoreError> {
-        let first = self.store.read_stream(stream, 1, 1).await?;
-        Ok(first.first().and_then(filing_of))
+    /// The complaint of `stream` as it is now, without personal data marked
+    /// yet; `None` for a stream that is not a complaint's.
+    async fn case_now(&self, stream: &str) -> Result<Option<CaseShown>, ExportError> {
+        let Some(complaint) = ComplaintId::from_stream_name(stream) else {
+            return Ok(None);
+        };
+        let loaded = load::<ComplaintAggregate>(self.store.as_ref(), stream)
+            .await
+            .map_err(|error| ExportError::Complaint {
+                stream: stream.to_owned(),
+                detail: error.to_string(),
+            })?;
+        Ok(Some(CaseShown {
+            complaint,
+            gender_desk: loaded.state.gender_desk,
+            personal_data: false,
+        }))
     }
 }
 
-/// The case a filing event describes, without personal data marked yet.
-fn filing_of(event: &RecordedEvent) -> Option<CaseShown> {
-    match decode(&event.event_type, event.schema_version, &event.payload) {
-        Ok(DomainEvent::Complaint(ComplaintEvent::Filed(filed))) => Some(CaseShown {
-            complaint: filed.complaint_id,
-            gender_desk: filed.gender_desk,
-            personal_data: false,
-        }),
-        _ => None,
-    }
+/// Whether `event` is a complaint's filing.
+fn is_filing(event: &RecordedEvent) -> bool {
+    matches!(
+        decode(&event.event_type, event.schema_version, &event.payload),
+        Ok(DomainEvent::Complaint(ComplaintEvent::Filed(_)))
+    )
 }
 
 fn store_problem(error: StoreError) -> Problem {
