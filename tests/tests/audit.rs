@@ -192,6 +192,8 @@ async fn verification_over_http_counts_chains_and_seals() {
     let (_, report) = server.get("/api/v1/audit/verify", Some(&auditor)).await;
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["seals_checked"], 1);
+    // Checked against the key each seal names, not against a trusted one.
+    assert_eq!(report["seals_authenticated"], false);
     assert_eq!(report["events_checked"], 5);
 
     let stream = id.stream_name();

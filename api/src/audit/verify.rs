@@ -64,12 +64,17 @@ pub async fn verify(
     .await
 }
 
-/// The report as the API and the CLI print it.
-pub fn report_json(report: &LogVerification) -> Value {
+/// The report as the API and the CLI print it. `seals_authenticated` says
+/// whether the seals' signatures were checked against keys the caller trusts;
+/// otherwise each seal was checked against the key it names itself, which
+/// proves the log unchanged since it was sealed but not who sealed it (someone
+/// able to rewrite the file could also re-seal it with a key of their own).
+pub fn report_json(report: &LogVerification, seals_authenticated: bool) -> Value {
     json!({
         "streams_checked": report.streams_checked,
         "events_checked": report.events_checked,
         "seals_checked": report.seals_checked,
+        "seals_authenticated": seals_authenticated,
         "kept_seal_checked": report.kept_seal_checked,
         "ok": report.is_ok(),
         "first_broken": report.first_broken.as_ref().map(|broken| json!({

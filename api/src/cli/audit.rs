@@ -164,7 +164,8 @@ async fn run_audit(command: AuditSubcommand, config: &Config) -> anyhow::Result<
         AuditSubcommand::Performance(args) => past_performance(config, &args).await?,
         AuditSubcommand::Verify(args) => {
             let report = verify_log(config, &args).await?;
-            print_json(&verify::report_json(&report))?;
+            let authenticated = !args.public_key.is_empty();
+            print_json(&verify::report_json(&report, authenticated))?;
             if let Some(broken) = &report.first_broken {
                 bail!(
                     "the log failed verification at {} version {}: {}",
