@@ -68,10 +68,12 @@ pub struct CommandMeta {
 }
 
 impl CommandMeta {
-    fn metadata(&self, index: usize) -> EventMetadata {
+    /// The metadata of the command's `index`-th event, which occurs at
+    /// `occurred_at` (see `occurred_after`).
+    fn metadata(&self, index: usize, occurred_at: Timestamp) -> EventMetadata {
         EventMetadata {
             event_id: event_id_for(self.command_id, index),
-            occurred_at: self.at,
+            occurred_at,
             actor: self.actor.clone(),
             correlation_id: self.correlation_id,
             causation_id: self.causation_id,
@@ -219,6 +221,7 @@ where
             }
         }
         let decided = A::decide(&loaded.state, command).map_err(CommandError::Domain)?;
+        let occurred_at = occurred_after(&loaded, meta.at);
         if decided.is_empty() {
             return Ok(Handled {
                 version: loaded.version,
@@ -236,7 +239,7 @@ where
                     event_type,
                     schema_version,
                     payload,
-                    metadata: meta.metadata(index),
+                    metadata: meta.metadata(index, occurred_at),
                 }
             })
             .collect();
@@ -246,7 +249,7 @@ where
                 let mut state = loaded.state;
                 let mut events = Vec::with_capacity(decided.len());
                 for (index, event) in decided.into_iter().enumerate() {
-                    let metadata = meta.metadata(index);
+                    let metadata = meta.metadata(index, occurred_at);
                     state = A::evolve(state, &event, &metadata);
                     events.push(WrittenEvent {
                         version: loaded.version + 1 + index as u64,
@@ -284,6 +287,19 @@ type PriorResult<E> = (u64, u64, Vec<WrittenEvent<E>>);
 
 /// The result of this command if its events are already stored (a repeat
 /// after an unknown outcome), found by the ids derived from its command id.
+/// When the command's events occur: at the command's time, or at the time of
+/// the stream's last event if that is later. A command decided again after a
+/// version conflict keeps the time it was received, which can be a moment
+/// before an event another command appended meanwhile; the stream's times
+/// must still run forward, since reading a case as it stood at a past moment
+/// takes the prefix of its events up to that moment.
+fn occurred_after<A: Aggregate>(loaded: &Loaded<A>, at: Timestamp) -> Timestamp {
+    loaded
+        .events
+        .last()
+        .map_or(at, |last| at.max(last.recorded.metadata.occurred_at))
+}
+
 /// The state folded from the loaded events up to `version`.
 fn state_at<A: Aggregate>(loaded: &Loaded<A>, version: u64) -> A::State {
     loaded
@@ -425,6 +441,32 @@ mod tests {
         );
         assert_eq!(repeat.events, first.events);
         assert_eq!(store.stream_version("counter-1").await.expect("version"), 3);
+    }
+
+    #[tokio::test]
+    async fn a_command_received_before_the_last_event_occurs_after_it() {
+        let (_dir, store) = store();
+        let at = |micros| CommandMeta {
+            at: Timestamp::from_micros(micros),
+            ..meta()
+        };
+        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &at(1_000), None)
+            .await
+            .expect("the later command lands first");
+        // Received earlier, decided after it (as after a version conflict).
+        let handled = handle_command::<Counter>(store.as_ref(), "counter-1", &1, &at(500), None)
+            .await
+            .expect("the earlier command");
+        assert_eq!(
+            handled.events[0].metadata.occurred_at,
+            Timestamp::from_micros(1_000)
+        );
+        let stored = store.read_stream("counter-1", 1, 10).await.expect("read");
+        let times: Vec<i64> = stored
+            .iter()
+            .map(|event| event.metadata.occurred_at.as_micros())
+            .collect();
+        assert_eq!(times, [1_000, 1_000]);
     }
 
     #[tokio::test]
