@@ -247,9 +247,7 @@ impl Follower {
 
     /// Whether the officer directory still holds the caller's token valid.
     fn caller_is_active(&self) -> bool {
-        self.officers
-            .get(self.principal.officer_id)
-            .is_some_and(|officer| officer.is_active())
+        self.officers.is_active(self.principal.officer_id)
     }
 
     /// The message for `recorded` if it is a complaint event the caller may see.

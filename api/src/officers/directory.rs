@@ -185,6 +185,18 @@ impl OfficerDirectory {
         folded.officers.values().cloned().collect()
     }
 
+    /// Whether `id` is a registered officer whose token is not revoked.
+    pub fn is_active(&self, id: OfficerId) -> bool {
+        let folded = self
+            .folded
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        folded
+            .officers
+            .get(&id)
+            .is_some_and(OfficerRecord::is_active)
+    }
+
     pub fn get(&self, id: OfficerId) -> Option<OfficerRecord> {
         let folded = self
             .folded
