@@ -525,6 +525,9 @@ struct VerifyWalk<'a> {
     seals_checked: u64,
     /// Kept heads not yet met in the log: stream → (version, hash).
     kept: HashMap<&'a str, (u64, [u8; 32])>,
+    /// The kept seal, until the log up to its position has been compared
+    /// with it as a whole (only when every stream is verified).
+    kept_whole: Option<&'a Seal>,
     /// The first seal in the log found not to match, while a kept seal is
     /// being checked (see `check_seal`).
     stale_seal: Option<BrokenLink>,
@@ -549,6 +552,7 @@ impl<'a> VerifyWalk<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        let kept_whole = options.kept_seal.filter(|_| options.stream.is_none());
         Ok(VerifyWalk {
             options,
             verifier: ChainVerifier::new(),
@@ -556,6 +560,7 @@ impl<'a> VerifyWalk<'a> {
             pending,
             seals_checked: 0,
             kept,
+            kept_whole,
             stale_seal: None,
             first_broken: None,
         })
@@ -568,6 +573,13 @@ impl<'a> VerifyWalk<'a> {
     /// Checks one event; false once something is broken.
     fn observe(&mut self, event: &RecordedEvent) -> bool {
         if !self.check_seals_before(event.position) {
+            return false;
+        }
+        if self
+            .kept_whole
+            .is_some_and(|seal| event.position > seal.summary.up_to_position)
+            && !self.check_kept_whole()
+        {
             return false;
         }
         if self.included(&event.stream) && !self.verifier.check(event) {
@@ -677,8 +689,63 @@ impl<'a> VerifyWalk<'a> {
             return;
         }
         self.check_kept_heads();
+        if self.first_broken.is_none() && self.kept_whole.is_some() {
+            self.check_kept_whole();
+        }
         if self.first_broken.is_none() {
             self.first_broken = self.stale_seal.take();
+        }
+    }
+
+    /// The log up to the kept seal's position must be the one sealed as a
+    /// whole: the heads it lists (checked one by one as they are met) and no
+    /// more. A stream slipped in before that position, or events added there,
+    /// change the digest though every listed head still matches.
+    fn check_kept_whole(&mut self) -> bool {
+        let Some(seal) = self.kept_whole.take() else {
+            return true;
+        };
+        // Every head it lists lies at or before its position: one not met by
+        // now names the stream that lost events.
+        if !self.kept.is_empty() {
+            self.check_kept_heads();
+            return self.first_broken.is_none();
+        }
+        let sealed = &seal.summary;
+        if self.heads.digest(sealed.up_to_position) == sealed.digest() {
+            return true;
+        }
+        let listed: std::collections::HashSet<&str> = sealed
+            .heads
+            .iter()
+            .map(|head| head.stream.as_str())
+            .collect();
+        let added = self
+            .heads
+            .by_stream
+            .iter()
+            .find(|(stream, _)| !listed.contains(stream.as_str()));
+        match added {
+            Some((stream, (version, _))) => {
+                let (stream, version) = (stream.clone(), *version);
+                self.broken(
+                    &stream,
+                    version,
+                    format!(
+                        "the kept seal does not list this stream, yet it is in the log before the \
+                         sealed position {}: it was added to history after the seal",
+                        sealed.up_to_position
+                    ),
+                )
+            }
+            None => {
+                let what = format!(
+                    "the log up to position {} no longer matches the kept seal ({} events \
+                     sealed, {} now): history before the seal was changed",
+                    sealed.up_to_position, sealed.events, self.heads.events
+                );
+                self.broken(SEAL_STREAM, 0, what)
+            }
         }
     }
 
