@@ -49,6 +49,15 @@ async fn bad_filings_are_refused_and_change_nothing() {
         (with("/description", json!(42)), "invalid_body"),
         (with("/channel", json!(["counter"])), "invalid_body"),
         (json!([1, 2, 3]), "invalid_body"),
+        // The fields in order without their names: serde alone accepts it.
+        (
+            json!([
+                theft_report()["complainant"],
+                "theft_report",
+                "A complaint written as a list"
+            ]),
+            "invalid_body",
+        ),
     ] {
         let answer = app.post(FILE, Some(&desk), &body).await;
         answer.expect_problem(400, code);

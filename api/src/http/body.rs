@@ -84,6 +84,14 @@ fn is_json(content_type: &str) -> bool {
 }
 
 fn parse<T: DeserializeOwned>(bytes: Bytes) -> Result<ApiJson<T>, Problem> {
+    if !is_object_without_lists(&bytes) {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "The body does not have the expected fields",
+            "send one JSON object with named fields; no field of this API takes a list",
+        ));
+    }
     match serde_json::from_slice::<T>(&bytes) {
         Ok(value) => Ok(ApiJson { value, bytes }),
         Err(error) if error.classify() == serde_json::error::Category::Data => Err(Problem::new(
@@ -99,6 +107,37 @@ fn parse<T: DeserializeOwned>(bytes: Bytes) -> Result<ApiJson<T>, Problem> {
             format!("{error}: send one JSON object"),
         )),
     }
+}
+
+/// Whether `bytes` start with a JSON object and hold no array outside
+/// strings. serde also accepts a struct written as an array of its field
+/// values, in field order and with no names to check: `["moved away"]` would
+/// be read as a withdrawal's reason. No request body of this API has a list,
+/// so arrays are refused before parsing. (Malformed JSON is left to the
+/// parser, which says where it went wrong.)
+fn is_object_without_lists(bytes: &[u8]) -> bool {
+    let mut content = bytes
+        .iter()
+        .skip_while(|byte| byte.is_ascii_whitespace());
+    if content.clone().next().is_some_and(|&first| first != b'{') {
+        return false;
+    }
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in content.by_ref() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if byte == b'[' {
+            return false;
+        }
+    }
+    true
 }
 
 fn bytes_rejection(rejection: BytesRejection) -> Problem {
@@ -125,6 +164,20 @@ mod tests {
     struct Sample {
         #[allow(dead_code)]
         reason: String,
+    }
+
+    #[test]
+    fn a_struct_written_as_a_list_is_refused() {
+        // serde alone would read this as `Sample { reason: "moved away" }`.
+        let listed = parse::<Sample>(Bytes::from_static(br#"["moved away"]"#));
+        assert_eq!(listed.unwrap_err().code, "invalid_body");
+        let nested = parse::<serde_json::Value>(Bytes::from_static(br#"{"a": {"b": [1]}}"#));
+        assert_eq!(nested.unwrap_err().code, "invalid_body");
+        // Brackets and escaped quotes inside strings are text.
+        let text = parse::<Sample>(Bytes::from_static(br#" {"reason": "see [1] \"x[\""}"#));
+        assert!(text.is_ok());
+        let malformed = parse::<Sample>(Bytes::from_static(b"{\"reason\": "));
+        assert_eq!(malformed.unwrap_err().code, "malformed_json");
     }
 
     #[test]
