@@ -56,8 +56,13 @@ struct CatalogueFile {
     category: Vec<Category>,
 }
 
+/// The longest deadline a category may set: ten years.
+pub const MAX_DEADLINE_HOURS: u32 = 10 * 366 * 24;
+
 impl Catalogue {
-    /// Builds a catalogue, checking codes are unique and deadlines sensible.
+    /// Builds a catalogue, checking codes are unique and deadlines sensible
+    /// (at least an hour, at most `MAX_DEADLINE_HOURS`: a deadline is recorded
+    /// in every filing, and a typo of a few zeros would be recorded forever).
     pub fn new(categories: Vec<Category>) -> Result<Self, CatalogueError> {
         if categories.is_empty() {
             return Err(CatalogueError::Empty);
@@ -77,6 +82,11 @@ impl Catalogue {
             }
             if category.acknowledge_within_hours == 0 || category.resolve_within_hours == 0 {
                 return Err(invalid("deadlines must be at least one hour"));
+            }
+            if category.resolve_within_hours > MAX_DEADLINE_HOURS {
+                return Err(invalid(&format!(
+                    "deadlines must be at most {MAX_DEADLINE_HOURS} hours (ten years)"
+                )));
             }
             if category.resolve_within_hours < category.acknowledge_within_hours {
                 return Err(invalid(

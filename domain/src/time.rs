@@ -39,12 +39,18 @@ impl Timestamp {
 
     /// This instant plus a whole number of hours (saturating).
     pub fn plus_hours(self, hours: u32) -> Self {
-        Timestamp(self.0.saturating_add(i64::from(hours) * 3_600_000_000))
+        Timestamp(
+            self.0
+                .saturating_add(i64::from(hours).saturating_mul(3_600_000_000)),
+        )
     }
 
     /// This instant plus a whole number of days (saturating).
     pub fn plus_days(self, days: u32) -> Self {
-        Timestamp(self.0.saturating_add(i64::from(days) * 86_400_000_000))
+        Timestamp(
+            self.0
+                .saturating_add(i64::from(days).saturating_mul(86_400_000_000)),
+        )
     }
 
     /// RFC 3339 in UTC with microseconds, as the API and exports show it.
@@ -63,5 +69,18 @@ impl fmt::Display for Timestamp {
 impl From<DateTime<Utc>> for Timestamp {
     fn from(at: DateTime<Utc>) -> Self {
         Timestamp::from_datetime(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_hours_or_days_saturates_instead_of_wrapping() {
+        let now = Timestamp::from_micros(1_764_000_000_000_000);
+        assert_eq!(now.plus_hours(2).as_micros(), 1_764_007_200_000_000);
+        assert_eq!(now.plus_hours(u32::MAX), Timestamp::from_micros(i64::MAX));
+        assert_eq!(now.plus_days(u32::MAX), Timestamp::from_micros(i64::MAX));
     }
 }

@@ -111,6 +111,12 @@ fn toml_rejects_bad_catalogues() {
         Catalogue::from_toml_str(&inverted),
         Err(CatalogueError::Invalid { .. })
     ));
+    // A few zeros too many would be recorded in every filing.
+    let endless = ONE.replace("resolve_within_hours = 72", "resolve_within_hours = 3000000");
+    assert!(matches!(
+        Catalogue::from_toml_str(&endless),
+        Err(CatalogueError::Invalid { problem, .. }) if problem.contains("at most")
+    ));
     let bad_code = ONE.replace("\"harassment\"", "\"Harass Ment\"");
     assert!(Catalogue::from_toml_str(&bad_code).is_err());
     let unknown_field = ONE.replace("code =", "colour = \"red\"\ncode =");
