@@ -7,7 +7,9 @@
 //!   one from the much smaller *unknown-code* bucket, and while that bucket is
 //!   empty every tracking request of the address is refused. Guessing codes is
 //!   therefore throttled to a few per minute, while a citizen who mistypes
-//!   their code once or twice notices nothing.
+//!   their code once or twice notices nothing. The token is taken when the
+//!   request is admitted and given back when the code turns out to be known,
+//!   so that guesses sent all at once cannot each find the last token there.
 //!
 //! A refused request gets 429 with `Retry-After` and a problem body, and does
 //! not reach the handler. IPv6 clients are keyed by their /64 prefix, since a
@@ -156,18 +158,10 @@ impl Buckets {
         }
     }
 
-    /// Whether a token is available, without taking it.
-    fn check(&mut self, client: IpAddr, rate: Rate, now: Instant) -> Result<(), Duration> {
-        match self.bucket(client, rate, now).wait_for_token(rate) {
-            Duration::ZERO => Ok(()),
-            wait => Err(wait),
-        }
-    }
-
-    /// Takes a token even if that leaves the bucket below one.
-    fn charge(&mut self, client: IpAddr, rate: Rate, now: Instant) {
+    /// Gives back a token taken by `take` (never beyond the burst).
+    fn refund(&mut self, client: IpAddr, rate: Rate, now: Instant) {
         let bucket = self.bucket(client, rate, now);
-        bucket.tokens = (bucket.tokens - 1.0).max(0.0);
+        bucket.tokens = (bucket.tokens + 1.0).min(rate.burst);
     }
 }
 
@@ -203,7 +197,9 @@ impl RateLimits {
         *self.policy.write().unwrap_or_else(PoisonError::into_inner) = policy;
     }
 
-    /// Admits or refuses one public request from `client`.
+    /// Admits or refuses one public request from `client`. A tracking
+    /// request takes an unknown-code token too, until `known_code` gives it
+    /// back.
     pub fn admit(&self, client: IpAddr, tracking: bool, now: Instant) -> Result<(), Refusal> {
         let policy = self.policy();
         let client = client_key(client);
@@ -211,23 +207,33 @@ impl RateLimits {
             self.unknown_codes
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .check(client, policy.unknown_codes, now)
+                .take(client, policy.unknown_codes, now)
                 .map_err(|retry_after| Refusal::TooManyUnknownCodes { retry_after })?;
         }
-        self.public
+        let admitted = self
+            .public
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take(client, policy.public, now)
-            .map_err(|retry_after| Refusal::TooManyRequests { retry_after })
+            .map_err(|retry_after| Refusal::TooManyRequests { retry_after });
+        if admitted.is_err() && tracking {
+            self.refund_unknown_code(client, now);
+        }
+        admitted
     }
 
-    /// Records that `client` asked for a tracking code that names no complaint.
-    pub fn unknown_code(&self, client: IpAddr, now: Instant) {
+    /// Gives back the unknown-code token of an admitted tracking request
+    /// whose code named a complaint (or that was not about a code at all).
+    pub fn known_code(&self, client: IpAddr, now: Instant) {
+        self.refund_unknown_code(client_key(client), now);
+    }
+
+    fn refund_unknown_code(&self, key: IpAddr, now: Instant) {
         let policy = self.policy();
         self.unknown_codes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .charge(client_key(client), policy.unknown_codes, now);
+            .refund(key, policy.unknown_codes, now);
     }
 }
 
@@ -344,9 +350,12 @@ where
         let limiter = self.limiter.clone();
         Box::pin(async move {
             let Ok(response) = answer.await;
+            // The unknown-code token taken on admission stays taken for a
+            // 404 (and for a request abandoned before its answer).
             if response.status() == StatusCode::NOT_FOUND {
-                limiter.limits.unknown_code(client, Instant::now());
                 limiter.metrics.record_unknown_code();
+            } else {
+                limiter.limits.known_code(client, Instant::now());
             }
             Ok(response)
         })
@@ -405,9 +414,13 @@ mod tests {
             ..policy()
         });
         let now = Instant::now();
+        // Known codes give their token back.
+        for _ in 0..5 {
+            assert_eq!(limits.admit(CLIENT, true, now), Ok(()));
+            limits.known_code(CLIENT, now);
+        }
         for _ in 0..2 {
             assert_eq!(limits.admit(CLIENT, true, now), Ok(()));
-            limits.unknown_code(CLIENT, now);
         }
         let Err(Refusal::TooManyUnknownCodes { retry_after }) = limits.admit(CLIENT, true, now)
         else {
@@ -420,6 +433,48 @@ mod tests {
             limits.admit(CLIENT, true, now + Duration::from_secs(5)),
             Ok(())
         );
+    }
+
+    #[test]
+    fn guesses_sent_at_once_cannot_share_the_last_token() {
+        let limits = RateLimits::new(RateLimitPolicy {
+            public: Rate::per(100, Duration::from_secs(1)),
+            ..policy()
+        });
+        let now = Instant::now();
+        // Both unknown-code tokens are taken by two requests still in
+        // flight: a third sent meanwhile is refused before any answer.
+        assert_eq!(limits.admit(CLIENT, true, now), Ok(()));
+        assert_eq!(limits.admit(CLIENT, true, now), Ok(()));
+        assert!(matches!(
+            limits.admit(CLIENT, true, now),
+            Err(Refusal::TooManyUnknownCodes { .. })
+        ));
+        // One of them named a complaint after all: its token comes back.
+        limits.known_code(CLIENT, now);
+        assert_eq!(limits.admit(CLIENT, true, now), Ok(()));
+    }
+
+    #[test]
+    fn a_request_refused_by_the_public_limit_keeps_no_unknown_code_token() {
+        let limits = RateLimits::new(RateLimitPolicy {
+            public: Rate::per(1, Duration::from_secs(1)),
+            ..policy()
+        });
+        let now = Instant::now();
+        assert_eq!(limits.admit(CLIENT, false, now), Ok(()));
+        for _ in 0..5 {
+            assert!(matches!(
+                limits.admit(CLIENT, true, now),
+                Err(Refusal::TooManyRequests { .. })
+            ));
+        }
+        // A second later the public bucket has a token again, and the
+        // unknown-code bucket (a token per 5 s) still has both of its own.
+        let later = now + Duration::from_secs(1);
+        assert_eq!(limits.admit(CLIENT, true, later), Ok(()));
+        let after = later + Duration::from_secs(1);
+        assert_eq!(limits.admit(CLIENT, true, after), Ok(()));
     }
 
     #[test]
