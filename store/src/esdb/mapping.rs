@@ -248,6 +248,14 @@ pub fn is_our_stream(stream: &str, prefixes: &[String]) -> bool {
     !stream.starts_with('$') && prefixes.iter().any(|p| stream.starts_with(p.as_str()))
 }
 
+/// Whether an event read from `$all` is one Markaz wrote: in one of our
+/// streams, and not a record the server writes into that stream itself
+/// (`$streamDeleted` when a stream is deleted, `$metadata`, ...), which
+/// would otherwise fail to decode and stop every reader of the feed there.
+pub fn is_our_event(stream: &str, event_type: &str, prefixes: &[String]) -> bool {
+    !event_type.starts_with('$') && is_our_stream(stream, prefixes)
+}
+
 // gRPC status codes (fixed by the gRPC specification), named here so that the
 // client's transport crate need not be a dependency.
 const GRPC_CANCELLED: i32 = 1;
@@ -685,6 +693,15 @@ mod tests {
                 prepare: 77
             })
         );
+    }
+
+    #[test]
+    fn server_records_in_our_streams_are_not_ours() {
+        let prefixes = vec!["complaint-".to_owned()];
+        assert!(is_our_event("complaint-1", "ComplaintFiled", &prefixes));
+        assert!(!is_our_event("complaint-1", "$streamDeleted", &prefixes));
+        assert!(!is_our_event("complaint-1", "$metadata", &prefixes));
+        assert!(!is_our_event("access-1", "CaseAccessed", &prefixes));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use kurrentdb::{
 
 use super::connection::EsdbOptions;
 use super::mapping::{
-    corrupt, decode_event, decode_hash_from_metadata, event_position, is_our_stream,
+    corrupt, decode_event, decode_hash_from_metadata, event_position, is_our_event,
     revision_to_version, start_position, store_error, Call, StoredParts,
 };
 use super::retry::{retry_policy, retrying};
@@ -228,8 +228,10 @@ pub async fn read_all(
     .map_err(|e| store_error(e, "", Call::Read))?;
     let mut events = Vec::with_capacity(raw.len());
     for resolved in &raw {
-        if !is_our_stream(
-            original_event(resolved)?.stream_id(),
+        let original = original_event(resolved)?;
+        if !is_our_event(
+            original.stream_id(),
+            &original.event_type,
             &options.stream_prefixes,
         ) {
             continue;
@@ -243,13 +245,18 @@ pub async fn read_all(
     Ok(events)
 }
 
+/// Events read back from the end of `$all` to find the last of ours: the
+/// filter passes our streams, but the server's own records in them (a
+/// deleted stream's `$streamDeleted`) are not ours and are skipped.
+const HEAD_LOOKBACK: usize = 64;
+
 /// The position of the last of our events in `$all`, 0 if there is none.
 pub async fn head_position(client: &Client, options: &EsdbOptions) -> Result<u64, StoreError> {
     let read = ReadAllOptions::default()
         .position(StreamPosition::End)
         .backwards()
         .filter(our_streams_filter(options))
-        .max_count(1)
+        .max_count(HEAD_LOOKBACK)
         .deadline(options.call_deadline);
     let raw = retrying(retry_policy(options), "read $all end", || {
         collect_all(client, &read)
@@ -258,7 +265,11 @@ pub async fn head_position(client: &Client, options: &EsdbOptions) -> Result<u64
     .map_err(|e| store_error(e, "", Call::Read))?;
     for resolved in &raw {
         let event = original_event(resolved)?;
-        if is_our_stream(event.stream_id(), &options.stream_prefixes) {
+        if is_our_event(
+            event.stream_id(),
+            &event.event_type,
+            &options.stream_prefixes,
+        ) {
             return event_position(event.position.commit, event.position.prepare)
                 .map_err(|e| corrupt(event.stream_id(), event.revision, e));
         }

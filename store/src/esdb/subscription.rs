@@ -17,7 +17,7 @@ use kurrentdb::{
 };
 
 use super::connection::EsdbOptions;
-use super::mapping::{is_our_stream, is_retryable, start_position, store_error, Call};
+use super::mapping::{is_our_event, is_retryable, start_position, store_error, Call};
 use super::read::{decode_resolved, original_event, our_streams_filter};
 use crate::contract::{EventFeed, RecordedEvent, StoreError};
 
@@ -101,7 +101,11 @@ impl Feed {
                     let event = original_event(&resolved)?;
                     let position = event.position;
                     if !is_new(self.after, self.delivered, position)
-                        || !is_our_stream(event.stream_id(), &self.options.stream_prefixes)
+                        || !is_our_event(
+                            event.stream_id(),
+                            &event.event_type,
+                            &self.options.stream_prefixes,
+                        )
                     {
                         continue;
                     }
