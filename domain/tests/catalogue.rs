@@ -112,7 +112,10 @@ fn toml_rejects_bad_catalogues() {
         Err(CatalogueError::Invalid { .. })
     ));
     // A few zeros too many would be recorded in every filing.
-    let endless = ONE.replace("resolve_within_hours = 72", "resolve_within_hours = 3000000");
+    let endless = ONE.replace(
+        "resolve_within_hours = 72",
+        "resolve_within_hours = 3000000",
+    );
     assert!(matches!(
         Catalogue::from_toml_str(&endless),
         Err(CatalogueError::Invalid { problem, .. }) if problem.contains("at most")

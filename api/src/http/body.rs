@@ -116,9 +116,7 @@ fn parse<T: DeserializeOwned>(bytes: Bytes) -> Result<ApiJson<T>, Problem> {
 /// so arrays are refused before parsing. (Malformed JSON is left to the
 /// parser, which says where it went wrong.)
 fn is_object_without_lists(bytes: &[u8]) -> bool {
-    let mut content = bytes
-        .iter()
-        .skip_while(|byte| byte.is_ascii_whitespace());
+    let mut content = bytes.iter().skip_while(|byte| byte.is_ascii_whitespace());
     if content.clone().next().is_some_and(|&first| first != b'{') {
         return false;
     }
