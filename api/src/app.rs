@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::commands::Commands;
 use crate::config::{Config, StoreLocation};
 use crate::http;
 use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
@@ -43,6 +44,8 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub config: Arc<Config>,
     pub store: Arc<dyn EventStore>,
+    /// The one way commands reach the store (see `commands`).
+    pub commands: Commands,
     pub officers: Arc<OfficerDirectory>,
     pub idempotency: IdempotencyStore,
     pub catalogue: Arc<Catalogue>,
@@ -147,6 +150,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     ));
     let state = AppState(Arc::new(Shared {
         config: Arc::new(config),
+        commands: Commands::with_system_clock(Arc::clone(&store)),
         store,
         officers,
         idempotency,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod codec;
 pub mod complaint;
+pub mod decider;
 pub mod metadata;
 pub mod officer;
 pub mod time;
@@ -15,13 +16,16 @@ pub mod values;
 
 pub use audit::{AccessedView, AuditEvent, CaseAccessed, LogSealed};
 pub use catalogue::{Catalogue, CatalogueError, Category};
-pub use codec::{decode, encode, known_types, to_json, CodecError, DomainEvent, EncodedEvent};
+pub use codec::{
+    decode, encode, known_types, to_json, AggregateEvent, CodecError, DomainEvent, EncodedEvent,
+};
 pub use complaint::{
     decide, evolve, Complainant, ComplaintAcknowledged, ComplaintAction, ComplaintCommand,
     ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred, ComplaintReopened,
     ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn, DomainError,
     FileComplaint, GenderDeskReasons,
 };
+pub use decider::{ComplaintDecider, Decider, OfficerDecider};
 pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Role};
 pub use officer::{
     decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,

@@ -8,11 +8,16 @@
 //! fail, e.g. "already acknowledged"). A version fixed by the caller (HTTP
 //! `If-Match`) is a precondition, never retried.
 
+use markaz_domain::codec::AggregateEvent;
+use markaz_domain::decider::Decider;
 use markaz_domain::metadata::{event_id_for, Actor, EventMetadata};
 use markaz_domain::time::Timestamp;
 use uuid::Uuid;
 
-use crate::contract::{EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError};
+use crate::contract::{
+    AppendOutcome, EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError,
+};
+use crate::hash_chain::{chain_hash, GENESIS_HASH};
 
 /// How many times a command is decided before giving up under contention.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -20,28 +25,60 @@ pub const MAX_ATTEMPTS: usize = 5;
 /// Events read per page while loading a stream.
 const LOAD_PAGE: usize = 500;
 
-/// A consistency boundary with its own stream: how its history folds into
-/// state and how commands turn into new events.
-pub trait Aggregate {
-    type State: Default + Send;
-    type Command: Sync;
-    type Event: Send;
-    type Error: std::error::Error + Send + Sync + 'static;
+/// An aggregate the loop can run: a pure `Decider` whose events the codec
+/// stores. Every such decider is one; nothing registers here.
+pub trait Aggregate:
+    Decider<
+    State: Send,
+    Command: Sync,
+    Event: AggregateEvent + Clone + Send,
+    Error: Send + Sync + 'static,
+>
+{
+}
 
-    /// Applies one stored event to the state.
-    fn evolve(state: Self::State, event: &Self::Event, metadata: &EventMetadata) -> Self::State;
+impl<D> Aggregate for D where
+    D: Decider<
+        State: Send,
+        Command: Sync,
+        Event: AggregateEvent + Clone + Send,
+        Error: Send + Sync + 'static,
+    >
+{
+}
 
-    /// The events `command` produces in `state`, or why it is refused.
-    fn decide(
-        state: &Self::State,
-        command: &Self::Command,
-    ) -> Result<Vec<Self::Event>, Self::Error>;
+/// Reads a stored event as an event of the aggregate whose stream holds it.
+pub fn decode_recorded<E: AggregateEvent>(recorded: &RecordedEvent) -> Result<E, DecodeError> {
+    E::decode(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )?
+    .ok_or_else(|| DecodeError::WrongAggregate {
+        event_type: recorded.event_type.clone(),
+        aggregate: E::AGGREGATE,
+    })
+}
 
-    /// The stored form of an event: type name, schema version, payload.
-    fn encode(event: &Self::Event) -> (String, u16, Vec<u8>);
-
-    /// Reads a stored event of this aggregate's stream.
-    fn decode(event: &RecordedEvent) -> Result<Self::Event, DecodeError>;
+/// The new events a command decided, with the metadata they get.
+pub fn new_events<E: AggregateEvent>(
+    decided: &[E],
+    meta: &CommandMeta,
+    occurred_at: Timestamp,
+) -> Vec<NewEvent> {
+    decided
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let encoded = event.encode();
+            NewEvent {
+                event_type: encoded.event_type.to_owned(),
+                schema_version: encoded.schema_version,
+                payload: encoded.payload,
+                metadata: meta.metadata(index, occurred_at),
+            }
+        })
+        .collect()
 }
 
 /// Why a stored event could not be read as an event of an aggregate.
@@ -115,6 +152,9 @@ pub struct Handled<A: Aggregate> {
     pub position: u64,
     pub events: Vec<WrittenEvent<A::Event>>,
     pub state: A::State,
+    /// The hash-chain value of the stream's last event after the command:
+    /// the receipt of a filing.
+    pub hash: [u8; 32],
 }
 
 impl<A: Aggregate> std::fmt::Debug for Handled<A>
@@ -128,6 +168,7 @@ where
             .field("position", &self.position)
             .field("events", &self.events)
             .field("state", &self.state)
+            .field("hash", &hex::encode(self.hash))
             .finish()
     }
 }
@@ -162,7 +203,7 @@ pub async fn load<A: Aggregate>(
     stream: &str,
 ) -> Result<Loaded<A>, CommandError<A::Error>> {
     let mut loaded = Loaded::<A> {
-        state: A::State::default(),
+        state: A::initial(),
         version: 0,
         last_position: 0,
         events: Vec::new(),
@@ -173,12 +214,12 @@ pub async fn load<A: Aggregate>(
             .await?;
         let full = page.len() == LOAD_PAGE;
         for recorded in page {
-            let event = A::decode(&recorded).map_err(|source| CommandError::Decode {
+            let event = decode_recorded(&recorded).map_err(|source| CommandError::Decode {
                 stream: stream.to_owned(),
                 version: recorded.version,
                 source,
             })?;
-            loaded.state = A::evolve(loaded.state, &event, &recorded.metadata);
+            loaded.state = A::evolve(loaded.state, &event, recorded.metadata.occurred_at);
             loaded.version = recorded.version;
             loaded.last_position = recorded.position;
             loaded.events.push(DecodedEvent { recorded, event });
@@ -206,10 +247,11 @@ where
             // The answer of the first attempt: the case as that command left
             // it, not as later commands have changed it since.
             return Ok(Handled {
-                version: done.0,
-                position: done.1,
-                events: done.2,
-                state: state_at::<A>(&loaded, done.0),
+                version: done.version,
+                position: done.position,
+                events: done.events,
+                state: state_at::<A>(&loaded, done.version),
+                hash: done.hash,
             });
         }
         if let Some(expected) = if_match {
@@ -223,46 +265,30 @@ where
         let decided = A::decide(&loaded.state, command).map_err(CommandError::Domain)?;
         let occurred_at = occurred_after(&loaded, meta.at);
         if decided.is_empty() {
+            let hash = loaded
+                .events
+                .last()
+                .map_or(GENESIS_HASH, |last| last.recorded.hash);
             return Ok(Handled {
                 version: loaded.version,
                 position: loaded.last_position,
                 events: Vec::new(),
                 state: loaded.state,
+                hash,
             });
         }
-        let new_events = decided
-            .iter()
-            .enumerate()
-            .map(|(index, event)| {
-                let (event_type, schema_version, payload) = A::encode(event);
-                NewEvent {
-                    event_type,
-                    schema_version,
-                    payload,
-                    metadata: meta.metadata(index, occurred_at),
-                }
-            })
-            .collect();
+        let new_events = new_events(&decided, meta, occurred_at);
         let expected = ExpectedVersion::Exact(loaded.version);
         match store.append(stream, expected, new_events).await {
             Ok(outcome) => {
-                let mut state = loaded.state;
-                let mut events = Vec::with_capacity(decided.len());
-                for (index, event) in decided.into_iter().enumerate() {
-                    let metadata = meta.metadata(index, occurred_at);
-                    state = A::evolve(state, &event, &metadata);
-                    events.push(WrittenEvent {
-                        version: loaded.version + 1 + index as u64,
-                        event,
-                        metadata,
-                    });
-                }
-                return Ok(Handled {
-                    version: outcome.version,
-                    position: outcome.position,
-                    events,
-                    state,
-                });
+                return Ok(written::<A>(
+                    loaded.state,
+                    loaded.version,
+                    decided,
+                    meta,
+                    occurred_at,
+                    outcome,
+                ))
             }
             Err(StoreError::WrongExpectedVersion { actual, .. }) => {
                 if if_match.is_some() {
@@ -282,8 +308,85 @@ where
     })
 }
 
-/// The version after a command, its last position and its events.
-type PriorResult<E> = (u64, u64, Vec<WrittenEvent<E>>);
+/// Handles a command that starts a new stream (a filing): decides it on the
+/// initial state and appends with "no stream" expected, without reading the
+/// stream first. If the stream exists after all, the full loop answers: it
+/// finds this command's own events there (a retry) or refuses the command on
+/// the stream's real state.
+///
+/// A retry whose first append did land is acknowledged by the store without
+/// writing; its events may differ from the ones decided now (new randomness),
+/// so when the stored hash is not the hash of this decision, the answer is
+/// read back from the stream.
+pub async fn handle_create<A: Aggregate>(
+    store: &dyn EventStore,
+    stream: &str,
+    command: &A::Command,
+    meta: &CommandMeta,
+) -> Result<Handled<A>, CommandError<A::Error>> {
+    let decided = A::decide(&A::initial(), command).map_err(CommandError::Domain)?;
+    let new_events = new_events(&decided, meta, meta.at);
+    let decided_hash = new_events
+        .iter()
+        .zip(1..)
+        .fold(GENESIS_HASH, |previous, (event, version)| {
+            chain_hash(&previous, stream, version, event)
+        });
+    match store
+        .append(stream, ExpectedVersion::NoStream, new_events)
+        .await
+    {
+        Ok(outcome) if outcome.hash == decided_hash => Ok(written::<A>(
+            A::initial(),
+            0,
+            decided,
+            meta,
+            meta.at,
+            outcome,
+        )),
+        Ok(_) | Err(StoreError::WrongExpectedVersion { .. }) => {
+            handle_command::<A>(store, stream, command, meta, None).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The result of a command whose `decided` events were just appended after
+/// `version`, onto `state`.
+fn written<A: Aggregate>(
+    mut state: A::State,
+    version: u64,
+    decided: Vec<A::Event>,
+    meta: &CommandMeta,
+    occurred_at: Timestamp,
+    outcome: AppendOutcome,
+) -> Handled<A> {
+    let mut events = Vec::with_capacity(decided.len());
+    for (index, event) in decided.into_iter().enumerate() {
+        state = A::evolve(state, &event, occurred_at);
+        events.push(WrittenEvent {
+            version: version + 1 + index as u64,
+            event,
+            metadata: meta.metadata(index, occurred_at),
+        });
+    }
+    Handled {
+        version: outcome.version,
+        position: outcome.position,
+        events,
+        state,
+        hash: outcome.hash,
+    }
+}
+
+/// What a command that already ran left: the version after it, its last
+/// position and hash, and its events.
+struct PriorResult<E> {
+    version: u64,
+    position: u64,
+    hash: [u8; 32],
+    events: Vec<WrittenEvent<E>>,
+}
 
 /// The result of this command if its events are already stored (a repeat
 /// after an unknown outcome), found by the ids derived from its command id.
@@ -306,8 +409,8 @@ fn state_at<A: Aggregate>(loaded: &Loaded<A>, version: u64) -> A::State {
         .events
         .iter()
         .take_while(|e| e.recorded.version <= version)
-        .fold(A::State::default(), |state, e| {
-            A::evolve(state, &e.event, &e.recorded.metadata)
+        .fold(A::initial(), |state, e| {
+            A::evolve(state, &e.event, e.recorded.metadata.occurred_at)
         })
 }
 
@@ -336,7 +439,12 @@ where
         })
         .collect();
     let last = &loaded.events[start + written.len() - 1].recorded;
-    Some((last.version, last.position, written))
+    Some(PriorResult {
+        version: last.version,
+        position: last.position,
+        hash: last.hash,
+        events: written,
+    })
 }
 
 #[cfg(test)]
@@ -353,38 +461,45 @@ mod tests {
     #[error("the counter is full")]
     struct Full;
 
-    impl Aggregate for Counter {
+    /// One added to the counter.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Added;
+
+    impl Decider for Counter {
         type State = u64;
         type Command = u64;
-        type Event = u64;
+        type Event = Added;
         type Error = Full;
 
-        fn evolve(state: u64, event: &u64, _: &EventMetadata) -> u64 {
-            state + event
-        }
-
-        fn decide(state: &u64, add: &u64) -> Result<Vec<u64>, Full> {
+        fn decide(state: &u64, add: &u64) -> Result<Vec<Added>, Full> {
             if state + add > 100 {
                 return Err(Full);
             }
-            Ok((0..*add).map(|_| 1).collect())
+            Ok((0..*add).map(|_| Added).collect())
         }
 
-        fn encode(event: &u64) -> (String, u16, Vec<u8>) {
-            ("Added".into(), 1, event.to_be_bytes().to_vec())
+        fn evolve(state: u64, _: &Added, _: Timestamp) -> u64 {
+            state + 1
+        }
+    }
+
+    impl AggregateEvent for Added {
+        const AGGREGATE: &'static str = "counter";
+
+        fn encode(&self) -> markaz_domain::codec::EncodedEvent {
+            markaz_domain::codec::EncodedEvent {
+                event_type: "Added",
+                schema_version: 1,
+                payload: Vec::new(),
+            }
         }
 
-        fn decode(event: &RecordedEvent) -> Result<u64, DecodeError> {
-            let bytes: [u8; 8] =
-                event
-                    .payload
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| DecodeError::WrongAggregate {
-                        event_type: event.event_type.clone(),
-                        aggregate: "counter",
-                    })?;
-            Ok(u64::from_be_bytes(bytes))
+        fn decode(
+            event_type: &str,
+            _: u16,
+            _: &[u8],
+        ) -> Result<Option<Added>, markaz_domain::codec::CodecError> {
+            Ok((event_type == "Added").then_some(Added))
         }
     }
 

@@ -61,6 +61,9 @@ pub struct AppendOutcome {
     pub version: u64,
     /// The global position of the last event of the append.
     pub position: u64,
+    /// The hash-chain value of the stream's last event after the append (the
+    /// receipt of a filing); the genesis hash for a stream with no events.
+    pub hash: [u8; 32],
 }
 
 /// The last event of a stream, as needed by seals and verification.

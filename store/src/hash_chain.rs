@@ -18,6 +18,7 @@ use markaz_domain::metadata::{Actor, EventMetadata};
 use sha2::{Digest, Sha256};
 
 use crate::contract::{EventStore, NewEvent, RecordedEvent, StoreError};
+use crate::log_pages::LogPages;
 
 /// The hash that precedes the first event of every stream.
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
@@ -221,13 +222,8 @@ pub async fn verify_all_matching(
     include: impl Fn(&str) -> bool,
 ) -> Result<ChainReport, StoreError> {
     let mut verifier = ChainVerifier::new();
-    let mut after = 0;
-    loop {
-        let page = store.read_all(after, VERIFY_PAGE).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.position;
+    let mut pages = LogPages::after(store, 0).page_size(VERIFY_PAGE);
+    while let Some(page) = pages.next_page().await? {
         for event in page.iter().filter(|event| include(&event.stream)) {
             if !verifier.check(event) {
                 return Ok(verifier.report());

@@ -37,6 +37,7 @@ use crate::contract::{
     EventStore, ExpectedVersion, NewEvent, RecordedEvent, StoreError, StreamHead,
 };
 use crate::hash_chain::{BrokenLink, ChainVerifier};
+use crate::log_pages::LogPages;
 
 /// Identifies the digest encoding (and the seal file format) version.
 pub const SEAL_FORMAT: &str = "markaz-seal-v1";
@@ -184,18 +185,14 @@ impl LogWalker {
         store: &dyn EventStore,
         up_to_position: u64,
     ) -> Result<Option<BrokenLink>, StoreError> {
-        while self.position < up_to_position {
-            let page = store.read_all(self.position, PAGE).await?;
-            if page.is_empty() {
-                break;
-            }
-            for event in page.iter().take_while(|e| e.position <= up_to_position) {
+        let mut pages = LogPages::after(store, self.position)
+            .page_size(PAGE)
+            .up_to(up_to_position);
+        while let Some(page) = pages.next_page().await? {
+            for event in &page {
                 if let Some(broken) = self.observe(event) {
                     return Ok(Some(broken));
                 }
-            }
-            if page.last().is_some_and(|e| e.position >= up_to_position) {
-                break;
             }
         }
         self.position = self.position.max(up_to_position);
@@ -499,13 +496,8 @@ pub async fn verify_log(
     options: VerifyOptions<'_>,
 ) -> Result<LogVerification, SealError> {
     let mut walk = VerifyWalk::new(store, options).await?;
-    let mut after = 0;
-    loop {
-        let page = store.read_all(after, PAGE).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.position;
+    let mut pages = LogPages::after(store, 0).page_size(PAGE);
+    while let Some(page) = pages.next_page().await? {
         for event in &page {
             if !walk.observe(event) {
                 return Ok(walk.report());

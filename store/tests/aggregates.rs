@@ -6,6 +6,7 @@ use markaz_domain::complaint::{
     Complainant, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintStatus, DomainError,
     FileComplaint,
 };
+use markaz_domain::decider::{ComplaintDecider as Complaint, OfficerDecider as Officer};
 use markaz_domain::metadata::{Actor, OfficerId, Role};
 use markaz_domain::officer::{OfficerAction, OfficerCommand, OfficerError};
 use markaz_domain::time::Timestamp;
@@ -13,8 +14,7 @@ use markaz_domain::values::{
     CategoryCode, Channel, ComplaintId, Description, Gender, MarkazCode, PersonName, Phone,
     TrackingCode,
 };
-use markaz_store::aggregates::{load_complaint, load_officer, Complaint, Officer};
-use markaz_store::command_loop::{handle_command, CommandError, CommandMeta};
+use markaz_store::command_loop::{handle_command, load, CommandError, CommandMeta};
 use markaz_store::hash_chain::verify_all;
 use markaz_store::SqliteStore;
 use uuid::Uuid;
@@ -133,7 +133,10 @@ async fn a_complaint_is_filed_acknowledged_and_loaded() {
     .await;
     assert!(matches!(again, Err(CommandError::Domain(_))), "{again:?}");
 
-    let (state, events) = load_complaint(&store, id).await.expect("load");
+    let loaded = load::<Complaint>(&store, &id.stream_name())
+        .await
+        .expect("load");
+    let (state, events) = (loaded.state, loaded.events);
     assert_eq!(state.version, 2);
     assert!(matches!(events[0].event, ComplaintEvent::Filed(_)));
     assert!(matches!(events[1].event, ComplaintEvent::Acknowledged(_)));
@@ -213,7 +216,10 @@ async fn an_officer_is_registered_and_revoked() {
         twice,
         Err(CommandError::Domain(OfficerError::AlreadyRevoked))
     ));
-    let (state, events) = load_officer(&store, officer_id).await.expect("load");
+    let loaded = load::<Officer>(&store, &officer_id.stream_name())
+        .await
+        .expect("load");
+    let (state, events) = (loaded.state, loaded.events);
     assert!(state.revoked);
     assert_eq!(events.len(), 2);
 }
@@ -261,7 +267,7 @@ async fn an_officer_stream_does_not_load_as_a_complaint() {
     )
     .await
     .expect("append");
-    let loaded = load_complaint(&store, id).await;
+    let loaded = load::<Complaint>(&store, &id.stream_name()).await;
     assert!(
         matches!(loaded, Err(CommandError::Decode { version: 1, .. })),
         "{:?}",

@@ -1,14 +1,14 @@
 //! Time travel: a complaint as it stood at a past moment or version, folded
 //! with the domain's own `evolve` from the events up to that point.
 
-use markaz_domain::codec::{to_json, DomainEvent};
-use markaz_domain::{Actor, ComplaintId, ComplaintState, Timestamp};
+use markaz_domain::{ComplaintId, ComplaintState, Timestamp};
 use markaz_store::command_loop::{load, CommandError, DecodedEvent};
 use markaz_store::EventStore;
 use serde_json::{json, Value};
 
-use crate::aggregates::ComplaintAggregate;
 use crate::officers::OfficerDirectory;
+use crate::timeline::{event_data, timeline_entry};
+use markaz_domain::ComplaintDecider;
 
 /// Up to where history is replayed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub async fn complaint_at(
     id: ComplaintId,
     point: PointInTime,
 ) -> Result<PastComplaint, HistoryError> {
-    let loaded = load::<ComplaintAggregate>(store, &id.stream_name()).await?;
+    let loaded = load::<ComplaintDecider>(store, &id.stream_name()).await?;
     let current_version = loaded.version;
     let gender_desk_now = loaded.state.gender_desk;
     let Some(first) = loaded.events.first() else {
@@ -138,32 +138,7 @@ pub fn event_json(
     decoded: &DecodedEvent<markaz_domain::ComplaintEvent>,
     officers: &OfficerDirectory,
 ) -> Value {
-    let recorded = &decoded.recorded;
-    let data = to_json(&DomainEvent::Complaint(decoded.event.clone()));
-    json!({
-        "version": recorded.version,
-        "position": recorded.position,
-        "type": recorded.event_type,
-        "schema_version": recorded.schema_version,
-        "occurred_at": recorded.metadata.occurred_at.to_rfc3339(),
-        "actor": actor_json(&recorded.metadata.actor, officers),
-        "data": data,
-        "hash": hex::encode(recorded.hash),
-    })
-}
-
-/// Who acted, with the officer's name when the directory knows it.
-pub fn actor_json(actor: &Actor, officers: &OfficerDirectory) -> Value {
-    match actor {
-        Actor::Officer { id, role } => json!({
-            "kind": "officer",
-            "id": id.to_string(),
-            "role": role.as_str(),
-            "name": officers.get(*id).map(|officer| officer.name.as_str().to_owned()),
-        }),
-        Actor::Citizen => json!({ "kind": "citizen" }),
-        Actor::System => json!({ "kind": "system" }),
-    }
+    timeline_entry(decoded, officers, event_data(decoded))
 }
 
 /// The whole answer of `GET /audit/complaints/{id}` and `markaz audit show`.

@@ -29,16 +29,15 @@ use markaz_domain::{
     ComplaintId, Description, FileComplaint, Gender, MarkazCode, OfficerId, Outcome, PersonName,
     Phone, Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
 };
-use markaz_store::command_loop::{handle_command, CommandMeta};
 use markaz_store::EventStore;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use uuid::Uuid;
 
 use crate::app;
+use crate::commands::Commands;
 use crate::config::Config;
 use crate::officers::registry::{register, NewOfficer};
-use markaz_store::aggregates::Complaint as ComplaintAggregate;
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
@@ -91,6 +90,9 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
         until,
     };
     let staff = register_staff(store.as_ref(), &markaz).await?;
+    // The planned history brings its own times: commands go through the
+    // command layer as made in full (`Commands::submit`).
+    let commands = Commands::with_system_clock(Arc::clone(&store));
     let plan = Arc::new(PlanInputs {
         seed: args.seed,
         catalogue,
@@ -109,13 +111,13 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let events: u64 = futures::stream::iter(0..args.complaints)
         .map(|number| {
-            let store = Arc::clone(&store);
+            let commands = commands.clone();
             let plan = Arc::clone(&plan);
             let staff = &staff;
             let progress = progress.clone();
             async move {
                 let case = plan_case(&plan, number);
-                let written = play(store.as_ref(), &case, staff).await.with_context(|| {
+                let written = play(&commands, &case, staff).await.with_context(|| {
                     format!("complaint {number} ({})", case.filing.complaint_id)
                 })?;
                 progress.inc(1);
@@ -921,9 +923,8 @@ fn resolution(rng: &mut StdRng, referred: Option<ReferralKind>) -> ComplaintActi
 
 /// Files the case and takes its steps through the command loop; returns
 /// the number of events written.
-async fn play(store: &dyn EventStore, case: &CasePlan, staff: &Staff) -> anyhow::Result<u64> {
+async fn play(commands: &Commands, case: &CasePlan, staff: &Staff) -> anyhow::Result<u64> {
     let markaz = &case.filing.markaz;
-    let stream = case.filing.complaint_id.stream_name();
     let desk_role = if case.gender_desk {
         Role::GenderDesk
     } else {
@@ -946,26 +947,23 @@ async fn play(store: &dyn EventStore, case: &CasePlan, staff: &Staff) -> anyhow:
         },
     );
     let mut written = 0;
+    let mut version = 0;
     for (command_id, step) in std::iter::once(&filing).chain(&case.steps) {
         let at = Timestamp::from_datetime(step.at);
         let actor = actor_for(step.by)?;
         let command = ComplaintCommand {
             command_id: *command_id,
             at,
-            actor: actor.clone(),
+            actor,
             action: step.action.clone(),
         };
-        let meta = CommandMeta {
-            command_id: *command_id,
-            at,
-            actor,
-            correlation_id: *command_id,
-            causation_id: *command_id,
-        };
-        let handled = handle_command::<ComplaintAggregate>(store, &stream, &command, &meta, None)
+        let before = version;
+        version = commands
+            .submit(case.filing.complaint_id, &command)
             .await
-            .with_context(|| format!("the {} step was refused", step.action.name()))?;
-        written += handled.events.len() as u64;
+            .with_context(|| format!("the {} step was refused", step.action.name()))?
+            .version;
+        written += version - before;
     }
     Ok(written)
 }
@@ -1047,14 +1045,16 @@ mod tests {
     #[tokio::test]
     async fn a_planned_history_is_accepted_by_the_decider() {
         let dir = tempfile::tempdir().unwrap();
-        let store = markaz_store::SqliteStore::open(dir.path().join("events.sqlite")).unwrap();
+        let store: Arc<dyn EventStore> =
+            Arc::new(markaz_store::SqliteStore::open(dir.path().join("events.sqlite")).unwrap());
+        let commands = Commands::with_system_clock(Arc::clone(&store));
         let markaz = [MarkazCode::parse("KCH").unwrap()];
-        let staff = register_staff(&store, &markaz).await.unwrap();
+        let staff = register_staff(store.as_ref(), &markaz).await.unwrap();
         let inputs = inputs(11);
         let mut events = 0;
         for number in 0..40 {
             let plan = plan_case(&inputs, number);
-            let written = play(&store, &plan, &staff).await.unwrap();
+            let written = play(&commands, &plan, &staff).await.unwrap();
             assert_eq!(written as usize, 1 + plan.steps.len());
             events += written;
         }

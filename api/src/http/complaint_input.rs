@@ -5,12 +5,13 @@
 //! `errors[]`); only a body of the wrong shape is refused earlier (400).
 
 use markaz_domain::{
-    Catalogue, Category, CategoryCode, Channel, Cnic, Complainant, ComplaintAction, Description,
-    Gender, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, ValueError,
+    Catalogue, CategoryCode, Channel, Cnic, Complainant, ComplaintAction, Description, Gender,
+    Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, ValueError,
 };
 use serde::Deserialize;
 
 use super::problem::{FieldError, Problem};
+use crate::commands::NewComplaint;
 
 /// `POST /complaints`.
 #[derive(Debug, Deserialize)]
@@ -114,19 +115,8 @@ impl Checker {
     }
 }
 
-/// A filing body that passed validation; ids and markaz are added by the handler.
-#[derive(Debug)]
-pub struct ValidFiling {
-    pub category: Category,
-    pub complainant: Complainant,
-    pub description: Description,
-    pub location: Option<ShortText>,
-    pub channel: Channel,
-    pub gender_desk_requested: bool,
-}
-
 impl FileBody {
-    pub fn validate(&self, catalogue: &Catalogue) -> Result<ValidFiling, Problem> {
+    pub fn validate(&self, catalogue: &Catalogue) -> Result<NewComplaint, Problem> {
         let mut c = Checker::default();
         let person = &self.complainant;
         let name = c.check("complainant.name", PersonName::parse(&person.name));
@@ -155,7 +145,7 @@ impl FileBody {
         let location = c.optional("location", &self.location, ShortText::parse);
         let channel = c.optional("channel", &self.channel, Channel::parse);
         let valid = (|| {
-            Some(ValidFiling {
+            Some(NewComplaint {
                 category: category?,
                 complainant: Complainant {
                     name: name?,

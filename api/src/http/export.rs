@@ -35,10 +35,10 @@ use serde::Deserialize;
 use super::auth::{Audit, Authorized};
 use super::problem::Problem;
 use super::query_params::ApiQuery;
-use crate::aggregates::ComplaintAggregate;
 use crate::app::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::officers::Principal;
+use markaz_domain::ComplaintDecider;
 
 /// The media type of the answer.
 pub const JSON_LINES: &str = "application/x-ndjson";
@@ -154,7 +154,7 @@ impl AccessRecorder {
         let Some(complaint) = ComplaintId::from_stream_name(stream) else {
             return Ok(None);
         };
-        let gender_desk = match load::<ComplaintAggregate>(self.store.as_ref(), stream).await {
+        let gender_desk = match load::<ComplaintDecider>(self.store.as_ref(), stream).await {
             Ok(loaded) => loaded.state.gender_desk,
             // An event this build cannot read does not stop the export (it
             // exports stored bytes); the read is then logged as one of a

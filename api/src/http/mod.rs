@@ -24,4 +24,3 @@ pub mod request_context;
 pub mod router;
 pub mod sse;
 pub mod tracking;
-pub mod visible_complaint;

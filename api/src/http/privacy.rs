@@ -22,19 +22,7 @@ use serde_json::Value;
 
 use crate::officers::Principal;
 
-/// Whether `principal` may see a case of `markaz` with this gender-desk flag.
-pub fn may_see(principal: &Principal, markaz: &str, gender_desk: bool) -> bool {
-    let own_markaz = principal
-        .markaz
-        .as_ref()
-        .is_some_and(|own| own.as_str() == markaz);
-    match principal.role {
-        Role::Auditor => true,
-        Role::Supervisor | Role::GenderDesk => own_markaz,
-        Role::Desk => own_markaz && !gender_desk,
-        Role::Admin => false,
-    }
-}
+pub use crate::commands::may_see;
 
 /// How much personal data a caller sees on one case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

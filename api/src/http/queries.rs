@@ -4,21 +4,20 @@
 //! them); timelines come from the event store itself. Every answer applies
 //! the visibility and masking rules of `privacy`.
 
-use crate::aggregates::ComplaintAggregate;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use markaz_domain::codec::{to_json, DomainEvent};
-use markaz_domain::{AccessedView, Actor, ComplaintStatus, Role};
+use markaz_domain::ComplaintDecider;
+use markaz_domain::{AccessedView, ComplaintStatus, Role};
 use markaz_projections::{ComplaintFilter, ComplaintView};
 use markaz_store::command_loop::load;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Authorized, ReadComplaints};
-use super::command_errors::command_problem;
+use super::command_errors::failure_problem;
 use super::complaints::{complaint_not_found, parse_complaint_id};
 use super::privacy::{complainant_view, disclosure, mask_event_data, may_see, Disclosure};
 use super::problem::{FieldError, Problem};
@@ -26,6 +25,7 @@ use super::query_params::{look_up, now, parse_time, query_problem, wait_for, Api
 use crate::app::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::officers::Principal;
+use crate::timeline::{event_data, timeline_entry};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -195,9 +195,9 @@ async fn timeline(
     ApiQuery(_query): ApiQuery<MinPosition>,
 ) -> Result<Json<Value>, Problem> {
     let id = parse_complaint_id(&id)?;
-    let loaded = load::<ComplaintAggregate>(state.store.as_ref(), &id.stream_name())
+    let loaded = load::<ComplaintDecider>(state.store.as_ref(), &id.stream_name())
         .await
-        .map_err(command_problem)?;
+        .map_err(|error| failure_problem(error.into()))?;
     let complaint = &loaded.state;
     let markaz = complaint
         .markaz
@@ -216,34 +216,10 @@ async fn timeline(
         .events
         .iter()
         .map(|decoded| {
-            let recorded = &decoded.recorded;
-            let mut data = to_json(&DomainEvent::Complaint(decoded.event.clone()));
-            mask_event_data(&recorded.event_type, &mut data, shown);
-            json!({
-                "version": recorded.version,
-                "position": recorded.position,
-                "type": recorded.event_type,
-                "schema_version": recorded.schema_version,
-                "occurred_at": recorded.metadata.occurred_at.to_rfc3339(),
-                "actor": actor_json(&state, &recorded.metadata.actor),
-                "data": data,
-                "hash": hex::encode(recorded.hash),
-            })
+            let mut data = event_data(decoded);
+            mask_event_data(&decoded.recorded.event_type, &mut data, shown);
+            timeline_entry(decoded, &state.officers, data)
         })
         .collect();
     Ok(Json(json!({ "id": id.to_string(), "events": events })))
-}
-
-/// Who acted, with the officer's name for staff (never shown publicly).
-pub fn actor_json(state: &AppState, actor: &Actor) -> Value {
-    match actor {
-        Actor::Officer { id, role } => json!({
-            "kind": "officer",
-            "id": id.to_string(),
-            "role": role.as_str(),
-            "name": state.officers.get(*id).map(|officer| officer.name.as_str().to_owned()),
-        }),
-        Actor::Citizen => json!({ "kind": "citizen" }),
-        Actor::System => json!({ "kind": "system" }),
-    }
 }

@@ -44,7 +44,7 @@ use axum::Router;
 use futures::{Stream, StreamExt};
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::values::ReferralKind;
-use markaz_domain::{evolve, Actor, ComplaintEvent, ComplaintId, ComplaintState};
+use markaz_domain::{evolve, ComplaintEvent, ComplaintId, ComplaintState};
 use markaz_store::{EventFeed, EventStore, RecordedEvent, StoreError};
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -55,6 +55,7 @@ use super::privacy::may_see;
 use super::problem::Problem;
 use crate::app::AppState;
 use crate::officers::{OfficerDirectory, Principal};
+use crate::timeline::actor_json;
 
 /// How often a comment line keeps idle connections (and proxies) open.
 const KEEP_ALIVE_EVERY: Duration = Duration::from_secs(15);
@@ -396,16 +397,6 @@ fn dashboard_data(event: &ComplaintEvent) -> Value {
     }
 }
 
-fn actor_json(actor: &Actor) -> Value {
-    match actor {
-        Actor::Officer { id, role } => json!({
-            "kind": "officer", "id": id.to_string(), "role": role.as_str()
-        }),
-        Actor::Citizen => json!({ "kind": "citizen" }),
-        Actor::System => json!({ "kind": "system" }),
-    }
-}
-
 fn message(
     id: ComplaintId,
     recorded: &RecordedEvent,
@@ -418,7 +409,7 @@ fn message(
         "version": recorded.version,
         "type": recorded.event_type,
         "occurred_at": recorded.metadata.occurred_at.to_rfc3339(),
-        "actor": actor_json(&recorded.metadata.actor),
+        "actor": actor_json(&recorded.metadata.actor, None),
         "markaz": scope.markaz,
         "category": scope.category,
         "gender_desk": scope.gender_desk,

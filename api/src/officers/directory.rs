@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use markaz_domain::codec::{decode, DomainEvent};
-use markaz_domain::{MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
+use markaz_domain::{Actor, MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use subtle::ConstantTimeEq;
 use tokio::sync::watch;
@@ -56,6 +56,16 @@ pub struct Principal {
     pub name: PersonName,
     pub role: Role,
     pub markaz: Option<MarkazCode>,
+}
+
+impl Principal {
+    /// The officer as the author of a command.
+    pub fn actor(&self) -> Actor {
+        Actor::Officer {
+            id: self.officer_id,
+            role: self.role,
+        }
+    }
 }
 
 #[derive(Default)]

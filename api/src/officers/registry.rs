@@ -2,16 +2,17 @@
 //! through the store's command loop like any other aggregate. Used by both
 //! the HTTP API (admins) and `markaz officers` on the command line.
 
-use crate::aggregates::OfficerAggregate;
+use markaz_domain::OfficerDecider;
 use markaz_domain::{
     Actor, MarkazCode, OfficerAction, OfficerCommand, OfficerError, OfficerId, PersonName, Role,
-    ShortText, Timestamp,
+    ShortText,
 };
-use markaz_store::command_loop::{handle_command, CommandError, CommandMeta};
+use markaz_store::command_loop::{handle_command, CommandError};
 use markaz_store::EventStore;
 use uuid::Uuid;
 
 use super::token::NewToken;
+use crate::commands::{command_meta, Clock, SystemClock};
 use crate::ids::{random_uuid, time_ordered_uuid, RandomnessError};
 
 /// Who is to be registered.
@@ -49,10 +50,6 @@ impl From<CommandError<OfficerError>> for RegistryError {
     }
 }
 
-fn now() -> Timestamp {
-    Timestamp::from_datetime(chrono::Utc::now())
-}
-
 async fn run(
     store: &dyn EventStore,
     officer: OfficerId,
@@ -60,22 +57,16 @@ async fn run(
     action: OfficerAction,
 ) -> Result<u64, RegistryError> {
     let command_id = time_ordered_uuid()?;
-    let at = now();
+    let at = SystemClock.now();
+    let meta = command_meta(command_id, at, actor.clone());
     let command = OfficerCommand {
         command_id,
         at,
-        actor: actor.clone(),
+        actor,
         action,
     };
-    let meta = CommandMeta {
-        command_id,
-        at,
-        actor,
-        correlation_id: command_id,
-        causation_id: command_id,
-    };
     let handled =
-        handle_command::<OfficerAggregate>(store, &officer.stream_name(), &command, &meta, None)
+        handle_command::<OfficerDecider>(store, &officer.stream_name(), &command, &meta, None)
             .await?;
     Ok(handled.position)
 }

@@ -7,6 +7,7 @@
 //! the current domain event. The JSON view (`json.rs`) is built straight from
 //! the domain event, never through postcard.
 
+mod aggregate_event;
 pub mod audit_v1;
 mod enums;
 mod error;
@@ -16,6 +17,7 @@ mod registry;
 pub mod v1;
 pub mod v2;
 
+pub use aggregate_event::AggregateEvent;
 pub use error::CodecError;
 pub use json::to_json;
 pub use registry::{decode, encode, known_types, latest_version};

@@ -78,6 +78,7 @@ async fn check_only(
     Ok(AppendOutcome {
         version,
         position: last.map_or(0, |head| head.position),
+        hash: last.map_or(GENESIS_HASH, |head| head.hash),
     })
 }
 
@@ -159,8 +160,11 @@ async fn append_after(
             })?,
         commit => commit,
     };
+    // A recognised repeat carries the same ids and payloads chained onto the
+    // same predecessor, so its hash is the one computed here.
     Ok(AppendOutcome {
         version: new_version,
         position,
+        hash,
     })
 }

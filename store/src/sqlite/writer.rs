@@ -268,6 +268,7 @@ impl Writer {
             return Ok(AppendOutcome {
                 version: current,
                 position: tip.position,
+                hash: tip.hash,
             });
         }
         let mut insert = self.conn.prepare_cached(
@@ -315,6 +316,7 @@ impl Writer {
         Ok(AppendOutcome {
             version,
             position: self.head,
+            hash: prev_hash,
         })
     }
 
@@ -322,14 +324,14 @@ impl Writer {
     /// order, at the places this append would have put them; `None` if none is
     /// stored; an error if only some are, or elsewhere.
     fn already_stored(&self, request: &AppendRequest) -> Result<Option<AppendOutcome>, ApplyError> {
-        let mut lookup = self
-            .conn
-            .prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")?;
+        let mut lookup = self.conn.prepare_cached(
+            "SELECT stream, version, position, hash FROM events WHERE event_id = ?1",
+        )?;
         let mut found = Vec::with_capacity(request.events.len());
         for event in &request.events {
-            let place: Option<(String, i64, i64)> = lookup
+            let place: Option<(String, i64, i64, Vec<u8>)> = lookup
                 .query_row([event.metadata.event_id.as_bytes().as_slice()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                 })
                 .optional()?;
             found.push((event.metadata.event_id, place));
@@ -357,24 +359,35 @@ impl Writer {
             }
         }
         let first_version = places[0].1;
-        let consecutive = places.iter().enumerate().all(|(i, (stream, version, _))| {
-            *stream == request.stream && *version == first_version + i as i64
-        });
+        let consecutive = places
+            .iter()
+            .enumerate()
+            .all(|(i, (stream, version, _, _))| {
+                *stream == request.stream && *version == first_version + i as i64
+            });
         let expected_start = match request.expected {
             ExpectedVersion::NoStream => Some(1),
             ExpectedVersion::Exact(version) => Some(version as i64 + 1),
             ExpectedVersion::Any => None,
         };
         if !consecutive || expected_start.is_some_and(|start| start != first_version) {
-            let (stream, version, _) = &places[0];
+            let (stream, version, _, _) = &places[0];
             return elsewhere(format!(
                 "it is stored as version {version} of stream {stream}, not where this append puts it"
             ));
         }
-        let (_, last_version, last_position) = places[places.len() - 1];
+        let (_, last_version, last_position, last_hash) = &places[places.len() - 1];
+        let hash = last_hash.as_slice().try_into().map_err(|_| {
+            ApplyError::Rejected(StoreError::Backend(format!(
+                "the stored hash of version {last_version} of {} is not 32 bytes: the event file \
+                 is damaged, run `markaz audit verify`",
+                request.stream
+            )))
+        })?;
         Ok(Some(AppendOutcome {
-            version: last_version as u64,
-            position: last_position as u64,
+            version: *last_version as u64,
+            position: *last_position as u64,
+            hash,
         }))
     }
 }

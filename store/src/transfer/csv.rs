@@ -24,6 +24,7 @@ use markaz_domain::time::Timestamp;
 
 use super::PAGE;
 use crate::contract::{EventStore, RecordedEvent, StoreError};
+use crate::log_pages::LogPages;
 
 /// The stream prefix of complaints.
 const COMPLAINT_PREFIX: &str = "complaint-";
@@ -317,13 +318,8 @@ impl RowBuilder {
 /// Every complaint of the log, folded from the whole global feed.
 pub async fn complaint_rows(store: &dyn EventStore) -> Result<Vec<ComplaintRow>, CsvError> {
     let mut builder = RowBuilder::new();
-    let mut after = 0;
-    loop {
-        let page = store.read_all(after, PAGE).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.position;
+    let mut pages = LogPages::after(store, 0).page_size(PAGE);
+    while let Some(page) = pages.next_page().await? {
         for event in &page {
             builder.apply(event)?;
         }

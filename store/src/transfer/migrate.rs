@@ -22,6 +22,7 @@ use super::PAGE;
 use crate::contract::{EventStore, StoreError};
 use crate::esdb::EsdbStore;
 use crate::hash_chain::{ChainReport, ChainVerifier};
+use crate::log_pages::LogPages;
 use crate::sqlite::SqliteStore;
 
 /// The event file inside a data directory.
@@ -195,17 +196,11 @@ pub async fn migrate(
     let mut appender = Appender::new(target);
     let mut source_events = 0;
     let mut already_present = 0;
-    let mut after = 0;
-    'pages: while after < source_head {
-        let page = source.read_all(after, PAGE).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.position;
+    let mut pages = LogPages::after(source, 0)
+        .page_size(PAGE)
+        .up_to(source_head);
+    while let Some(page) = pages.next_page().await? {
         for event in page {
-            if event.position > source_head {
-                break 'pages;
-            }
             source_events += 1;
             if !chain.check(&event) {
                 let broken = chain.report().first_broken;
@@ -289,13 +284,8 @@ async fn verify_target(
 ) -> Result<ChainReport, MigrateError> {
     let mut chain = ChainVerifier::new();
     let mut heads: HashMap<&str, (u64, [u8; 32])> = HashMap::with_capacity(streams.len());
-    let mut after = 0;
-    loop {
-        let page = target.read_all(after, PAGE).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.position;
+    let mut pages = LogPages::after(target, 0).page_size(PAGE);
+    while let Some(page) = pages.next_page().await? {
         for event in &page {
             if !chain.check(event) {
                 let broken = chain.report().first_broken;

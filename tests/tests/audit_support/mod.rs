@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use markaz_api::aggregates::ComplaintAggregate;
 use markaz_api::config::Config;
+use markaz_domain::ComplaintDecider;
 use markaz_domain::{
     Actor, Catalogue, CategoryCode, Channel, Complainant, ComplaintAction, ComplaintCommand,
     ComplaintId, Description, FileComplaint, Gender, MarkazCode, OfficerId, Outcome, PersonName,
@@ -93,7 +93,7 @@ impl ScriptedLog {
             correlation_id: command_id,
             causation_id: command_id,
         };
-        handle_command::<ComplaintAggregate>(
+        handle_command::<ComplaintDecider>(
             self.store.as_ref(),
             &id.stream_name(),
             &command,

@@ -1,0 +1,75 @@
+//! The command layer: the one way in for every caller that changes Markaz
+//! (the HTTP handlers, and through them the pages; `markaz demo`; the CLI;
+//! process managers to come). It takes a typed command and its caller,
+//! stamps the time (from one clock, injectable in tests) and the metadata in
+//! one place, applies visibility and `If-Match`, runs the store's command
+//! loop and returns a typed outcome. Callers turn outcomes and failures into
+//! their own kind of answer; none of them builds events or metadata itself.
+
+mod clock;
+mod complaints;
+mod failure;
+mod visibility;
+
+use std::sync::Arc;
+
+use markaz_domain::{Actor, Timestamp};
+use markaz_store::command_loop::CommandMeta;
+use markaz_store::EventStore;
+use uuid::Uuid;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use complaints::{Acted, Filed, NewComplaint};
+pub use failure::CommandFailure;
+pub use visibility::{may_see, visible, GuardedCommand, GuardedComplaint, GuardedError};
+
+/// Sends commands to the event store.
+#[derive(Clone)]
+pub struct Commands {
+    store: Arc<dyn EventStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Commands {
+    pub fn new(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> Self {
+        Commands { store, clock }
+    }
+
+    /// On the store, at the operating system's time.
+    pub fn with_system_clock(store: Arc<dyn EventStore>) -> Self {
+        Commands::new(store, Arc::new(SystemClock))
+    }
+
+    pub fn store(&self) -> &dyn EventStore {
+        self.store.as_ref()
+    }
+
+    /// The time now, by this layer's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// A command built at this moment by `actor`, and the metadata its events get.
+    fn stamp<C>(
+        &self,
+        command_id: Uuid,
+        actor: Actor,
+        build: impl FnOnce(Uuid, Timestamp, Actor) -> C,
+    ) -> (C, CommandMeta) {
+        let at = self.clock.now();
+        let meta = command_meta(command_id, at, actor.clone());
+        (build(command_id, at, actor), meta)
+    }
+}
+
+/// The metadata of a command that starts its own chain of causes (a request
+/// from outside): it is its own correlation and cause.
+pub fn command_meta(command_id: Uuid, at: Timestamp, actor: Actor) -> CommandMeta {
+    CommandMeta {
+        command_id,
+        at,
+        actor,
+        correlation_id: command_id,
+        causation_id: command_id,
+    }
+}
