@@ -40,7 +40,7 @@ pub use performance::{GroupBy, OpenBacklog, PerformanceRow};
 pub use read_models::{
     read_model_path, PerformanceQuery, QueryError, ReadModels, StoredCheckpoint,
 };
-pub use rebuild::{rebuild, rebuild_into, rebuild_with_progress_bar, RebuildError, RebuildSummary};
+pub use rebuild::{rebuild, rebuild_into, RebuildError, RebuildSummary};
 pub use runner::{RunnerError, RunnerHandle, RunnerOptions, RunnerStatus, WaitError};
 pub use status::{
     ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, SlaState, SlaView,

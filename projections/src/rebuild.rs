@@ -14,9 +14,7 @@
 //! until the swap) and switched to WAL and synced before it is swapped in.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use markaz_domain::Timestamp;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use rusqlite::Connection;
@@ -342,43 +340,6 @@ fn swap_in(data_dir: &Path, file_name: &str) -> Result<(), RebuildError> {
 #[cfg(not(unix))]
 fn swap_in(_data_dir: &Path, _file_name: &str) -> Result<(), RebuildError> {
     Err(RebuildError::Unsupported)
-}
-
-/// A terminal progress bar showing events per second and the time left.
-pub fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} events ({per_sec}, ETA {eta})",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
-}
-
-/// `rebuild` with a progress bar on the terminal, for `markaz projections rebuild`.
-pub async fn rebuild_with_progress_bar(
-    store: &dyn EventStore,
-    data_dir: &Path,
-) -> Result<RebuildSummary, RebuildError> {
-    let bar = progress_bar();
-    let started = Instant::now();
-    let summary = rebuild(store, data_dir, |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    })
-    .await;
-    bar.finish();
-    if let Ok(summary) = &summary {
-        let seconds = started.elapsed().as_secs_f64().max(1e-9);
-        bar.println(format!(
-            "rebuilt {} events up to position {} in {:.1} s ({:.0} events/s)",
-            summary.events,
-            summary.position,
-            seconds,
-            summary.events as f64 / seconds
-        ));
-    }
-    summary
 }
 
 #[cfg(test)]
