@@ -95,6 +95,9 @@ pub enum AccessedView {
     AuditHistory,
     /// An export of the log.
     Export,
+    /// A reprint of the citizen's receipt (`POST /complaints/{id}/receipt`),
+    /// which shows the full tracking code.
+    ReceiptReprint,
 }
 
 impl AccessedView {
@@ -105,6 +108,7 @@ impl AccessedView {
         AccessedView::GenderDeskQueue,
         AccessedView::AuditHistory,
         AccessedView::Export,
+        AccessedView::ReceiptReprint,
     ];
 
     /// The name used in the API and JSON.
@@ -116,6 +120,7 @@ impl AccessedView {
             AccessedView::GenderDeskQueue => "gender_desk_queue",
             AccessedView::AuditHistory => "audit_history",
             AccessedView::Export => "export",
+            AccessedView::ReceiptReprint => "receipt_reprint",
         }
     }
 

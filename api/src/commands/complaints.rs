@@ -3,14 +3,14 @@
 
 use markaz_domain::{
     derived_id, Actor, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
-    ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintStatus, Description,
-    FileComplaint, ShortText, TrackingCode,
+    ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState, ComplaintStatus,
+    Description, FileComplaint, ShortText, TrackingCode,
 };
-use markaz_store::command_loop::{handle_command, handle_create};
+use markaz_store::command_loop::{handle_command, handle_create, load, Aggregate, Handled};
 use uuid::Uuid;
 
 use super::failure::CommandFailure;
-use super::visibility::{GuardedCommand, GuardedComplaint};
+use super::visibility::{visible, GuardedCommand, GuardedComplaint};
 use super::{command_meta, Commands};
 use crate::ids::random_u64;
 use crate::officers::Principal;
@@ -49,6 +49,21 @@ pub struct Acted {
     pub rated: bool,
     pub version: u64,
     pub position: u64,
+}
+
+impl Acted {
+    fn from_handled<D>(id: ComplaintId, handled: Handled<D>) -> Self
+    where
+        D: Aggregate<State = ComplaintState>,
+    {
+        Acted {
+            id,
+            status: handled.state.status,
+            rated: handled.state.rated,
+            version: handled.version,
+            position: handled.position,
+        }
+    }
 }
 
 impl Commands {
@@ -143,13 +158,21 @@ impl Commands {
             None,
         )
         .await?;
-        Ok(Acted {
-            id,
-            status: handled.state.status,
-            rated: handled.state.rated,
-            version: handled.version,
-            position: handled.position,
-        })
+        Ok(Acted::from_handled(id, handled))
+    }
+
+    /// Refuses (as unknown) a case `officer` may not see, judged on its stream.
+    pub async fn check_visible(
+        &self,
+        officer: &Principal,
+        id: ComplaintId,
+    ) -> Result<(), CommandFailure> {
+        let case = load::<ComplaintDecider>(self.store(), &id.stream_name()).await?;
+        if visible(&case.state, officer) {
+            Ok(())
+        } else {
+            Err(CommandFailure::NotFound)
+        }
     }
 
     /// A command its caller made in full, with its own time and actor: a
@@ -170,13 +193,7 @@ impl Commands {
             None,
         )
         .await?;
-        Ok(Acted {
-            id,
-            status: handled.state.status,
-            rated: handled.state.rated,
-            version: handled.version,
-            position: handled.position,
-        })
+        Ok(Acted::from_handled(id, handled))
     }
 
     /// The citizen's rating of case `id` (found by its tracking code).
@@ -202,12 +219,6 @@ impl Commands {
             None,
         )
         .await?;
-        Ok(Acted {
-            id,
-            status: handled.state.status,
-            rated: handled.state.rated,
-            version: handled.version,
-            position: handled.position,
-        })
+        Ok(Acted::from_handled(id, handled))
     }
 }

@@ -10,14 +10,14 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use markaz_domain::{AccessedView, ComplaintId, ComplaintStatus};
+use markaz_domain::{AccessedView, ComplaintId};
 use markaz_projections::ComplaintView;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{Audit, Authorized};
 use super::complaints::parse_complaint_id;
-use super::privacy::{disclosure, Disclosure};
+use super::privacy::Disclosure;
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, parse_time, ApiPath, ApiQuery};
 use crate::app::AppState;
@@ -89,21 +89,20 @@ pub async fn record_views<'a>(
     state: &AppState,
     principal: &Principal,
     what: AccessedView,
-    views: impl IntoIterator<Item = &'a ComplaintView>,
+    views: impl IntoIterator<Item = (&'a ComplaintView, Disclosure)>,
 ) -> Result<(), Problem> {
     let mut cases = Vec::new();
-    for view in views {
+    for (view, shown) in views {
         let Ok(id) = uuid::Uuid::try_parse(&view.id) else {
             return Err(Problem::internal(&format!(
                 "the read models hold a malformed complaint id `{}`",
                 view.id
             )));
         };
-        let open = ComplaintStatus::parse(&view.status).is_some_and(ComplaintStatus::is_open);
         cases.push(CaseShown {
             complaint: ComplaintId::from_uuid(id),
             gender_desk: view.gender_desk,
-            personal_data: disclosure(principal, &view.markaz, open) == Disclosure::Full,
+            personal_data: shown == Disclosure::Full,
         });
     }
     access_log::record_all(state.store.as_ref(), principal, what, cases, now())

@@ -46,6 +46,9 @@ permission!(
     /// Acknowledge, refer, resolve, reopen and withdraw complaints.
     ActOnComplaints, "act on complaints", [Desk, GenderDesk, Supervisor]);
 permission!(
+    /// Reprint a citizen's receipt, with the full tracking code.
+    ReprintReceipts, "reprint receipts", [Desk, GenderDesk, Supervisor]);
+permission!(
     /// Read complaints, their timelines and the live event feed.
     ReadComplaints, "read complaints", [Desk, GenderDesk, Supervisor, Auditor]);
 permission!(

@@ -2,79 +2,113 @@
 //!
 //! Bodies are plain strings and numbers so that a well-formed body with bad
 //! values reaches validation, which reports every bad field at once (422 with
-//! `errors[]`); only a body of the wrong shape is refused earlier (400).
+//! `errors[]`); only a body of the wrong shape is refused earlier (400). Their
+//! OpenAPI schemas are derived from these very types, with the constraints
+//! validation applies (lengths, patterns, vocabularies), so that a client
+//! generated from the document sends what validation accepts.
 
 use markaz_domain::{
     Catalogue, CategoryCode, Channel, Cnic, Complainant, ComplaintAction, Description, Gender,
     Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, ValueError,
 };
 use serde::Deserialize;
+use utoipa::ToSchema;
 
+use super::openapi::vocabulary;
 use super::problem::{FieldError, Problem};
 use crate::commands::NewComplaint;
 
-/// `POST /complaints`.
-#[derive(Debug, Deserialize)]
+/// `POST /complaints`. Unknown fields are refused (400).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FileComplaintBody)]
 pub struct FileBody {
     pub complainant: ComplainantBody,
+    /// A category code of `GET /categories`.
+    #[schema(min_length = 1, max_length = 40, pattern = "^[a-z][a-z0-9_]*$")]
     pub category: String,
+    /// What happened, in the complainant's words; may span lines.
+    #[schema(min_length = 1, max_length = 4000)]
     pub description: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
     pub location: Option<String>,
+    /// Default `counter`.
     #[serde(default)]
+    #[schema(value_type = Option<vocabulary::Channel>)]
     pub channel: Option<String>,
+    /// Ask for the gender desk (it is also chosen for female and transgender
+    /// complainants and gender-sensitive categories).
     #[serde(default)]
     pub gender_desk: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ComplainantInput)]
 pub struct ComplainantBody {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(value_type = vocabulary::Gender)]
     pub gender: String,
+    /// A Pakistani mobile number: `03XXXXXXXXX` or `+923XXXXXXXXX` (spaces
+    /// and dashes allowed).
+    #[schema(pattern = "^[ -]*(\\+92|0092|92|0)[ -]*3([ -]*[0-9]){9}[ -]*$")]
     pub phone: String,
+    /// 13 digits, dashes allowed: `XXXXX-XXXXXXX-X`.
     #[serde(default)]
+    #[schema(pattern = "^[ ]*[0-9]{5}-?[0-9]{7}-?[0-9][ ]*$")]
     pub cnic: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
     pub address: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcknowledgeBody {
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferBody {
+    /// The unit referred to, e.g. `PS Kuchlak` or `Judicial Magistrate, Quetta`.
+    #[schema(min_length = 1, max_length = 500)]
     pub to: String,
+    #[schema(value_type = vocabulary::ReferralKind)]
     pub kind: String,
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
+    #[schema(value_type = vocabulary::Outcome)]
     pub outcome: String,
+    #[schema(min_length = 1, max_length = 500)]
     pub summary: String,
 }
 
 /// `reopen` and `withdrawal`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateBody {
     /// A wide integer, so that 0, 6 or 300 are validation errors, not shape errors.
+    #[schema(minimum = 1, maximum = 5)]
     pub stars: i64,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 500)]
     pub comment: Option<String>,
 }
 

@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use markaz_domain::{ComplaintAction, ComplaintId, TrackingCode};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{ActOnComplaints, Authorized, FileComplaints};
@@ -21,8 +22,9 @@ use super::command_errors::failure_problem;
 use super::complaint_input::{
     AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody,
 };
-use super::idempotency::{run_once, CommandAnswer, IdempotencyKey, Keyed};
+use super::idempotency::{run_once, with_precondition, CommandAnswer, IdempotencyKey, Keyed};
 use super::if_match::IfMatch;
+use super::openapi::vocabulary;
 use super::problem::Problem;
 use super::query_params::{look_up, ApiPath};
 use super::tracking::{parse_code, unknown_tracking_code};
@@ -93,25 +95,57 @@ async fn file(
     .await
 }
 
-/// The 201 answer to a filing (`FilingAnswer` in the contract), serialised
-/// straight from its fields.
-#[derive(serde::Serialize)]
-struct FilingReceipt<'a> {
-    id: String,
-    tracking_code: &'a str,
-    status: &'static str,
-    gender_desk: bool,
-    acknowledge_by: String,
-    resolve_by: String,
-    version: u64,
-    position: u64,
-    receipt_hash: String,
+/// The 201 answer to a filing; its schema in the OpenAPI document is derived
+/// from this type.
+#[derive(Serialize, ToSchema)]
+pub struct FilingAnswer {
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// What the citizen tracks the case with; shown on the receipt. The only
+    /// staff answer that carries it in full, with a receipt reprint.
+    pub tracking_code: String,
+    #[schema(value_type = vocabulary::Status)]
+    pub status: &'static str,
+    pub gender_desk: bool,
+    #[schema(format = DateTime)]
+    pub acknowledge_by: String,
+    #[schema(format = DateTime)]
+    pub resolve_by: String,
+    pub version: u64,
+    pub position: u64,
+    /// Hex SHA-256 hash-chain value of the complaint's first event: proof on
+    /// the receipt that the complaint was recorded.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub receipt_hash: String,
+}
+
+/// The 200 answer to an officer's command on a complaint.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CommandAnswer)]
+pub struct ActionAnswer {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(value_type = Option<vocabulary::Status>)]
+    pub status: Option<&'static str>,
+    pub version: u64,
+    pub position: u64,
+}
+
+/// The 200 answer to a rating: no personal data and no internal id.
+#[derive(Serialize, ToSchema)]
+pub struct RatingAnswer {
+    pub tracking_code: String,
+    #[schema(value_type = Option<vocabulary::Status>)]
+    pub status: Option<&'static str>,
+    pub rated: bool,
+    pub version: u64,
+    pub position: u64,
 }
 
 fn filing_answer(done: Filed) -> CommandAnswer {
-    let body = FilingReceipt {
+    let body = FilingAnswer {
         id: done.id.to_string(),
-        tracking_code: done.filed.tracking_code.as_str(),
+        tracking_code: done.filed.tracking_code.as_str().to_owned(),
         status: "filed",
         gender_desk: done.filed.gender_desk,
         acknowledge_by: done.filed.acknowledge_by.to_rfc3339(),
@@ -139,6 +173,13 @@ async fn act(state: AppState, request: OfficerCommand, action: ComplaintAction) 
     };
     let caller = caller_of(&request.principal);
     let principal = request.principal;
+    if request.keyed.is_some() {
+        // A recorded answer is replayed only to a caller who may still see
+        // the case: it was sent to the gender desk meanwhile, say.
+        if let Err(failure) = state.commands.check_visible(&principal, id).await {
+            return failure_problem(failure).into_response();
+        }
+    }
     let if_match = request.if_match;
     let commands = state.commands.clone();
     run_once(&state, caller, request.keyed, |command_id| async move {
@@ -146,15 +187,13 @@ async fn act(state: AppState, request: OfficerCommand, action: ComplaintAction) 
             .act(&principal, id, action, if_match, command_id)
             .await;
         answer(acted, |done: Acted| {
-            CommandAnswer::json(
-                StatusCode::OK,
-                &json!({
-                    "id": done.id.to_string(),
-                    "status": done.status.map(|status| status.as_str()),
-                    "version": done.version,
-                    "position": done.position,
-                }),
-            )
+            let body = ActionAnswer {
+                id: done.id.to_string(),
+                status: done.status.map(|status| status.as_str()),
+                version: done.version,
+                position: done.position,
+            };
+            CommandAnswer::json(StatusCode::OK, &body)
         })
     })
     .await
@@ -180,7 +219,9 @@ macro_rules! officer_command {
             let request = OfficerCommand {
                 principal: auth.principal,
                 id,
-                keyed: Keyed::of(key, uri.path(), || body.digest()),
+                keyed: Keyed::of(key, &with_precondition(uri.path(), if_match), || {
+                    body.digest()
+                }),
                 if_match,
             };
             act($state, request, action).await
@@ -230,16 +271,14 @@ async fn rate(
         let rated = commands.rate(id, action, command_id).await;
         // No personal data and no internal id in the citizen's answer.
         answer(rated, |done: Acted| {
-            CommandAnswer::json(
-                StatusCode::OK,
-                &json!({
-                    "tracking_code": code.as_str(),
-                    "status": done.status.map(|status| status.as_str()),
-                    "rated": done.rated,
-                    "version": done.version,
-                    "position": done.position,
-                }),
-            )
+            let body = RatingAnswer {
+                tracking_code: code.as_str().to_owned(),
+                status: done.status.map(|status| status.as_str()),
+                rated: done.rated,
+                version: done.version,
+                position: done.position,
+            };
+            CommandAnswer::json(StatusCode::OK, &body)
         })
     })
     .await

@@ -9,6 +9,7 @@ use markaz_projections::GenderDeskQueue;
 use serde::Deserialize;
 
 use super::auth::{Authorized, ReadGenderDeskQueue};
+use super::privacy::mask_tracking_code;
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, query_problem, wait_for, ApiQuery};
 use crate::app::AppState;
@@ -77,10 +78,14 @@ async fn queue(
         return Err(Problem::invalid_query(errors));
     }
     wait_for(&state, query.min_position).await?;
-    let queue = state
+    let mut queue = state
         .read_models
         .gender_desk_queue(markaz, limit, now())
         .await
         .map_err(query_problem)?;
+    // The tracking code is the citizen's credential: staff see it masked.
+    for case in &mut queue.cases {
+        case.tracking_code = mask_tracking_code(&case.tracking_code);
+    }
     Ok(Json(queue))
 }

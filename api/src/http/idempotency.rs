@@ -142,6 +142,17 @@ pub fn request_digest(path: &str, body_digest: &[u8; 32]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// The identity of a request on `path` sent with `If-Match: if_match`: the
+/// precondition is part of the request, so a key reused with another
+/// `If-Match` is another request (422), not a replay. Without one, the
+/// identity is the path alone, as recorded before preconditions counted.
+pub fn with_precondition(path: &str, if_match: Option<u64>) -> String {
+    match if_match {
+        Some(version) => format!("{path}\0if-match:{version}"),
+        None => path.to_owned(),
+    }
+}
+
 /// An `Idempotency-Key` with the digest of the request it came with.
 pub struct Keyed {
     pub key: String,
@@ -251,6 +262,21 @@ mod tests {
         assert_ne!(
             command_id_for("ab", "c", &one),
             command_id_for("a", "bc", &one)
+        );
+    }
+
+    #[test]
+    fn if_match_is_part_of_the_request_identity() {
+        let body = [1u8; 32];
+        let path = "/api/v1/complaints/x/acknowledge";
+        assert_eq!(with_precondition(path, None), path);
+        assert_ne!(
+            request_digest(&with_precondition(path, Some(1)), &body),
+            request_digest(&with_precondition(path, Some(2)), &body)
+        );
+        assert_ne!(
+            request_digest(&with_precondition(path, Some(1)), &body),
+            request_digest(path, &body)
         );
     }
 

@@ -20,6 +20,7 @@ pub mod problem;
 pub mod queries;
 pub mod query_params;
 pub mod rate_limit;
+pub mod receipt;
 pub mod request_context;
 pub mod router;
 pub mod sse;

@@ -76,6 +76,7 @@ async fn openapi_json() -> Response {
         operations::resolve,
         operations::reopen,
         operations::withdraw,
+        super::receipt::reprint,
         operations::gender_desk_queue,
         operations::performance,
         operations::officers_list,
@@ -145,160 +146,71 @@ pub struct FieldError {
 
 // ---------------------------------------------------------------- vocabularies
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Gender {
-    Female,
-    Male,
-    Transgender,
-    Undisclosed,
+/// The closed vocabularies of the contract. The domain's value types parse
+/// these words; the domain has no schema dependency, so they are named here
+/// and the bodies and answers refer to them (`value_type`).
+pub mod vocabulary {
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Gender {
+        Female,
+        Male,
+        Transgender,
+        Undisclosed,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Channel {
+        Counter,
+        Phone,
+        Online,
+        Email,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ReferralKind {
+        PoliceStation,
+        Magistrate,
+        Department,
+        GenderDesk,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Outcome {
+        Resolved,
+        FirRegistered,
+        NoAction,
+        ReferredToCourt,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Status {
+        Filed,
+        Acknowledged,
+        Referred,
+        Resolved,
+        Withdrawn,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        Desk,
+        GenderDesk,
+        Supervisor,
+        Auditor,
+        Admin,
+    }
 }
 
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Counter,
-    Phone,
-    Online,
-    Email,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReferralKind {
-    PoliceStation,
-    Magistrate,
-    Department,
-    GenderDesk,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Resolved,
-    FirRegistered,
-    NoAction,
-    ReferredToCourt,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Filed,
-    Acknowledged,
-    Referred,
-    Resolved,
-    Withdrawn,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Desk,
-    GenderDesk,
-    Supervisor,
-    Auditor,
-    Admin,
-}
-
-// ---------------------------------------------------------------- command bodies
-
-/// `POST /complaints`. Unknown fields are refused (400).
-#[derive(Serialize, ToSchema)]
-pub struct FileComplaintBody {
-    pub complainant: ComplainantInput,
-    /// A category code of `GET /categories`.
-    pub category: String,
-    /// At most 4000 characters.
-    pub description: String,
-    pub location: Option<String>,
-    /// Default `counter`.
-    pub channel: Option<Channel>,
-    /// Ask for the gender desk (it is also chosen for female and transgender
-    /// complainants and gender-sensitive categories).
-    pub gender_desk: Option<bool>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ComplainantInput {
-    pub name: String,
-    pub gender: Gender,
-    /// A Pakistani mobile number: `03XXXXXXXXX` or `+923XXXXXXXXX`.
-    pub phone: String,
-    /// 13 digits, dashes allowed: `XXXXX-XXXXXXX-X`.
-    pub cnic: Option<String>,
-    pub address: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AcknowledgeBody {
-    pub note: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReferBody {
-    /// The unit referred to, e.g. `PS Kuchlak` or `Judicial Magistrate, Quetta`.
-    pub to: String,
-    pub kind: ReferralKind,
-    pub reason: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ResolveBody {
-    pub outcome: Outcome,
-    pub summary: String,
-}
-
-/// `reopen` and `withdrawal`.
-#[derive(Serialize, ToSchema)]
-pub struct ReasonBody {
-    pub reason: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RateBody {
-    #[schema(minimum = 1, maximum = 5)]
-    pub stars: u8,
-    pub comment: Option<String>,
-}
-
-// ---------------------------------------------------------------- command answers
-
-/// 201 to `POST /complaints`.
-#[derive(Serialize, ToSchema)]
-pub struct FilingAnswer {
-    pub id: Uuid,
-    /// What the citizen tracks the case with; shown on the receipt.
-    pub tracking_code: String,
-    pub status: Status,
-    pub gender_desk: bool,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub version: u64,
-    pub position: u64,
-    /// Hex SHA-256 hash-chain value of the complaint's first event: proof on
-    /// the receipt that the complaint was recorded.
-    pub receipt_hash: Option<String>,
-}
-
-/// 200 to an officer's command on a complaint.
-#[derive(Serialize, ToSchema)]
-pub struct CommandAnswer {
-    pub id: Uuid,
-    pub status: Option<Status>,
-    pub version: u64,
-    pub position: u64,
-}
-
-/// 200 to a rating: no personal data.
-#[derive(Serialize, ToSchema)]
-pub struct RatingAnswer {
-    pub tracking_code: String,
-    pub status: Option<Status>,
-    pub rated: bool,
-    pub version: u64,
-    pub position: u64,
-}
+use vocabulary::*;
 
 // ---------------------------------------------------------------- queries
 
@@ -719,29 +631,33 @@ mod operations {
             ("code" = String, Path, description = "The tracking code on the receipt"),
             ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
         ),
-        request_body = RateBody,
+        request_body = crate::http::complaint_input::RateBody,
         responses(
-            (status = 200, body = RatingAnswer),
+            (status = 200, body = crate::http::complaints::RatingAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed body"),
             (status = 404, body = Problem, content_type = "application/problem+json", description = "No complaint has this code"),
             (status = 409, body = Problem, content_type = "application/problem+json", description = "Not resolved, or already rated"),
             (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
             (status = 422, body = Problem, content_type = "application/problem+json", description = "Stars outside 1..5, or the idempotency key was used with another body"),
             (status = 429, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ))]
     pub fn rate() {}
 
     /// File a complaint
     #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
         params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the same key with another body is 422")),
-        request_body = FileComplaintBody,
+        request_body = crate::http::complaint_input::FileBody,
         responses(
-            (status = 201, body = FilingAnswer, headers(("Location" = String, description = "The complaint's URL"))),
+            (status = 201, body = crate::http::complaints::FilingAnswer, headers(("Location" = String, description = "The complaint's URL"))),
             (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON, wrong types or unknown fields"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
             (status = 403, body = Problem, content_type = "application/problem+json"),
             (status = 413, body = Problem, content_type = "application/problem+json"),
             (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields (phone, CNIC, category, ...)"),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ),
         security(("bearer" = [])))]
     pub fn file() {}
@@ -808,9 +724,9 @@ mod operations {
             ("If-Match" = Option<String>, Header, description = "The version the change is based on (412 if it moved on)"),
             ("Idempotency-Key" = Option<String>, Header),
         ),
-        request_body(content = AcknowledgeBody, description = "May be empty"),
+        request_body(content = crate::http::complaint_input::AcknowledgeBody, description = "May be empty"),
         responses(
-            (status = 200, body = CommandAnswer),
+            (status = 200, body = crate::http::complaints::ActionAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
             (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -818,6 +734,9 @@ mod operations {
             (status = 409, body = Problem, content_type = "application/problem+json", description = "The lifecycle forbids it; the problem says why"),
             (status = 412, body = Problem, content_type = "application/problem+json"),
             (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ),
         security(("bearer" = [])))]
     pub fn acknowledge() {}
@@ -829,9 +748,9 @@ mod operations {
             ("If-Match" = Option<String>, Header),
             ("Idempotency-Key" = Option<String>, Header),
         ),
-        request_body = ReferBody,
+        request_body = crate::http::complaint_input::ReferBody,
         responses(
-            (status = 200, body = CommandAnswer),
+            (status = 200, body = crate::http::complaints::ActionAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
             (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -839,6 +758,9 @@ mod operations {
             (status = 409, body = Problem, content_type = "application/problem+json"),
             (status = 412, body = Problem, content_type = "application/problem+json"),
             (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ),
         security(("bearer" = [])))]
     pub fn refer() {}
@@ -850,9 +772,9 @@ mod operations {
             ("If-Match" = Option<String>, Header),
             ("Idempotency-Key" = Option<String>, Header),
         ),
-        request_body = ResolveBody,
+        request_body = crate::http::complaint_input::ResolveBody,
         responses(
-            (status = 200, body = CommandAnswer),
+            (status = 200, body = crate::http::complaints::ActionAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
             (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -860,6 +782,9 @@ mod operations {
             (status = 409, body = Problem, content_type = "application/problem+json"),
             (status = 412, body = Problem, content_type = "application/problem+json"),
             (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ),
         security(("bearer" = [])))]
     pub fn resolve() {}
@@ -871,9 +796,9 @@ mod operations {
             ("If-Match" = Option<String>, Header),
             ("Idempotency-Key" = Option<String>, Header),
         ),
-        request_body = ReasonBody,
+        request_body = crate::http::complaint_input::ReasonBody,
         responses(
-            (status = 200, body = CommandAnswer),
+            (status = 200, body = crate::http::complaints::ActionAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
             (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -881,6 +806,9 @@ mod operations {
             (status = 409, body = Problem, content_type = "application/problem+json"),
             (status = 412, body = Problem, content_type = "application/problem+json"),
             (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ),
         security(("bearer" = [])))]
     pub fn reopen() {}
@@ -892,9 +820,9 @@ mod operations {
             ("If-Match" = Option<String>, Header),
             ("Idempotency-Key" = Option<String>, Header),
         ),
-        request_body = ReasonBody,
+        request_body = crate::http::complaint_input::ReasonBody,
         responses(
-            (status = 200, body = CommandAnswer),
+            (status = 200, body = crate::http::complaints::ActionAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
             (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -902,6 +830,9 @@ mod operations {
             (status = 409, body = Problem, content_type = "application/problem+json"),
             (status = 412, body = Problem, content_type = "application/problem+json"),
             (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
         ),
         security(("bearer" = [])))]
     pub fn withdraw() {}
@@ -1146,6 +1077,37 @@ mod tests {
             unrouted.is_empty(),
             "documented but not routed: {unrouted:?}"
         );
+    }
+
+    #[test]
+    fn body_schemas_carry_the_limits_validation_applies() {
+        use markaz_domain::{Description, PersonName, ShortText};
+        let json = serde_json::to_value(document()).unwrap();
+        let schemas = &json["components"]["schemas"];
+        let filing = &schemas["FileComplaintBody"]["properties"];
+        assert_eq!(filing["description"]["maxLength"], Description::MAX_CHARS);
+        assert_eq!(filing["location"]["maxLength"], ShortText::MAX_CHARS);
+        let person = &schemas["ComplainantInput"]["properties"];
+        assert_eq!(person["name"]["maxLength"], PersonName::MAX_CHARS);
+        assert_eq!(person["address"]["maxLength"], ShortText::MAX_CHARS);
+        for (body, field) in [
+            ("ReferBody", "reason"),
+            ("ResolveBody", "summary"),
+            ("ReasonBody", "reason"),
+            ("RateBody", "comment"),
+            ("AcknowledgeBody", "note"),
+        ] {
+            assert_eq!(
+                schemas[body]["properties"][field]["maxLength"],
+                ShortText::MAX_CHARS,
+                "{body}.{field}"
+            );
+        }
+        let filed = &schemas["FilingAnswer"];
+        assert!(filed["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("receipt_hash")));
     }
 
     #[test]

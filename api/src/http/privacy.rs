@@ -99,10 +99,46 @@ fn mask_cnic(cnic: &str) -> String {
     Cnic::parse(cnic).map_or_else(|_| "*****-*******-*".to_owned(), |cnic| cnic.masked())
 }
 
-/// Masks the complainant inside the JSON view of a `ComplaintFiled` event
-/// (timelines and history), the same way as `complainant_view`.
+/// How many trailing symbols of a tracking code staff views show.
+const TRACKING_CODE_SHOWN: usize = 5;
+
+/// A tracking code as staff see it: the markaz prefix and the last five
+/// symbols, the rest hidden. The code is the citizen's credential (it rates
+/// the case), so only the filing answer and the receipt carry it in full.
+pub fn mask_tracking_code(code: &str) -> String {
+    let symbols = code.chars().filter(|c| *c != '-').count();
+    let hidden_until = symbols.saturating_sub(TRACKING_CODE_SHOWN);
+    let mut seen = 0;
+    code.chars()
+        .enumerate()
+        .map(|(index, c)| {
+            if c == '-' {
+                return c;
+            }
+            seen += 1;
+            // The prefix (before the first dash) names the markaz: not secret.
+            let in_prefix = code.find('-').is_some_and(|dash| index < dash);
+            if in_prefix || seen > hidden_until {
+                c
+            } else {
+                '•'
+            }
+        })
+        .collect()
+}
+
+/// Masks the JSON view of a `ComplaintFiled` event (timelines) for staff:
+/// the tracking code always, the complainant the same way as
+/// `complainant_view`.
 pub fn mask_event_data(event_type: &str, data: &mut Value, disclosure: Disclosure) {
-    if disclosure == Disclosure::Full || event_type != "ComplaintFiled" {
+    if event_type != "ComplaintFiled" {
+        return;
+    }
+    if let Some(code) = data.get("tracking_code").and_then(Value::as_str) {
+        let masked = mask_tracking_code(code);
+        data["tracking_code"] = Value::from(masked);
+    }
+    if disclosure == Disclosure::Full {
         return;
     }
     let Some(complainant) = data.get_mut("complainant").and_then(Value::as_object_mut) else {
@@ -134,6 +170,15 @@ mod tests {
             role,
             markaz: markaz.map(|code| MarkazCode::parse(code).unwrap()),
         }
+    }
+
+    #[test]
+    fn a_tracking_code_shows_its_markaz_and_last_five_symbols() {
+        assert_eq!(
+            mask_tracking_code("KCH-7K3M-9PX2-4QRT-B"),
+            "KCH-••••-••••-4QRT-B"
+        );
+        assert_eq!(mask_tracking_code("ABCD"), "ABCD");
     }
 
     #[test]

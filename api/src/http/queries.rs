@@ -19,11 +19,14 @@ use serde_json::{json, Value};
 use super::auth::{Authorized, ReadComplaints};
 use super::command_errors::failure_problem;
 use super::complaints::{complaint_not_found, parse_complaint_id};
-use super::privacy::{complainant_view, disclosure, mask_event_data, may_see, Disclosure};
+use super::privacy::{
+    complainant_view, disclosure, mask_event_data, mask_tracking_code, may_see, Disclosure,
+};
 use super::problem::{FieldError, Problem};
 use super::query_params::{look_up, now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::audit::access_log::CaseShown;
+use crate::commands::visible;
 use crate::officers::Principal;
 use crate::timeline::{event_data, timeline_entry};
 
@@ -44,9 +47,9 @@ async fn categories(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "categories": categories }))
 }
 
-/// The staff JSON of a status view, with the complainant as `principal` may see them.
-pub fn staff_view(view: &ComplaintView, principal: &Principal) -> Value {
-    let open = ComplaintStatus::parse(&view.status).is_some_and(ComplaintStatus::is_open);
+/// The staff JSON of a status view, with the complainant as `shown` says
+/// and the tracking code masked (it is the citizen's credential).
+pub fn staff_view(view: &ComplaintView, shown: Disclosure) -> Value {
     let person = &view.complainant;
     let complainant = complainant_view(
         &person.name,
@@ -54,11 +57,42 @@ pub fn staff_view(view: &ComplaintView, principal: &Principal) -> Value {
         &person.phone,
         person.cnic.as_deref(),
         person.address.as_deref(),
-        disclosure(principal, &view.markaz, open),
+        shown,
     );
     let mut value = serde_json::to_value(view).unwrap_or(Value::Null);
     value["complainant"] = serde_json::to_value(complainant).unwrap_or(Value::Null);
+    value["tracking_code"] = Value::from(mask_tracking_code(&view.tracking_code));
     value
+}
+
+/// How much of the complainant `principal` sees on the single-case view.
+fn case_disclosure(view: &ComplaintView, principal: &Principal) -> Disclosure {
+    let open = ComplaintStatus::parse(&view.status).is_some_and(ComplaintStatus::is_open);
+    disclosure(principal, &view.markaz, open)
+}
+
+/// Whether `principal` may still see a listed case. The read models may
+/// trail the log: a case referred to the gender desk a moment ago can still
+/// be listed as a desk case. When they do trail it, a desk officer's row
+/// whose version is not the stream's is judged on the stream itself. Only
+/// the desk role depends on the gender-desk flag, which is all that changes.
+async fn still_visible(
+    state: &AppState,
+    principal: &Principal,
+    view: &ComplaintView,
+) -> Result<bool, Problem> {
+    let id = parse_complaint_id(&view.id)?;
+    let stream = id.stream_name();
+    let version = state.store.stream_version(&stream).await.map_err(|error| {
+        Problem::unavailable(format!("the event store is unavailable: {error}"), 1)
+    })?;
+    if version == view.version {
+        return Ok(true);
+    }
+    let case = load::<ComplaintDecider>(state.store.as_ref(), &stream)
+        .await
+        .map_err(|error| failure_problem(error.into()))?;
+    Ok(visible(&case.state, principal))
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,13 +109,31 @@ async fn one(
 ) -> Result<Response, Problem> {
     let id = parse_complaint_id(&id)?;
     wait_for(&state, query.min_position).await?;
+    // Who may see the case is decided from its own stream, never from read
+    // models that may trail it (or have stopped).
+    let case = load::<ComplaintDecider>(state.store.as_ref(), &id.stream_name())
+        .await
+        .map_err(|error| failure_problem(error.into()))?;
+    if !visible(&case.state, &auth.principal) {
+        return Err(complaint_not_found());
+    }
+    // The view itself comes from the read models once they hold the case's
+    // last event, so it says at least what the stream said.
+    wait_for(&state, Some(case.last_position)).await?;
     let now = now();
     let view = look_up(&state, || state.read_models.status_by_id(id, now))
         .await?
         .filter(|view| may_see(&auth.principal, &view.markaz, view.gender_desk))
         .ok_or_else(complaint_not_found)?;
-    super::audit::record_views(&state, &auth.principal, AccessedView::CaseView, [&view]).await?;
-    let mut response = Json(staff_view(&view, &auth.principal)).into_response();
+    let shown = case_disclosure(&view, &auth.principal);
+    super::audit::record_views(
+        &state,
+        &auth.principal,
+        AccessedView::CaseView,
+        [(&view, shown)],
+    )
+    .await?;
+    let mut response = Json(staff_view(&view, shown)).into_response();
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", view.version)) {
         response.headers_mut().insert(header::ETAG, etag);
     }
@@ -161,31 +213,51 @@ async fn list(
         filed_from,
         filed_to,
     };
+    // Asked before the query: if the read models hold the whole log now, the
+    // rows read after hold it too.
+    let trailing = principal.role == Role::Desk && read_models_trail(&state).await;
     let page = state
         .read_models
         .list_complaints(filter, limit, query.cursor, now())
         .await
         .map_err(query_problem)?;
     // The filter already scopes the list; this keeps the rule in one place.
-    let shown: Vec<_> = page
+    let mut shown = Vec::with_capacity(page.items.len());
+    for view in page
         .items
         .iter()
         .filter(|view| may_see(principal, &view.markaz, view.gender_desk))
-        .collect();
+    {
+        if !trailing || still_visible(&state, principal, view).await? {
+            shown.push(view);
+        }
+    }
+    // List rows are masked for every role: a list must not be a way to
+    // collect personal data in bulk. The single-case view shows what a role
+    // may see in full, and records it.
     super::audit::record_views(
         &state,
         principal,
         AccessedView::Listing,
-        shown.iter().copied(),
+        shown.iter().map(|view| (*view, Disclosure::Masked)),
     )
     .await?;
     let items: Vec<Value> = shown
         .into_iter()
-        .map(|view| staff_view(view, principal))
+        .map(|view| staff_view(view, Disclosure::Masked))
         .collect();
     Ok(Json(
         json!({ "items": items, "next_cursor": page.next_cursor }),
     ))
+}
+
+/// Whether the read models have yet to apply some of the log.
+async fn read_models_trail(state: &AppState) -> bool {
+    match state.store.head_position().await {
+        Ok(head) => state.projections.position() < head,
+        // Cannot tell: judge each row on its stream.
+        Err(_) => true,
+    }
 }
 
 async fn timeline(

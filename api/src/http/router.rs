@@ -30,6 +30,7 @@ pub fn build(state: AppState) -> Router {
         .merge(performance::routes())
         .merge(audit::routes())
         .merge(super::export::routes())
+        .merge(super::receipt::routes())
         .merge(sse::routes());
     let app = Router::new()
         .nest("/api/v1", api)

@@ -89,6 +89,7 @@ impl FrozenCode for AccessedView {
         (AccessedView::GenderDeskQueue, 3),
         (AccessedView::AuditHistory, 4),
         (AccessedView::Export, 5),
+        (AccessedView::ReceiptReprint, 6),
     ];
 }
 
