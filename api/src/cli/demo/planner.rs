@@ -86,10 +86,6 @@ pub(super) fn weighted<T: Copy>(rng: &mut StdRng, table: &[(u32, T)]) -> T {
     table[table.len() - 1].1
 }
 
-pub(super) fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
-    items[rng.random_range(0..items.len())]
-}
-
 /// A log-normal delay with the given median: most short, a long tail.
 pub(super) fn delay(rng: &mut StdRng, median_minutes: f64, spread: f64) -> Span {
     // Box-Muller: one standard normal draw.

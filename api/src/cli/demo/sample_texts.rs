@@ -2,8 +2,7 @@
 //! Magistrates, complaint descriptions, and how common each category is.
 
 use rand::rngs::StdRng;
-
-use super::planner::pick;
+use rand::RngExt;
 
 /// How often each category reaches a centre (per mille); categories of a
 /// custom catalogue that are not listed here get a small share.
@@ -203,4 +202,9 @@ pub(super) fn description(rng: &mut StdRng, category: &str, area: &str) -> Strin
         _ => format!("Request for help with a matter near {area}."),
     };
     text
+}
+
+/// One of `items`, uniformly.
+pub(super) fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
 }
