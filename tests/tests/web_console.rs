@@ -1,0 +1,413 @@
+//! The staff console in a real headless Chromium against a real server:
+//! filing at the counter with field errors and a printable receipt whose QR
+//! code opens the tracking page, gender-desk cases kept from the desk,
+//! stale pages refused with "case changed", and a live dashboard.
+
+#[path = "web_console/browser_support.rs"]
+mod browser_support;
+
+use std::time::{Duration, Instant};
+
+use browser_support::{decode_qr, Browser};
+use fantoccini::wd::{PrintConfiguration, PrintMargins, PrintSize};
+use markaz_domain::Role;
+use markaz_tests::{harassment_report, spawn_app, theft_report, TestApp};
+use serde_json::Value;
+
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (360, 740);
+
+fn base(app: &TestApp) -> String {
+    app.url("")
+}
+
+/// Fills the counter form with a theft report, with `phone` as the phone number.
+async fn fill_counter(browser: &Browser, phone: &str) {
+    browser.wait_for("#counter-form").await;
+    browser
+        .fill("[name='complainant.name']", "Abdul Wahid")
+        .await;
+    browser.choose("[name='complainant.gender']", "male").await;
+    browser.fill("[name='complainant.phone']", phone).await;
+    browser.choose("[name='category']", "theft_report").await;
+    browser
+        .fill(
+            "[name='description']",
+            "My motorcycle was stolen outside the mosque.",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_desk_officer_files_fixes_a_field_and_prints_a_receipt_whose_qr_opens_tracking() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &desk).await;
+    assert_eq!(browser.text("#who").await, "Signed in: desk officer");
+    // The token is in session storage only: not in the address, not in local storage.
+    let url = browser.client.current_url().await.unwrap().to_string();
+    assert!(!url.contains(&desk), "{url}");
+    let stored = browser
+        .run(
+            "return [sessionStorage.getItem('markaz.console.token'), JSON.stringify(localStorage)]",
+        )
+        .await;
+    assert_eq!(stored[0], Value::String(desk.clone()));
+    assert!(!stored[1].as_str().unwrap().contains(&desk));
+
+    let before = app.changes_recorded().await;
+    fill_counter(&browser, "12345").await;
+    browser.click("#file").await;
+    // The server's message is shown at the phone field, and nothing was filed.
+    let error = browser
+        .wait_for(".field-error[data-field='complainant.phone']")
+        .await;
+    assert!(!error.text().await.unwrap().is_empty());
+    let beside = browser
+        .run(
+            "const input = document.querySelector(\"[name='complainant.phone']\");\
+             return [input.getAttribute('aria-invalid'),\
+                     input.closest('.field').querySelector('.field-error') !== null]",
+        )
+        .await;
+    assert_eq!(beside, serde_json::json!(["true", true]));
+    assert_eq!(app.changes_recorded().await, before);
+
+    browser
+        .fill("[name='complainant.phone']", "0300-1234567")
+        .await;
+    browser.click("#file").await;
+    let code = browser
+        .wait_for("#receipt-code")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!browser.exists(".field-error").await);
+    let tracked = app.get(&format!("/api/v1/track/{code}"), None).await;
+    assert_eq!(tracked.expect(200)["tracking_code"], code.as_str());
+
+    // The receipt hash is the hash of the case's first event.
+    let list = app
+        .get("/api/v1/complaints?min_position=0", Some(&desk))
+        .await;
+    let id = list.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let timeline = app
+        .get(&format!("/api/v1/complaints/{id}/timeline"), Some(&desk))
+        .await;
+    let hash = timeline.expect(200)["events"][0]["hash"].clone();
+    assert_eq!(browser.text("#receipt-hash").await, hash.as_str().unwrap());
+    let receipt = browser.text("#receipt").await;
+    for expected in ["Police Khidmat Markaz", "پولیس خدمت مرکز", "Theft"] {
+        assert!(
+            receipt.contains(expected),
+            "{expected} missing from {receipt}"
+        );
+    }
+
+    // The QR code, as the browser draws it, decodes to this code's tracking page.
+    let qr = browser.wait_for("#receipt-qr").await;
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(fantoccini::Locator::Css("#receipt-qr[src]"))
+        .await
+        .unwrap();
+    let loaded = browser
+        .run("const img = document.querySelector('#receipt-qr'); return img.complete && img.naturalWidth > 0")
+        .await;
+    assert_eq!(loaded, Value::Bool(true));
+    let qr_png = qr.screenshot().await.unwrap();
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("receipt-qr.png"),
+        &qr_png,
+    )
+    .unwrap();
+    let texts = decode_qr(&qr_png);
+    assert_eq!(texts, vec![app.url(&format!("/track/{code}"))]);
+    browser.save_screenshot("console-receipt-en-desktop").await;
+
+    // Printed on A5, the receipt is one page.
+    let pdf = browser
+        .client
+        .print(
+            PrintConfiguration::builder()
+                .size(PrintSize {
+                    width: 14.8,
+                    height: 21.0,
+                })
+                .margins(PrintMargins {
+                    top: 0.5,
+                    bottom: 0.5,
+                    left: 0.5,
+                    right: 0.5,
+                })
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(pdf_pages(&pdf), 1);
+    browser.close().await;
+}
+
+/// Pages of a PDF as Chromium writes it (uncompressed page objects).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.matches("/Type /Page").count() - text.matches("/Type /Pages").count()
+}
+
+#[tokio::test]
+async fn a_desk_officer_never_sees_a_gender_desk_case_while_the_gender_desk_does() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let gender_desk = app.officer(Role::GenderDesk, Some("KCH")).await;
+    let hidden = app.file(&desk, &harassment_report()).await;
+    let shown = app.file(&desk, &theft_report()).await;
+    let hidden_id = hidden["id"].as_str().unwrap();
+    let hidden_code = hidden["tracking_code"].as_str().unwrap();
+    let hidden_tail = &hidden_code[hidden_code.len() - 6..];
+    let position = shown["position"].as_u64().unwrap();
+    app.get(
+        &format!("/api/v1/complaints?min_position={position}"),
+        Some(&desk),
+    )
+    .await
+    .expect(200);
+
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &desk).await;
+    let secret = |page: &str| {
+        page.contains(hidden_id) || page.contains(hidden_tail) || page.contains("Bibi Amina")
+    };
+    // The list.
+    browser
+        .goto(&format!("{}/console/#/cases", base(&app)))
+        .await;
+    browser
+        .wait_for(&format!(
+            "#case-rows tr[data-id='{}']",
+            shown["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(!secret(&browser.client.source().await.unwrap()));
+    assert!(!browser.exists("[name='gender_desk']").await);
+    // The case by direct address.
+    browser
+        .goto(&format!("{}/console/#/case/{hidden_id}", base(&app)))
+        .await;
+    browser.wait_for(".notice.error[data-status='404']").await;
+    assert!(!secret(&browser.client.source().await.unwrap()));
+    // The queue and the dashboard are not even offered.
+    assert!(!browser.exists("#nav-queue").await);
+    assert!(!browser.exists("#nav-dashboard").await);
+    for screen in ["queue", "dashboard"] {
+        browser
+            .goto(&format!("{}/console/#/{screen}", base(&app)))
+            .await;
+        browser.wait_for("#forbidden").await;
+        assert!(!secret(&browser.client.source().await.unwrap()));
+    }
+    browser.click("#signout").await;
+    browser.wait_for("#token").await;
+    let token_left = browser
+        .run("return sessionStorage.getItem('markaz.console.token')")
+        .await;
+    assert_eq!(token_left, Value::Null);
+
+    // The gender desk sees it in its queue, and can open it.
+    browser.sign_in(&base(&app), &gender_desk).await;
+    browser
+        .goto(&format!("{}/console/#/queue", base(&app)))
+        .await;
+    browser
+        .wait_for(&format!("#queue-table tr[data-id='{hidden_id}']"))
+        .await;
+    browser
+        .click(&format!("#queue-table tr[data-id='{hidden_id}'] a"))
+        .await;
+    browser.wait_for("#timeline").await;
+    assert!(browser
+        .client
+        .source()
+        .await
+        .unwrap()
+        .contains("Bibi Amina"));
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn acting_from_a_stale_page_says_the_case_changed_and_writes_nothing() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let id = filed["id"].as_str().unwrap();
+
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &desk).await;
+    browser
+        .goto(&format!("{}/console/#/case/{id}", base(&app)))
+        .await;
+    browser.wait_for("#case-version[data-version='1']").await;
+
+    // Someone else acknowledges the case meanwhile.
+    let acknowledged = app
+        .post(
+            &format!("/api/v1/complaints/{id}/acknowledge"),
+            Some(&desk),
+            &serde_json::json!({}),
+        )
+        .await;
+    acknowledged.expect(200);
+    let before = app.changes_recorded().await;
+
+    // This page still offers "acknowledge" and "withdraw"; withdrawing from it is refused.
+    browser.click("#action-withdraw").await;
+    browser
+        .fill("#form-withdraw [name='reason']", "complainant settled")
+        .await;
+    browser.click("#action-submit").await;
+    let changed = browser.wait_for("#case-changed").await;
+    assert!(changed.text().await.unwrap().contains("changed"));
+    assert_eq!(app.changes_recorded().await, before);
+    let view = app
+        .get(&format!("/api/v1/complaints/{id}"), Some(&desk))
+        .await;
+    assert_eq!(view.expect(200)["version"], 2);
+    assert_eq!(view.json["status"], "acknowledged");
+
+    // Reloading shows the case as it is, and acting then works.
+    browser.click("#reload-case").await;
+    browser.wait_for("#case-version[data-version='2']").await;
+    assert!(!browser.exists("#action-acknowledge").await);
+    browser.click("#action-withdraw").await;
+    browser
+        .fill("#form-withdraw [name='reason']", "complainant settled")
+        .await;
+    browser.click("#action-submit").await;
+    browser.wait_for("#case-version[data-version='3']").await;
+    let view = app
+        .get(&format!("/api/v1/complaints/{id}"), Some(&desk))
+        .await;
+    assert_eq!(view.expect(200)["status"], "withdrawn");
+    browser.close().await;
+}
+
+async fn kpi(browser: &Browser, id: &str) -> String {
+    browser
+        .find(&format!("#{id} .kpi-value"))
+        .await
+        .attr("data-value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_a_filing_made_elsewhere_within_two_seconds() {
+    let app = spawn_app().await;
+    let supervisor = app.officer(Role::Supervisor, Some("KCH")).await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    app.file(&desk, &theft_report()).await;
+
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &supervisor).await;
+    browser
+        .goto(&format!("{}/console/#/dashboard", base(&app)))
+        .await;
+    browser.wait_for("#live-state[data-state='live']").await;
+    browser.wait_for("#kpi-filed-today").await;
+    assert_eq!(kpi(&browser, "kpi-filed-today").await, "1");
+    assert_eq!(kpi(&browser, "kpi-backlog").await, "1");
+
+    // Filed through the API by someone else; the page is not reloaded.
+    let filed_at = Instant::now();
+    app.file(&desk, &harassment_report()).await;
+    loop {
+        if kpi(&browser, "kpi-filed-today").await == "2" {
+            break;
+        }
+        assert!(
+            filed_at.elapsed() < Duration::from_secs(2),
+            "the dashboard still shows {} filed today two seconds after a filing",
+            kpi(&browser, "kpi-filed-today").await
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    println!(
+        "dashboard updated {:?} after the filing",
+        filed_at.elapsed()
+    );
+    assert_eq!(kpi(&browser, "kpi-backlog").await, "2");
+    for chart in [
+        "#chart-series",
+        "#chart-backlog",
+        "#chart-category",
+        "#chart-officer",
+    ] {
+        assert!(browser.exists(chart).await, "{chart}");
+    }
+    browser.close().await;
+}
+
+/// Screenshots of the counter, the receipt and the dashboard in both
+/// languages at phone and desktop widths, for people to look at; the Urdu
+/// pages are right to left and no message is missing from either catalogue.
+#[tokio::test]
+async fn screenshots_in_urdu_and_english_at_phone_and_desktop_widths() {
+    let app = spawn_app().await;
+    let supervisor = app.officer(Role::Supervisor, Some("KCH")).await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    app.file(&desk, &theft_report()).await;
+    app.file(&desk, &harassment_report()).await;
+    for (size, (width, height)) in [("desktop", DESKTOP), ("phone", PHONE)] {
+        for lang in ["en", "ur"] {
+            let browser = Browser::open(width, height).await;
+            browser.sign_in(&base(&app), &supervisor).await;
+            if lang == "ur" {
+                browser.click("#lang").await;
+                browser.wait_for("html[dir='rtl'][lang='ur'] #nav a").await;
+            }
+            browser
+                .goto(&format!("{}/console/#/counter", base(&app)))
+                .await;
+            fill_counter(&browser, "0300-1234567").await;
+            browser
+                .save_screenshot(&format!("console-counter-{lang}-{size}"))
+                .await;
+            browser.click("#file").await;
+            let code = browser.wait_for("#receipt-code").await;
+            let (_, _, code_width, code_height) = code.rectangle().await.unwrap();
+            assert!(code_width < f64::from(width), "the code fits the screen");
+            assert!(code_height < 60.0, "the code stays on one line");
+            browser
+                .run("document.querySelector('#receipt-qr').scrollIntoView()")
+                .await;
+            browser
+                .save_screenshot(&format!("console-receipt-{lang}-{size}"))
+                .await;
+            browser
+                .goto(&format!("{}/console/#/dashboard", base(&app)))
+                .await;
+            browser.wait_for("#live-state[data-state='live']").await;
+            browser.wait_for("#chart-series").await;
+            browser
+                .save_screenshot(&format!("console-dashboard-{lang}-{size}"))
+                .await;
+            let page = browser
+                .run(
+                    "return [document.documentElement.dir, document.documentElement.lang,\
+                             document.documentElement.dataset.missingMessage || null]",
+                )
+                .await;
+            let dir = if lang == "ur" { "rtl" } else { "ltr" };
+            assert_eq!(page, serde_json::json!([dir, lang, null]));
+            browser.close().await;
+        }
+    }
+}
