@@ -4,7 +4,7 @@
 import { s } from './dom.js';
 import { formatNumber } from './i18n.js';
 
-const W = 640;
+const W = 440;
 
 /**
  * Horizontal percentage bars, two per row (e.g. within the acknowledgement
@@ -14,7 +14,7 @@ export function percentBars(rows, seriesNames, id) {
   const rowH = 46;
   const top = 26;
   const left = 8;
-  const barW = W - 70;
+  const barW = W - 60;
   const height = top + Math.max(rows.length, 1) * rowH + 4;
   const svg = s('svg', { viewBox: `0 0 ${W} ${height}`, class: 'chart', role: 'img', id, preserveAspectRatio: 'xMinYMin meet' });
   svg.append(legend(seriesNames));
@@ -76,8 +76,10 @@ export function dailySeries(days, seriesNames, id) {
   });
   const every = Math.max(1, Math.ceil(days.length / 7));
   days.forEach((d, i) => {
-    if (i % every === 0 || i === days.length - 1) {
-      svg.append(s('text', { x: x(i), y: base + 18, class: 'chart-label', 'text-anchor': 'middle' }, d.day.slice(5)));
+    const last = i === days.length - 1;
+    if ((i % every === 0 && days.length - 1 - i >= every) || last) {
+      const anchor = last && days.length > 1 ? 'end' : i === 0 ? 'start' : 'middle';
+      svg.append(s('text', { x: x(i), y: base + 18, class: 'chart-label', 'text-anchor': anchor }, d.day.slice(5)));
     }
   });
   return svg;
@@ -86,7 +88,7 @@ export function dailySeries(days, seriesNames, id) {
 function legend(names) {
   const g = s('g', { class: 'legend' });
   names.forEach((name, j) => {
-    const x = 8 + j * 220;
+    const x = 8 + j * 190;
     g.append(s('rect', { x, y: 4, width: 12, height: 12, class: `bar s${j}` }));
     g.append(s('text', { x: x + 18, y: 14, class: 'chart-label' }, name));
   });

@@ -100,8 +100,22 @@ impl Browser {
             .connect(&driver().url)
             .await
             .expect("a Chromium session");
+        // The window's frame takes some pixels: size it so the page gets `width` x `height`.
         client
             .set_window_size(width, height)
+            .await
+            .expect("the window is resized");
+        let inner = client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .expect("the viewport is measured");
+        let inner_width = inner[0].as_u64().unwrap_or(width.into()) as u32;
+        let inner_height = inner[1].as_u64().unwrap_or(height.into()) as u32;
+        client
+            .set_window_size(
+                width + width.saturating_sub(inner_width),
+                height + height.saturating_sub(inner_height),
+            )
             .await
             .expect("the window is resized");
         Browser {

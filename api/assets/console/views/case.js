@@ -56,7 +56,7 @@ export async function render(root, context, minPosition) {
         h('h2', {}, t('case.details')),
         facts([
           [t('field.category'), categoryName(list, view.category)],
-          [t('field.description'), h('span', { class: 'prewrap' }, view.description ?? '—')],
+          [t('field.description'), h('span', { class: 'prewrap', dir: 'auto' }, view.description ?? '—')],
           [t('field.location'), view.location ?? '—'],
           [t('field.channel'), label('channel', view.channel)],
           [t('case.unit'), view.current_unit ?? '—'],
@@ -105,18 +105,18 @@ function actions(view, reload) {
   }
   const keys = new IdempotencyKeys();
   const forms = {
-    acknowledge: () => [field('note', t('field.note'), h('input', { type: 'text' }), t('field.optional'))],
+    acknowledge: () => [field('note', t('field.note'), h('input', { type: 'text', dir: 'auto' }), t('field.optional'))],
     refer: () => [
-      field('to', t('field.to'), h('input', { type: 'text' })),
+      field('to', t('field.to'), h('input', { type: 'text', dir: 'auto' })),
       field('kind', t('field.kind'), select(['police_station', 'magistrate', 'department', 'gender_desk'].map((k) => [k, label('kind', k)]), 'police_station')),
-      field('reason', t('field.reason'), h('textarea', { rows: 2 })),
+      field('reason', t('field.reason'), h('textarea', { rows: 2, dir: 'auto' })),
     ],
     resolve: () => [
       field('outcome', t('field.outcome'), select(['resolved', 'fir_registered', 'no_action', 'referred_to_court'].map((o) => [o, label('outcome', o)]), 'resolved')),
-      field('summary', t('field.summary'), h('textarea', { rows: 2 })),
+      field('summary', t('field.summary'), h('textarea', { rows: 2, dir: 'auto' })),
     ],
-    reopen: () => [field('reason', t('field.reason'), h('textarea', { rows: 2 }))],
-    withdraw: () => [field('reason', t('field.reason'), h('textarea', { rows: 2 }))],
+    reopen: () => [field('reason', t('field.reason'), h('textarea', { rows: 2, dir: 'auto' }))],
+    withdraw: () => [field('reason', t('field.reason'), h('textarea', { rows: 2, dir: 'auto' }))],
   };
   const paths = { acknowledge: 'acknowledge', refer: 'referrals', resolve: 'resolution', reopen: 'reopen', withdraw: 'withdrawal' };
   const holder = h('div', { class: 'action-form' });

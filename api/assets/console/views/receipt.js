@@ -29,7 +29,7 @@ export function receipt(filed, { categories, markaz, onNew }) {
     ),
     h(
       'article',
-      { class: 'receipt', id: 'receipt' },
+      { class: 'receipt', id: 'receipt', dir: 'ltr', lang: 'en' },
       h(
         'header',
         { class: 'receipt-head' },
@@ -40,7 +40,8 @@ export function receipt(filed, { categories, markaz, onNew }) {
       h('div', { class: 'receipt-code-label' }, both('Tracking code', 'ٹریکنگ کوڈ')),
       h('div', { class: 'receipt-code', id: 'receipt-code', dir: 'ltr' }, code),
       h('img', { class: 'receipt-qr', id: 'receipt-qr', src: `/track/${encodeURIComponent(code)}/qr.svg`, alt: trackUrl, width: 180, height: 180 }),
-      h('div', { class: 'receipt-url', dir: 'ltr', id: 'receipt-url' }, trackUrl),
+      // The address may wrap before the code, never inside it.
+      h('div', { class: 'receipt-url', dir: 'ltr', id: 'receipt-url' }, `${location.origin}/track/`, h('wbr'), h('span', { class: 'nowrap' }, code)),
       row('Category', 'زمرہ', categoryText),
       filed.filed_at ? row('Filed', 'درج ہوئی', when(filed.filed_at)) : null,
       row('Acknowledged by', 'تصدیق کی آخری تاریخ', when(filed.acknowledge_by)),
