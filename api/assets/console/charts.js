@@ -46,7 +46,8 @@ export function countBars(bars, id) {
     const x = i * slot + slot * 0.2;
     svg.append(s('rect', { x, y: base - h, width: slot * 0.6, height: Math.max(h, 0.5), class: `bar age${i}` }));
     svg.append(s('text', { x: x + slot * 0.3, y: base - h - 4, class: 'chart-value', 'text-anchor': 'middle' }, formatNumber(bar.value)));
-    svg.append(s('text', { x: x + slot * 0.3, y: base + 18, class: 'chart-label', 'text-anchor': 'middle' }, bar.label));
+    // Centred, so the page's direction can order the label's words (Urdu: right to left).
+    svg.append(s('text', { x: x + slot * 0.3, y: base + 18, class: 'chart-label', 'text-anchor': 'middle', direction: document.documentElement.dir || 'ltr' }, bar.label));
   });
   svg.append(s('line', { x1: 0, x2: W, y1: base, y2: base, class: 'axis' }));
   return svg;
