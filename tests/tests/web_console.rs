@@ -427,3 +427,153 @@ async fn screenshots_in_urdu_and_english_at_phone_and_desktop_widths() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_qr_code_of_a_code_says_nothing_about_whether_a_case_has_it() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let known = filed["tracking_code"].as_str().unwrap().to_owned();
+    // Another well-formed code: change one data symbol and recompute nothing,
+    // so try the symbols until the check character matches again.
+    let unknown = (0..32u64)
+        .map(|bits| {
+            markaz_domain::TrackingCode::from_random(
+                &markaz_domain::MarkazCode::parse("KCH").unwrap(),
+                bits,
+            )
+        })
+        .map(|code| code.as_str().to_owned())
+        .find(|code| *code != known)
+        .unwrap();
+    for code in [&known, &unknown] {
+        let answer = app.get(&format!("/track/{code}/qr.svg"), None).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.headers["content-type"], "image/svg+xml");
+        assert!(answer.text.contains("<svg"), "{}", answer.text);
+    }
+    // A typo is the tracking page's own 404, with its helpful detail.
+    let mut typo = known.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    let answer = app.get(&format!("/track/{typo}/qr.svg"), None).await;
+    let problem = answer.expect_problem(404, "not_found");
+    let tracked = app.get(&format!("/api/v1/track/{typo}"), None).await;
+    assert_eq!(problem["detail"], tracked.expect(404)["detail"]);
+}
+
+#[tokio::test]
+async fn the_console_is_served_from_the_binary_with_its_security_headers() {
+    let app = spawn_app().await;
+    let page = app.get("/console/", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("Police Khidmat Markaz"), "{}", page.text);
+    for path in ["/console/", "/console/app.js", "/console/messages/ur.json"] {
+        let answer = app.get(path, None).await;
+        assert_eq!(answer.status, 200, "{path}");
+        let csp = answer.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(answer.headers["x-content-type-options"], "nosniff");
+        assert_eq!(answer.headers["referrer-policy"], "no-referrer");
+    }
+    assert_eq!(page.headers["cache-control"], "no-store");
+    let missing = app.get("/console/nothing.js", None).await;
+    missing.expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn an_auditor_sees_a_case_as_it_stood_and_verifies_the_log() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let auditor = app.officer(Role::Auditor, None).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let id = filed["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/complaints/{id}/acknowledge"),
+        Some(&desk),
+        &serde_json::json!({}),
+    )
+    .await
+    .expect(200);
+
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &auditor).await;
+    assert_eq!(browser.text("#who").await, "Signed in: auditor");
+    assert!(browser.exists("#nav-audit").await);
+    assert!(!browser.exists("#nav-counter").await);
+    // The latest state first, then the state just after filing.
+    browser
+        .goto(&format!("{}/console/#/audit/{id}", base(&app)))
+        .await;
+    let result = browser.wait_for("#as-of-result .past-state").await;
+    assert!(result.text().await.unwrap().contains("acknowledged"));
+    let filed_at = app
+        .get(&format!("/api/v1/complaints/{id}/timeline"), Some(&auditor))
+        .await
+        .expect(200)["events"][0]["occurred_at"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The moment of filing, written into the local-time field the way a person would.
+    browser
+        .run(&format!(
+            "const at = new Date(new Date('{filed_at}').getTime() + 1);\
+             const pad = (n, width = 2) => String(n).padStart(width, '0');\
+             document.querySelector('[name=as_of]').value = `${{at.getFullYear()}}-${{pad(at.getMonth() + 1)}}-${{pad(at.getDate())}}T${{pad(at.getHours())}}:${{pad(at.getMinutes())}}:${{pad(at.getSeconds())}}.${{pad(at.getMilliseconds(), 3)}}`;"
+        ))
+        .await;
+    browser.click("#as-of-submit").await;
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(fantoccini::Locator::XPath(
+            "//div[@id='as-of-result']//dd[text()='filed']",
+        ))
+        .await
+        .expect("the state as filed");
+    browser.click("#verify").await;
+    browser.wait_for("#verify-ok[data-ok='true']").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_brings_back_the_sign_in_screen() {
+    let app = spawn_app().await;
+    let admin = app.officer(Role::Admin, None).await;
+    let answer = app
+        .post(
+            "/api/v1/officers",
+            Some(&admin),
+            &serde_json::json!({"name": "Gul Khan", "role": "desk", "markaz": "KCH"}),
+        )
+        .await;
+    let officer = answer.expect(201).clone();
+    let token = officer["token"].as_str().unwrap();
+
+    let browser = Browser::open(PHONE.0, PHONE.1).await;
+    browser.sign_in(&base(&app), token).await;
+    app.post(
+        &format!(
+            "/api/v1/officers/{}/revocation",
+            officer["id"].as_str().unwrap()
+        ),
+        Some(&admin),
+        &serde_json::json!({}),
+    )
+    .await
+    .expect(200);
+    browser
+        .goto(&format!("{}/console/#/cases", base(&app)))
+        .await;
+    browser.wait_for("#token").await;
+    let message = browser.text("#signin-message").await;
+    assert!(message.contains("no longer accepted"), "{message}");
+    let left = browser
+        .run("return sessionStorage.getItem('markaz.console.token')")
+        .await;
+    assert_eq!(left, Value::Null);
+    browser.close().await;
+}

@@ -142,9 +142,10 @@ async function start() {
   if (session.token()) {
     try {
       state.role = await detectRole();
-    } catch {
+    } catch (error) {
       session.signOut();
       state.role = null;
+      state.notice = error.status === 401 ? t('signin.expired') : error.message;
     }
   }
   render();

@@ -8,7 +8,7 @@ import { errorBox, facts, field, time } from '../ui.js';
 
 export async function render(root, context) {
   const idInput = h('input', { type: 'text', dir: 'ltr', value: context.arg || '', placeholder: '00000000-0000-0000-0000-000000000000', spellcheck: 'false' });
-  const whenInput = h('input', { type: 'datetime-local', dir: 'ltr', step: 1 });
+  const whenInput = h('input', { type: 'datetime-local', dir: 'ltr', step: '0.001' });
   const result = h('div', { id: 'as-of-result' });
   const form = h(
     'form',
