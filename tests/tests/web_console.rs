@@ -415,6 +415,27 @@ async fn screenshots_in_urdu_and_english_at_phone_and_desktop_widths() {
             browser
                 .save_screenshot(&format!("console-dashboard-{lang}-{size}"))
                 .await;
+            browser
+                .goto(&format!("{}/console/#/case/{id}", base(&app)))
+                .await;
+            browser.wait_for("#timeline").await;
+            browser
+                .save_screenshot(&format!("console-case-{lang}-{size}"))
+                .await;
+            browser
+                .goto(&format!("{}/console/#/queue", base(&app)))
+                .await;
+            browser.wait_for("#queue-table").await;
+            browser
+                .save_screenshot(&format!("console-queue-{lang}-{size}"))
+                .await;
+            browser
+                .goto(&format!("{}/console/#/cases", base(&app)))
+                .await;
+            browser.wait_for("#case-rows tr").await;
+            browser
+                .save_screenshot(&format!("console-cases-{lang}-{size}"))
+                .await;
             let page = browser
                 .run(
                     "return [document.documentElement.dir, document.documentElement.lang,\

@@ -8,7 +8,7 @@ use std::io::{BufReader, Cursor};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -23,7 +23,8 @@ struct Driver {
 }
 
 static DRIVER: OnceLock<Driver> = OnceLock::new();
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// Held by the test whose browser is open (an async lock: it is held across awaits).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn driver() -> &'static Driver {
     DRIVER.get_or_init(|| {
@@ -61,15 +62,13 @@ fn driver() -> &'static Driver {
 pub struct Browser {
     pub client: Client,
     _profile: TempDir,
-    _turn: MutexGuard<'static, ()>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Browser {
     /// Opens headless Chromium with a `width` x `height` window, in English.
     pub async fn open(width: u32, height: u32) -> Browser {
-        let turn = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = ONE_AT_A_TIME.lock().await;
         let profile = tempfile::tempdir().expect("a profile directory");
         let mut args = vec![
             "--headless".to_owned(),
