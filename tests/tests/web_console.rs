@@ -3,6 +3,8 @@
 //! code opens the tracking page, gender-desk cases kept from the desk,
 //! stale pages refused with "case changed", and a live dashboard.
 
+#[path = "audit_support/mod.rs"]
+mod audit_support;
 #[path = "web_console/browser_support.rs"]
 mod browser_support;
 
@@ -605,4 +607,45 @@ async fn a_revoked_token_brings_back_the_sign_in_screen() {
         .await;
     assert_eq!(left, Value::Null);
     browser.close().await;
+}
+
+#[tokio::test]
+async fn the_gender_desk_queue_puts_the_oldest_first_and_marks_missed_deadlines() {
+    // A history written at chosen times: one case three days old, one an hour old.
+    let now = chrono::Utc::now().timestamp_micros();
+    let mut log = audit_support::ScriptedLog::new();
+    let late = log
+        .file(audit_support::at(now - 3 * audit_support::DAY), true)
+        .await;
+    let recent = log
+        .file(audit_support::at(now - audit_support::HOUR), true)
+        .await;
+    let dir = log.into_dir();
+    let server = audit_support::Server::start(dir.path()).await;
+    let gender_desk = server.officer(Role::GenderDesk, Some("KCH")).await;
+    let base = server.running.base_url();
+
+    let browser = Browser::open(PHONE.0, PHONE.1).await;
+    browser.sign_in(&base, &gender_desk).await;
+    browser.goto(&format!("{base}/console/#/queue")).await;
+    browser.wait_for("#queue-table").await;
+    let rows = browser
+        .run(
+            "return [...document.querySelectorAll('#queue-table tbody tr')]\
+             .map((row) => [row.dataset.id, row.classList.contains('breach'),\
+                            row.querySelector('.age').textContent])",
+        )
+        .await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0], late.to_string());
+    assert_eq!(rows[0][1], true);
+    assert!(rows[0][2].as_str().unwrap().starts_with("3 d"), "{rows:?}");
+    assert_eq!(rows[1][0], recent.to_string());
+    assert_eq!(rows[1][1], false);
+    browser
+        .save_screenshot("console-queue-breach-en-phone")
+        .await;
+    browser.close().await;
+    server.stop().await;
 }

@@ -79,3 +79,14 @@ export function utcDay(offset = 0) {
   const date = new Date(Date.now() + offset * 86400000);
   return date.toISOString().slice(0, 10);
 }
+
+/** Gives each cell its column's heading, shown beside it when a narrow screen stacks the rows. */
+export function labelCells(table) {
+  const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const row of table.querySelectorAll('tbody tr')) {
+    [...row.cells].forEach((cell, index) => {
+      cell.dataset.label = headings[index] ?? '';
+    });
+  }
+  return table;
+}

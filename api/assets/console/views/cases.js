@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { h, ltr } from '../dom.js';
 import { t } from '../i18n.js';
-import { errorBox, field, select, statusBadge, time } from '../ui.js';
+import { errorBox, field, labelCells, select, statusBadge, time } from '../ui.js';
 import { categories, categoryName } from './counter.js';
 
 const STATUSES = ['filed', 'acknowledged', 'referred', 'resolved', 'withdrawn'];
@@ -50,7 +50,7 @@ export async function render(root, context) {
   const body = h('tbody', { id: 'case-rows' });
   const table = h(
     'table',
-    { class: 'cases', id: 'cases-table' },
+    { class: 'cases stacking', id: 'cases-table' },
     h(
       'thead',
       {},
@@ -70,6 +70,7 @@ export async function render(root, context) {
       if (context.role === 'desk') delete query.gender_desk;
       const { json } = await api('GET', '/complaints', { query });
       for (const item of json.items) body.append(row(item, list, context));
+      labelCells(table);
       if (!json.items.length && !cursor) message.replaceChildren(h('p', { class: 'notice', id: 'no-cases' }, t('cases.none')));
       cursor = json.next_cursor;
       more.hidden = !cursor;

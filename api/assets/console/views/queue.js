@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { h, ltr } from '../dom.js';
 import { formatAge, formatNumber, t } from '../i18n.js';
-import { errorBox, statusBadge, time } from '../ui.js';
+import { errorBox, labelCells, statusBadge, time } from '../ui.js';
 import { categories, categoryName } from './counter.js';
 
 export async function render(root, context) {
@@ -42,12 +42,12 @@ export async function render(root, context) {
     h(
       'div',
       { class: 'table-wrap' },
-      h(
+      labelCells(h(
         'table',
-        { class: 'cases', id: 'queue-table' },
+        { class: 'cases stacking', id: 'queue-table' },
         h('thead', {}, h('tr', {}, [t('col.code'), t('col.status'), t('col.category'), t('col.age'), t('case.ack_by'), t('case.resolve_by')].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, rows),
-      ),
+      )),
     ),
   );
 }
