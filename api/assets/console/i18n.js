@@ -55,6 +55,7 @@ export function formatTime(iso) {
   return new Intl.DateTimeFormat(locale(), {
     dateStyle: 'medium',
     timeStyle: 'short',
+    hourCycle: 'h23',
     timeZone: 'Asia/Karachi',
   }).format(date);
 }

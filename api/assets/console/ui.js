@@ -1,6 +1,6 @@
 // Pieces shared by the screens: error boxes, field errors, status badges.
 
-import { h, ltr } from './dom.js';
+import { h } from './dom.js';
 import { t, label, formatTime } from './i18n.js';
 
 /** A message for an API error; 403 and 404 get the clear screens' words. */
@@ -53,8 +53,9 @@ export function field(name, labelText, input, hint) {
   );
 }
 
+/** A time in the console's language, isolated, in that language's own direction. */
 export function time(iso) {
-  return ltr(formatTime(iso), 'ltr time');
+  return h('bdi', { dir: 'auto', class: 'time' }, formatTime(iso));
 }
 
 /** A definition list of [label, value] pairs. */

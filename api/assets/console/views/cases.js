@@ -60,7 +60,15 @@ export async function render(root, context) {
   );
   const more = h('button', { type: 'button', id: 'more-cases', class: 'secondary', hidden: true }, t('cases.more'));
   const message = h('div', { id: 'cases-message' });
-  root.append(h('h1', {}, t('nav.cases')), form, message, h('div', { class: 'table-wrap' }, table), more);
+  // On a phone the filters fold away, open only when some are set.
+  const anySet = Object.values(filters).some(Boolean);
+  const folded = h(
+    'details',
+    { class: 'filters-fold', id: 'filters-fold', open: anySet || window.matchMedia('(min-width: 601px)').matches },
+    h('summary', {}, t('filter.title')),
+    form,
+  );
+  root.append(h('h1', {}, t('nav.cases')), folded, message, h('div', { class: 'table-wrap' }, table), more);
 
   let cursor = null;
   const load = async () => {
