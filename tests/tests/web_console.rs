@@ -649,3 +649,52 @@ async fn the_gender_desk_queue_puts_the_oldest_first_and_marks_missed_deadlines(
     browser.close().await;
     server.stop().await;
 }
+
+/// The case page's reprint goes through `POST /complaints/{id}/receipt`. A
+/// server without that endpoint gets a plain "not offered" message; one with
+/// it gets the receipt with the code in full, matching the API's answer.
+#[tokio::test]
+async fn a_receipt_is_reprinted_from_the_case_page_where_the_server_offers_it() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let id = filed["id"].as_str().unwrap();
+    let code = filed["tracking_code"].as_str().unwrap();
+
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &desk).await;
+    browser
+        .goto(&format!("{}/console/#/case/{id}", base(&app)))
+        .await;
+    browser.wait_for("#timeline").await;
+    browser.click("#reprint").await;
+    let offered = app
+        .post(
+            &format!("/api/v1/complaints/{id}/receipt"),
+            Some(&desk),
+            &serde_json::json!({}),
+        )
+        .await;
+    if offered.status == 200 {
+        let shown = browser
+            .wait_for("#receipt-code")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(shown, code);
+        assert_eq!(offered.json["tracking_code"], code);
+        assert_eq!(
+            browser.text("#receipt-hash").await,
+            offered.json["receipt_hash"].as_str().unwrap()
+        );
+        browser.click("#back-to-case").await;
+        browser.wait_for("#timeline").await;
+    } else {
+        assert_eq!(offered.status, 404, "{}", offered.text);
+        let message = browser.wait_for("#reprint-message .notice").await;
+        assert!(message.text().await.unwrap().contains("does not offer"));
+        assert!(!browser.exists("#receipt-code").await);
+    }
+    browser.close().await;
+}

@@ -7,6 +7,7 @@ import { h, ltr } from '../dom.js';
 import { label, t } from '../i18n.js';
 import { clearFieldErrors, errorBox, facts, field, select, showFieldErrors, statusBadge, time } from '../ui.js';
 import { categories, categoryName } from './counter.js';
+import { receipt } from './receipt.js';
 
 const ACTIONS = {
   filed: ['acknowledge', 'refer', 'resolve', 'withdraw'],
@@ -83,11 +84,40 @@ export async function render(root, context, minPosition) {
       ),
     ),
   );
-  if (ACTING_ROLES.includes(context.role)) root.append(actions(view, reload));
+  if (ACTING_ROLES.includes(context.role)) {
+    root.append(actions(view, reload), reprint(view, list, context));
+  }
   if (context.role === 'auditor') {
     root.append(h('p', {}, h('a', { href: `#/audit/${view.id}`, id: 'audit-link' }, t('audit.open_case'))));
   }
   root.append(timelineSection(timeline.events));
+}
+
+/**
+ * The citizen's receipt again (POST /complaints/{id}/receipt): the only staff
+ * call that shows the tracking code in full, so it is a deliberate act, recorded
+ * in the case's access log by the server.
+ */
+function reprint(view, list, context) {
+  const message = h('div', { id: 'reprint-message', role: 'status' });
+  const button = h('button', { type: 'button', class: 'secondary', id: 'reprint' }, t('receipt.reprint'));
+  button.addEventListener('click', async () => {
+    message.replaceChildren();
+    button.disabled = true;
+    try {
+      const { json } = await api('POST', `/complaints/${view.id}/receipt`);
+      const page = receipt(json, { categories: list, markaz: context.markaz, onNew: () => context.navigate(`#/case/${view.id}`), reprinted: true });
+      const root = button.closest('main');
+      root.replaceChildren(page);
+      window.scrollTo(0, 0);
+    } catch (error) {
+      const missing = error.status === 404 || error.status === 405;
+      message.replaceChildren(missing ? h('p', { class: 'notice error' }, t('receipt.reprint_unavailable')) : errorBox(error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('section', { class: 'card' }, h('h2', {}, t('receipt.reprint_title')), h('p', { class: 'hint' }, t('receipt.reprint_hint')), button, message);
 }
 
 function slaBadge(state) {

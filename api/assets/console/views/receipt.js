@@ -4,7 +4,7 @@
 import { h, ltr } from '../dom.js';
 import { t } from '../i18n.js';
 
-export function receipt(filed, { categories, markaz, onNew }) {
+export function receipt(filed, { categories, markaz, onNew, reprinted = false }) {
   const code = filed.tracking_code;
   const trackUrl = `${location.origin}/track/${code}`;
   const category = categories.find((c) => c.code === filed.category) || null;
@@ -21,11 +21,11 @@ export function receipt(filed, { categories, markaz, onNew }) {
     h(
       'div',
       { class: 'actions no-print' },
-      h('p', { class: 'notice ok', role: 'status' }, t('receipt.filed')),
+      h('p', { class: 'notice ok', role: 'status' }, t(reprinted ? 'receipt.reprinted' : 'receipt.filed')),
       h('button', { type: 'button', id: 'print', onclick: () => window.print() }, t('receipt.print')),
-      h('button', { type: 'button', id: 'new-complaint', class: 'secondary', onclick: onNew }, t('receipt.new')),
-      filed.gender_desk ? h('p', { class: 'hint' }, t('receipt.gender_desk_note')) : null,
-      h('p', { class: 'hint' }, t('receipt.only_now')),
+      h('button', { type: 'button', id: reprinted ? 'back-to-case' : 'new-complaint', class: 'secondary', onclick: onNew }, t(reprinted ? 'receipt.back' : 'receipt.new')),
+      filed.gender_desk && !reprinted ? h('p', { class: 'hint' }, t('receipt.gender_desk_note')) : null,
+      reprinted ? null : h('p', { class: 'hint' }, t('receipt.only_now')),
     ),
     h(
       'article',
