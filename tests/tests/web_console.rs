@@ -454,6 +454,15 @@ async fn screenshots_in_urdu_and_english_at_phone_and_desktop_widths() {
                 .await;
             let dir = if lang == "ur" { "rtl" } else { "ltr" };
             assert_eq!(page, serde_json::json!([dir, lang, null]));
+            // Everything the console loaded came from this server.
+            let elsewhere = browser
+                .run(
+                    "const names = performance.getEntriesByType('resource').map((entry) => entry.name);\
+                     return [names.length > 5,\
+                             names.filter((name) => new URL(name).origin !== location.origin)]",
+                )
+                .await;
+            assert_eq!(elsewhere, serde_json::json!([true, []]));
             browser.close().await;
         }
     }
