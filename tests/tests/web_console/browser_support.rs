@@ -28,6 +28,16 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 fn driver() -> &'static Driver {
     DRIVER.get_or_init(|| {
+        let found = Command::new("sh")
+            .args(["-c", "command -v chromedriver"])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(
+            found,
+            "the browser tests need Chromium and its WebDriver: apt-get install -y \
+             --no-install-recommends chromium chromium-driver fonts-noto-core"
+        );
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
