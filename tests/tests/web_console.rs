@@ -394,6 +394,13 @@ async fn screenshots_in_urdu_and_english_at_phone_and_desktop_widths() {
     for (size, (width, height)) in [("desktop", DESKTOP), ("phone", PHONE)] {
         for lang in ["en", "ur"] {
             let browser = Browser::open(width, height).await;
+            if lang == "en" {
+                browser.goto(&format!("{}/console/", base(&app))).await;
+                browser.wait_for("#token").await;
+                browser
+                    .save_screenshot(&format!("console-signin-{size}"))
+                    .await;
+            }
             browser.sign_in(&base(&app), &supervisor).await;
             if lang == "ur" {
                 browser.click("#lang").await;
