@@ -717,3 +717,65 @@ async fn a_receipt_is_reprinted_from_the_case_page_where_the_server_offers_it() 
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_case_list_filters_and_pages_with_the_api_cursor() {
+    let app = spawn_app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let mut last = Value::Null;
+    for _ in 0..30 {
+        last = app.file(&desk, &theft_report()).await;
+    }
+    let id = last["id"].as_str().unwrap();
+    let acknowledged = app
+        .post(
+            &format!("/api/v1/complaints/{id}/acknowledge"),
+            Some(&desk),
+            &serde_json::json!({}),
+        )
+        .await;
+    let position = acknowledged.expect(200)["position"].as_u64().unwrap();
+    app.get(
+        &format!("/api/v1/complaints?min_position={position}"),
+        Some(&desk),
+    )
+    .await
+    .expect(200);
+
+    let browser = Browser::open(DESKTOP.0, DESKTOP.1).await;
+    browser.sign_in(&base(&app), &desk).await;
+    browser
+        .goto(&format!("{}/console/#/cases", base(&app)))
+        .await;
+    browser.wait_for("#case-rows tr").await;
+    assert_eq!(case_rows(&browser).await, 25);
+    browser.click("#more-cases").await;
+    browser.wait_for("#case-rows tr:nth-child(30)").await;
+    assert_eq!(case_rows(&browser).await, 30);
+    assert!(!browser
+        .find("#more-cases")
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
+
+    browser
+        .choose("#case-filters [name='status']", "acknowledged")
+        .await;
+    browser.click("#apply-filters").await;
+    browser
+        .wait_for(&format!("#case-rows tr[data-id='{id}']"))
+        .await;
+    assert_eq!(case_rows(&browser).await, 1);
+    let address = browser.client.current_url().await.unwrap().to_string();
+    assert!(
+        address.ends_with("#/cases?status=acknowledged"),
+        "{address}"
+    );
+    browser.close().await;
+}
+
+async fn case_rows(browser: &Browser) -> u64 {
+    let script = "return document.querySelectorAll('#case-rows tr').length";
+    browser.run(script).await.as_u64().unwrap()
+}
