@@ -15,8 +15,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-/// The chromedriver of this test binary. Its shell parent kills it when our
-/// end of its standard input closes, i.e. when the test binary exits.
+/// The chromedriver of this test binary, in a process group of its own with
+/// the browsers it starts. The group's shell kills the whole group when our
+/// end of its standard input closes, i.e. when the test binary exits, so a
+/// browser left open by a failed test does not outlive the run.
 struct Driver {
     url: String,
     _process: Mutex<Child>,
@@ -44,9 +46,10 @@ fn driver() -> &'static Driver {
             .port();
         let script = format!(
             "chromedriver --port={port} --allowed-ips=127.0.0.1 >/dev/null 2>&1 & \
-             driver=$!; read _closed; kill $driver"
+             read _closed; kill 0"
         );
-        let process = Command::new("sh")
+        let process = Command::new("setsid")
+            .arg("sh")
             .arg("-c")
             .arg(script)
             .stdin(Stdio::piped())
