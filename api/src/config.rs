@@ -80,6 +80,27 @@ pub struct Config {
     pub public_rate_limit: u32,
     /// Unknown tracking codes a client address may try per 10 minutes.
     pub unknown_code_limit: u32,
+    /// The markaz's name as printed on receipts and shown in the pages.
+    pub markaz_name: MarkazName,
+    /// The address citizens reach this server at (e.g. `https://markaz.example.pk`),
+    /// printed in receipts' QR codes; `None`: the `Host` of the request.
+    pub public_url: Option<String>,
+}
+
+/// The markaz's name in both languages of its pages and receipts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkazName {
+    pub en: String,
+    pub ur: String,
+}
+
+impl Default for MarkazName {
+    fn default() -> Self {
+        MarkazName {
+            en: "Police Khidmat Markaz".to_owned(),
+            ur: "پولیس خدمت مرکز".to_owned(),
+        }
+    }
 }
 
 impl Config {
@@ -106,6 +127,8 @@ impl Config {
             log_format: LogFormat::Human,
             public_rate_limit: Self::DEFAULT_PUBLIC_RATE_LIMIT,
             unknown_code_limit: Self::DEFAULT_UNKNOWN_CODE_LIMIT,
+            markaz_name: MarkazName::default(),
+            public_url: None,
         }
     }
 
@@ -141,6 +164,9 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub public_rate_limit: Option<u32>,
     pub unknown_code_limit: Option<u32>,
+    pub markaz_name_en: Option<String>,
+    pub markaz_name_ur: Option<String>,
+    pub public_url: Option<String>,
 }
 
 impl FileConfig {
@@ -177,6 +203,9 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     pub public_rate_limit: Option<u32>,
     pub unknown_code_limit: Option<u32>,
+    pub markaz_name_en: Option<String>,
+    pub markaz_name_ur: Option<String>,
+    pub public_url: Option<String>,
 }
 
 impl Overrides {
@@ -225,6 +254,35 @@ impl Overrides {
             self.unknown_code_limit.or(file.unknown_code_limit),
             Config::DEFAULT_UNKNOWN_CODE_LIMIT,
         )?;
+        let defaults = MarkazName::default();
+        let name = |option: &'static str, value: Option<String>, default: String| match value
+            .map(|text| text.trim().to_owned())
+        {
+            Some(text) if text.is_empty() || text.chars().count() > 100 => {
+                Err(ConfigError::Invalid {
+                    option,
+                    problem: "give a name of 1 to 100 characters".to_owned(),
+                })
+            }
+            Some(text) => Ok(text),
+            None => Ok(default),
+        };
+        let markaz_name = MarkazName {
+            en: name(
+                "markaz-name-en",
+                self.markaz_name_en.or(file.markaz_name_en),
+                defaults.en,
+            )?,
+            ur: name(
+                "markaz-name-ur",
+                self.markaz_name_ur.or(file.markaz_name_ur),
+                defaults.ur,
+            )?,
+        };
+        let public_url = match self.public_url.or(file.public_url) {
+            Some(url) => Some(parse_public_url(&url)?),
+            None => None,
+        };
         Ok(Config {
             listen,
             data_dir: self
@@ -254,7 +312,33 @@ impl Overrides {
                 .unwrap_or(LogFormat::Human),
             public_rate_limit,
             unknown_code_limit,
+            markaz_name,
+            public_url,
         })
+    }
+}
+
+/// `--public-url`: an `http://` or `https://` origin, without a trailing slash.
+fn parse_public_url(text: &str) -> Result<String, ConfigError> {
+    let url = text.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(host)
+            if !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)) =>
+        {
+            Ok(url.to_owned())
+        }
+        _ => Err(ConfigError::Invalid {
+            option: "public-url",
+            problem: format!(
+                "`{text}` is not an origin: give e.g. https://markaz.example.pk (no path)"
+            ),
+        }),
     }
 }
 
@@ -319,6 +403,23 @@ mod tests {
         };
         let error = overrides.resolve(FileConfig::default()).unwrap_err();
         assert!(error.to_string().contains("IP:PORT"), "{error}");
+        let overrides = Overrides {
+            public_url: Some("markaz.example.pk/track".to_owned()),
+            ..Overrides::default()
+        };
+        let error = overrides.resolve(FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("public-url"), "{error}");
+        let file = FileConfig::parse(
+            "public_url = \"https://markaz.example.pk/\"\nmarkaz_name_en = \"PKM Kuchlak\"\n",
+        )
+        .unwrap();
+        let config = Overrides::default().resolve(file).unwrap();
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://markaz.example.pk")
+        );
+        assert_eq!(config.markaz_name.en, "PKM Kuchlak");
+        assert_eq!(config.markaz_name.ur, MarkazName::default().ur);
         assert!(StoreLocation::parse("postgres://x").is_err());
         assert_eq!(
             StoreLocation::parse("esdb://localhost:2113?tls=false").unwrap(),

@@ -16,3 +16,4 @@ pub mod ids;
 pub mod logging;
 pub mod officers;
 pub mod timeline;
+pub mod web;

@@ -32,6 +32,16 @@ pub struct ServeArgs {
     /// its tracking requests are refused [default: 10]
     #[arg(long, env = "MARKAZ_UNKNOWN_CODE_LIMIT", value_name = "N")]
     pub unknown_code_limit: Option<u32>,
+    /// The markaz's name in English, printed on receipts [default: Police Khidmat Markaz]
+    #[arg(long, env = "MARKAZ_MARKAZ_NAME_EN", value_name = "NAME")]
+    pub markaz_name_en: Option<String>,
+    /// The markaz's name in Urdu, printed on receipts [default: پولیس خدمت مرکز]
+    #[arg(long, env = "MARKAZ_MARKAZ_NAME_UR", value_name = "NAME")]
+    pub markaz_name_ur: Option<String>,
+    /// The address citizens reach this server at, for the QR code on receipts,
+    /// e.g. https://markaz.example.pk [default: the Host of each request]
+    #[arg(long, env = "MARKAZ_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Seal the log with this signing key (`markaz keys generate`), kept
     /// outside the data directory, every --seal-every events
     #[arg(
@@ -59,6 +69,9 @@ impl ServeArgs {
         overrides.shutdown_grace_secs = self.shutdown_grace_secs;
         overrides.public_rate_limit = self.public_rate_limit;
         overrides.unknown_code_limit = self.unknown_code_limit;
+        overrides.markaz_name_en = self.markaz_name_en.clone();
+        overrides.markaz_name_ur = self.markaz_name_ur.clone();
+        overrides.public_url = self.public_url.clone();
     }
 }
 

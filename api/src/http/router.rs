@@ -37,6 +37,7 @@ pub fn build(state: AppState) -> Router {
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(openapi::routes())
+        .merge(crate::web::console::routes())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
     app.layer(DefaultBodyLimit::max(BODY_LIMIT))
