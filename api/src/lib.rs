@@ -14,3 +14,4 @@ pub mod idempotency_store;
 pub mod ids;
 pub mod logging;
 pub mod officers;
+pub mod web;
