@@ -449,6 +449,7 @@ async fn no_page_requests_anything_off_origin() {
                 .for_element(Locator::XPath("//*[contains(text(), 'Markaz')]"))
                 .await
                 .expect("the API reference renders");
+            session.screenshot("docs-desktop").await;
         }
         let found = session
             .json(
@@ -493,4 +494,104 @@ async fn every_public_page_is_light() {
         assert!(bytes < 50_000, "{path} is {bytes} bytes");
         assert!(!page.text.contains("<script"), "{path} has a script");
     }
+}
+
+/// Figures for docs/web.md, not a pass/fail check (run it with
+/// `cargo test -p markaz-tests --test web_public -- --ignored --nocapture`):
+/// each public page's size on the wire, and the median time to first
+/// contentful paint of a case page in Chromium, beside the same-run
+/// baseline of the bare JSON answer it shows, fetched by the same browser.
+#[tokio::test]
+#[ignore = "prints measurements"]
+async fn measure_public_pages() {
+    let app = app().await;
+    let code = case(&app, &[acknowledge(), resolve()]).await;
+    for path in [
+        "/".to_owned(),
+        "/?lang=en".to_owned(),
+        "/track".to_owned(),
+        format!("/track/{code}"),
+        format!("/track/{code}?lang=en"),
+        format!("/track/{code}?rating=already"),
+    ] {
+        let page = app.get(&path, None).await;
+        let body = page.text.len();
+        let headers: usize = page
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        println!("size {path}: {body} bytes of HTML, {headers} bytes of headers");
+    }
+    let css = app.get("/", None).await;
+    let href = css
+        .text
+        .split("href=\"")
+        .find(|part| part.starts_with("/assets/public.css"))
+        .and_then(|part| part.split('"').next())
+        .unwrap()
+        .to_owned();
+    println!(
+        "size {href}: {} bytes (cached for a year)",
+        app.get(&href, None).await.text.len()
+    );
+
+    let session = browser::open(PHONE).await;
+    for lang in ["en", "ur"] {
+        // The switch sets the language cookie the case page then follows.
+        session
+            .goto(&app.url(&format!("/?lang={lang}")))
+            .await
+            .unwrap();
+        let mut paints = Vec::new();
+        let mut fetches = Vec::new();
+        let mut page_fetches = Vec::new();
+        for _ in 0..21 {
+            session
+                .goto(&app.url(&format!("/track/{code}")))
+                .await
+                .unwrap();
+            // Paint entries are delivered after the frame: wait for the one we want.
+            let paint = session
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     new PerformanceObserver((list) => {
+                       const entry = list.getEntriesByName('first-contentful-paint')[0];
+                       if (entry) done(entry.startTime);
+                     }).observe({type: 'paint', buffered: true});",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            paints.push(paint.as_f64().expect("a first contentful paint"));
+            let timed = session
+                .json(
+                    "const time = async (url) => { const t = performance.now();
+                       const r = await fetch(url, {cache: 'no-store'}); await r.text();
+                       return performance.now() - t; };
+                     return [await time(arguments[0]), await time(arguments[1])];",
+                    vec![
+                        json!(format!("/api/v1/track/{code}")),
+                        json!(format!("/track/{code}")),
+                    ],
+                )
+                .await;
+            fetches.push(timed[0].as_f64().unwrap());
+            page_fetches.push(timed[1].as_f64().unwrap());
+        }
+        let median = |values: &mut Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        println!(
+            "{lang}: first contentful paint of /track/{{code}} (phone, median of 21): {:.1} ms",
+            median(&mut paints)
+        );
+        println!(
+            "{lang}: baseline, same browser: GET /api/v1/track/{{code}} {:.1} ms, GET /track/{{code}} HTML {:.1} ms",
+            median(&mut fetches),
+            median(&mut page_fetches)
+        );
+    }
+    session.close().await;
 }

@@ -96,7 +96,7 @@ pub fn section(
             }
             @if open {
                 (form(messages, code))
-            } @else if rated && notice != Some(RatingNotice::Thanks) {
+            } @else if rated && notice.is_none() {
                 p.notice { (messages.t("rating-done")) }
             }
         }

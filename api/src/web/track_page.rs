@@ -232,9 +232,9 @@ fn case_body(
         ol.history {
             @for (step, at) in &history {
                 li {
-                    (ltr(&local_time(at)))
-                    " "
                     span.step data-status=(step) { (status_text(messages, step)) }
+                    " "
+                    (ltr(&local_time(at)))
                 }
             }
         }
