@@ -595,3 +595,42 @@ async fn measure_public_pages() {
     }
     session.close().await;
 }
+
+/// The pages spend the citizen's own public rate limit: their API calls
+/// carry the caller's address, and a refusal is a page that says how long
+/// to wait, not a bare error.
+#[tokio::test]
+async fn pages_are_held_to_the_public_rate_limit_of_their_visitor() {
+    let app = spawn_app_with(|config| {
+        config.public_rate_limit = 5;
+    })
+    .await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let filed = app.file(&desk, &theft_report()).await;
+    let code = filed["tracking_code"].as_str().unwrap();
+    // A case page takes two public requests (the case, the catalogue), so
+    // the burst of 5 lets two or three pages through, then refuses.
+    let page = format!("/track/{code}?lang=en&min_position={}", filed["position"]);
+    let mut shown = 0;
+    let refused = loop {
+        let answer = app.get(&page, None).await;
+        if answer.status != 200 || shown == 10 {
+            break answer;
+        }
+        shown += 1;
+    };
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    assert!((2..=3).contains(&shown), "{shown} pages before the refusal");
+    assert!(
+        refused
+            .text
+            .contains("Too many requests came from this connection"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("<html lang=\"en\""),
+        "{}",
+        refused.text
+    );
+}

@@ -36,7 +36,7 @@ track-submit = Show status
 track-error-typo = One character of this code is wrong: its last character does not match the others. Compare each character with your receipt; 0 and O, 1 and I are read the same.
 track-error-format = This is not a tracking code. A code has three letters, twelve letters or digits and one check character, for example { $example }.
 track-error-unknown = No complaint has this code. Check it against your receipt; if it is right, ask at the counter of your markaz.
-track-error-busy = Too many codes were tried from this connection. Please wait { $minutes ->
+track-error-busy = Too many requests came from this connection. Please wait { $minutes ->
     [one] a minute
    *[other] { $minutes } minutes
 } and try again.
