@@ -141,8 +141,8 @@ fn bundle(lang: Lang) -> &'static (Bundle, Vec<String>) {
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         // Codes and dates are isolated by the pages' own `<bdi>` markup.
         bundle.set_use_isolating(false);
-        if let Err(duplicates) = bundle.add_resource(resource) {
-            errors.extend(duplicates.iter().map(|error| format!("{error:?}")));
+        if let Err(clashes) = bundle.add_resource(resource) {
+            errors.extend(clashes.iter().map(|error| format!("{error:?}")));
         }
         (bundle, errors)
     })
