@@ -477,9 +477,10 @@ async fn no_page_requests_anything_off_origin() {
     session.close().await;
 }
 
-/// Each public page, as sent (no compression), is well under 50 KB.
+/// Each public page, as sent (no compression), is well under 50 KB, runs no
+/// script, and shows nothing of the complainant or the complaint's text.
 #[tokio::test]
-async fn every_public_page_is_light() {
+async fn every_public_page_is_light_and_shows_no_personal_data() {
     let app = app().await;
     let code = case(&app, &[acknowledge(), resolve()]).await;
     for path in [
@@ -493,6 +494,22 @@ async fn every_public_page_is_light() {
         let bytes = page.text.len();
         assert!(bytes < 50_000, "{path} is {bytes} bytes");
         assert!(!page.text.contains("<script"), "{path} has a script");
+        let filing = theft_report();
+        for private in [
+            &filing["complainant"]["name"],
+            &filing["complainant"]["phone"],
+            &filing["complainant"]["cnic"],
+            &filing["complainant"]["address"],
+            &filing["description"],
+            &filing["location"],
+        ] {
+            let private = private.as_str().unwrap();
+            assert!(!page.text.contains(private), "{path} shows {private}");
+        }
+        assert!(
+            !page.text.contains("1234567"),
+            "{path} shows a phone or CNIC"
+        );
     }
 }
 
