@@ -3,7 +3,12 @@
 //!
 //! * [`open`] starts `chromedriver` once per test binary, on a free port,
 //!   and opens a new browser session of the given window size with a fresh
-//!   profile. `chromedriver` stops when the test binary exits.
+//!   profile. Sessions take turns: one browser at a time per test binary
+//!   (several Chromiums at once on a two-core machine only slow each other
+//!   down), so a test must close one session before it opens another.
+//! * `chromedriver` and every browser it started run in a process group of
+//!   their own, ended together when the test binary exits, however it exits:
+//!   a browser left open by a failed test does not outlive the run.
 //! * [`Session`] derefs to [`fantoccini::Client`] (goto, find, click,
 //!   execute...) and adds [`Session::json`] (run a script, get JSON) and
 //!   [`Session::screenshot`] (a PNG into [`screenshot_dir`]) and
@@ -44,7 +49,7 @@ const CHROMIUM_FLAGS: [&str; 9] = [
 ];
 
 /// The running driver: its URL, and the pipe whose closing (when the test
-/// binary exits, however it exits) makes the wrapper shell stop it.
+/// binary exits, however it exits) makes the wrapper shell end its group.
 struct Driver {
     url: String,
     _child: Mutex<Child>,
@@ -62,14 +67,14 @@ fn start_driver() -> Driver {
         .and_then(|listener| listener.local_addr())
         .expect("a free port for chromedriver")
         .port();
-    // The shell waits on its standard input, which only this process holds:
-    // at exit it reads end of file and stops the driver.
-    let script = format!(
-        "\"$0\" --port={port} --allowed-ips=127.0.0.1 </dev/null & driver=$!; \
-         read -r _; kill \"$driver\""
-    );
-    let mut child = Command::new("sh")
-        .args(["-c", &script, &program])
+    // A new session (`setsid`), so the driver and its browsers share a
+    // process group with the shell. The shell waits on its standard input,
+    // which only this process holds: at exit it reads end of file and ends
+    // the whole group.
+    let script =
+        format!("\"$0\" --port={port} --allowed-ips=127.0.0.1 </dev/null & read -r _; kill 0");
+    let mut child = Command::new("setsid")
+        .args(["sh", "-c", &script, &program])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -101,10 +106,15 @@ fn start_driver() -> Driver {
     }
 }
 
+/// Held by the test whose browser is open (an async lock: held across awaits,
+/// and shared by the tests' separate runtimes).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// One browser window (a WebDriver session with its own profile).
 pub struct Session {
     client: Client,
     _profile: TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl Deref for Session {
@@ -116,13 +126,16 @@ impl Deref for Session {
 
 /// Opens a session whose window is `width` x `height` CSS pixels.
 pub async fn open((width, height): (u32, u32)) -> Session {
+    let turn = ONE_AT_A_TIME.lock().await;
     let driver = driver();
     let profile = tempfile::tempdir().expect("a browser profile directory");
     let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|flag| flag.to_string()).collect();
     args.push(format!("--user-data-dir={}", profile.path().display()));
     args.push(format!("--window-size={width},{height}"));
     args.push("--lang=en-US".into());
-    let mut options = json!({ "args": args });
+    args.push("--hide-scrollbars".into());
+    args.push("--force-device-scale-factor=1".into());
+    let mut options = json!({ "args": args, "prefs": { "intl.accept_languages": "en-US" } });
     if Path::new("/usr/bin/chromium").exists() {
         options["binary"] = json!("/usr/bin/chromium");
     }
@@ -140,6 +153,7 @@ pub async fn open((width, height): (u32, u32)) -> Session {
     Session {
         client,
         _profile: profile,
+        _turn: turn,
     }
 }
 

@@ -230,6 +230,7 @@ async fn a_citizen_rates_a_resolved_case_and_a_second_rating_is_refused() {
     assert!(session.find(Locator::Css("form.rate")).await.is_err());
     let view = app.get(&format!("/api/v1/track/{code}"), None).await;
     assert_eq!(view.expect(200)["rated"], true);
+    session.close().await;
 
     // A second device still showing the form: its rating is refused on the page.
     let second = browser::open(PHONE).await;
@@ -263,7 +264,6 @@ async fn a_citizen_rates_a_resolved_case_and_a_second_rating_is_refused() {
     assert!(second.find(Locator::Css("form.rate")).await.is_err());
     second.screenshot("rating-refused-ur-phone").await;
     second.close().await;
-    session.close().await;
 }
 
 /// A form sent twice (a double click, a resubmitted page) records one rating:
