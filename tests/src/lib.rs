@@ -2,6 +2,8 @@
 //! port 0 with its own temporary data directory, and `TestApp` speaks HTTP to
 //! it. Tests share nothing but the code: each starts its own app.
 
+pub mod browser;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -29,6 +29,7 @@ use crate::app::AppState;
 pub fn routes() -> Router<AppState> {
     let docs: Router<AppState> = Scalar::with_url("/docs", document().clone())
         .title("Markaz API")
+        .custom_html(crate::web::DOCS_HTML)
         .into();
     Router::new()
         .route("/openapi.json", get(openapi_json))

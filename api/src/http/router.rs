@@ -33,6 +33,7 @@ pub fn build(state: AppState) -> Router {
         .merge(super::receipt::routes())
         .merge(sse::routes());
     let app = Router::new()
+        .merge(crate::web::public_routes(&api, &state))
         .nest("/api/v1", api)
         .merge(health::routes())
         .merge(metrics::routes())
@@ -42,5 +43,6 @@ pub fn build(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     app.layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestContextLayer::new(Arc::clone(&state.metrics)))
+        .layer(axum::middleware::from_fn(crate::web::security_headers))
         .with_state(state)
 }
