@@ -15,14 +15,22 @@ use markaz_tests::{spawn_app, test_store, theft_report, TestStore};
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let filings: usize = args.next().map_or(400, |a| a.parse().expect("FILINGS is a number"));
-    let concurrency: usize = args.next().map_or(16, |a| a.parse().expect("CONCURRENCY is a number"));
+    let filings: usize = args
+        .next()
+        .map_or(400, |a| a.parse().expect("FILINGS is a number"));
+    let concurrency: usize = args
+        .next()
+        .map_or(16, |a| a.parse().expect("CONCURRENCY is a number"));
     println!("{filings} filings, {concurrency} at a time, each store in a fresh app");
     for store in ["sqlite", "esdb"] {
-        // Read once by spawn_app, before any other thread of this program exists.
+        // spawn_app reads it when it starts the app; the previous app is gone.
         std::env::set_var("MARKAZ_TEST_STORE", store);
         let app = Arc::new(spawn_app().await);
-        let expected = if store == "esdb" { TestStore::Esdb } else { TestStore::Sqlite };
+        let expected = if store == "esdb" {
+            TestStore::Esdb
+        } else {
+            TestStore::Sqlite
+        };
         assert_eq!(test_store(), expected);
         let desk = Arc::new(app.officer(Role::Desk, Some("KCH")).await);
         for _ in 0..concurrency {
