@@ -294,3 +294,50 @@ async fn a_migration_interrupted_halfway_resumes_and_the_new_log_verifies() {
     assert!(verified.is_ok(), "{verified:?}");
     assert_eq!(verified.events_checked, total);
 }
+
+/// Seals made on SQLite still verify after `migrate` to EventStoreDB, where
+/// every position differs: a seal is checked once the walk has seen as many
+/// events as it covers, not at its position in the store that wrote it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seals_made_on_sqlite_verify_after_the_move_to_eventstoredb() {
+    use markaz_store::seal::{make_seal, record_seal, verify_log, LogWalker, VerifyOptions};
+    use markaz_store::transfer::migrate::migrate;
+    use markaz_store::SqliteStore;
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let source = SqliteStore::open(dir.path().join("events.sqlite")).expect("open");
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let mut walker = LogWalker::default();
+    let streams = [stream(), stream()];
+    for round in 0..2u64 {
+        for name in &streams {
+            let version = source.stream_version(name).await.expect("version");
+            let batch = (1..=3).map(|n| event(round * 3 + n)).collect();
+            source
+                .append(name, ExpectedVersion::Exact(version), batch)
+                .await
+                .expect("fill the source");
+        }
+        let seal = make_seal(&source, &mut walker, &key, Timestamp::from_micros(0))
+            .await
+            .expect("seal");
+        record_seal(&source, &seal, event(99).metadata)
+            .await
+            .expect("record the seal");
+    }
+    let trusted = [key.verifying_key()];
+    let options = VerifyOptions {
+        trusted_keys: &trusted,
+        ..VerifyOptions::default()
+    };
+    let before = verify_log(&source, options).await.expect("verify");
+    assert!(before.is_ok() && before.seals_checked == 2, "{before:?}");
+
+    let target = Target::from_env();
+    let (esdb, _) = connect(target.url()).await;
+    migrate(&source, &esdb, |_| {}).await.expect("migrate");
+    let after = verify_log(&esdb, options).await.expect("verify");
+    assert!(after.is_ok(), "{after:?}");
+    assert_eq!(after.seals_checked, 2);
+    assert_eq!(after.events_checked, before.events_checked);
+}
