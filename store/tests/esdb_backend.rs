@@ -340,4 +340,43 @@ async fn seals_made_on_sqlite_verify_after_the_move_to_eventstoredb() {
     assert!(after.is_ok(), "{after:?}");
     assert_eq!(after.seals_checked, 2);
     assert_eq!(after.events_checked, before.events_checked);
+
+    // Someone with write access to the server appends a copy of an event with
+    // an edited payload (its hash metadata copied along): still caught.
+    let (_, client) = connect(target.url()).await;
+    let original = esdb
+        .read_stream(&streams[0], 6, 1)
+        .await
+        .expect("read")
+        .remove(0);
+    let mut read = client
+        .read_stream(
+            streams[0].as_str(),
+            &kurrentdb::ReadStreamOptions::default()
+                .position(kurrentdb::StreamPosition::End)
+                .backwards()
+                .max_count(1),
+        )
+        .await
+        .expect("read raw");
+    let raw = read.next().await.expect("read raw").expect("an event");
+    let raw = raw.get_original_event();
+    let forged = kurrentdb::EventData::binary(raw.event_type.clone(), b"edited".to_vec().into())
+        .id(Uuid::new_v4())
+        .metadata(raw.custom_metadata.clone());
+    client
+        .append_to_stream(
+            streams[0].as_str(),
+            &kurrentdb::AppendToStreamOptions::default()
+                .stream_state(kurrentdb::StreamState::StreamRevision(original.version - 1)),
+            forged,
+        )
+        .await
+        .expect("forge an event");
+    let tampered = verify_log(&esdb, options).await.expect("verify");
+    let broken = tampered.first_broken.expect("the forged event is caught");
+    assert_eq!(
+        (broken.stream.as_str(), broken.version),
+        (streams[0].as_str(), 7)
+    );
 }
