@@ -649,13 +649,10 @@ impl<'a> VerifyWalk<'a> {
                     self.heads.by_stream.len()
                 ),
             };
-            if self.options.kept_seal.is_none() {
-                self.first_broken = Some(stale);
-                return false;
-            }
-            // A kept seal can name the stream that changed: walk on, and
-            // report this only if the kept seal finds nothing. Later seals
-            // in the log cannot match either.
+            // Walk on: the rest of the log is still checked, and a chain
+            // break or a kept seal can name the stream that changed; this is
+            // reported only if nothing more precise is found. Later seals in
+            // the log cannot match either.
             self.stale_seal.get_or_insert(stale);
             self.pending.clear();
             return true;
