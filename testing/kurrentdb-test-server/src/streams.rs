@@ -2,7 +2,7 @@
 //! Delete and Tombstone, answered from the in-memory log as the server
 //! answers them, including its error trailers.
 
-// `tonic::Status` is the error type of the generated service trait; the helpers
+// `tonic::Status` is the error type of the generated service trait; the functions
 // return it as is rather than boxing what the trait then has to unbox.
 #![allow(clippy::result_large_err)]
 
