@@ -114,6 +114,10 @@ pub enum WaitError {
     Stopped { reached: u64, reason: String },
 }
 
+/// The most events a lag is counted up to: far above any readiness limit, and
+/// a bound on the reading a status request may cost on EventStoreDB.
+pub const LAG_COUNT_LIMIT: u64 = 100_000;
+
 #[derive(Clone, Debug, Default)]
 struct Progress {
     /// The lowest committed checkpoint.
@@ -137,7 +141,7 @@ pub struct RunnerStatus {
     pub head: u64,
     /// The lowest checkpoint of the projections.
     pub position: u64,
-    /// `head - position`.
+    /// Events after `position` up to `head` (at most `LAG_COUNT_LIMIT`).
     pub lag: u64,
     pub projections: Vec<ProjectionPosition>,
     /// Why the runner stopped, if it did.
@@ -215,23 +219,35 @@ impl RunnerHandle {
         }
     }
 
-    /// Checkpoints, head, lag and the error that stopped the runner, if any.
+    /// Checkpoints, head, lag (in events, counted by the store: positions are
+    /// byte offsets on EventStoreDB) and the error that stopped the runner.
     pub async fn status(&self) -> Result<RunnerStatus, StoreError> {
         let head = self.store.head_position().await?;
         let progress = self.progress.borrow().clone();
+        let lag = self
+            .store
+            .count_between(progress.position, head, LAG_COUNT_LIMIT)
+            .await?;
+        let mut projections = Vec::with_capacity(progress.checkpoints.len());
+        for (name, checkpoint) in &progress.checkpoints {
+            let lag = if *checkpoint == progress.position {
+                lag
+            } else {
+                self.store
+                    .count_between(*checkpoint, head, LAG_COUNT_LIMIT)
+                    .await?
+            };
+            projections.push(ProjectionPosition {
+                name: (*name).to_owned(),
+                checkpoint: *checkpoint,
+                lag,
+            });
+        }
         Ok(RunnerStatus {
             head,
             position: progress.position,
-            lag: head.saturating_sub(progress.position),
-            projections: progress
-                .checkpoints
-                .iter()
-                .map(|(name, checkpoint)| ProjectionPosition {
-                    name: (*name).to_owned(),
-                    checkpoint: *checkpoint,
-                    lag: head.saturating_sub(*checkpoint),
-                })
-                .collect(),
+            lag,
+            projections,
             error: progress.failure,
         })
     }

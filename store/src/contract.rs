@@ -142,6 +142,25 @@ pub trait EventStore: Send + Sync + 'static {
     /// The position of the last event in the global feed (0 if the log is empty).
     async fn head_position(&self) -> Result<u64, StoreError>;
 
+    /// How many events of the global feed lie after `after` up to and
+    /// including `up_to`, counting at most `limit`: a distance in events, which
+    /// positions are not on every backend (EventStoreDB's are byte offsets).
+    /// The default pages through the feed; a backend may count faster.
+    async fn count_between(&self, after: u64, up_to: u64, limit: u64) -> Result<u64, StoreError> {
+        let mut counted = 0u64;
+        let mut after = after;
+        while counted < limit && after < up_to {
+            let page = self.read_all(after, COUNT_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.position;
+            counted += page.iter().filter(|e| e.position <= up_to).count() as u64;
+        }
+        Ok(counted.min(limit))
+    }
+
     /// A short name for logs and metrics: `sqlite` or `esdb`.
     fn backend_name(&self) -> &'static str;
 }
+
+/// Events read per page when `count_between` counts through the feed.
+const COUNT_PAGE: usize = 1_000;

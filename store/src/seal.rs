@@ -18,9 +18,14 @@
 //! the encoding is written out by hand so that it can never drift.
 //!
 //! `verify_log` walks the global feed once and checks the chains, every seal
-//! stored in the log (the digest recomputed at its position, the signature
-//! against the trusted keys), and optionally a kept seal: each stream head in
-//! it must still be in the log at that version with that hash.
+//! stored in the log (the digest recomputed once the walk has seen as many
+//! events as the seal covers, the signature against the trusted keys), and
+//! optionally a kept seal: each stream head in it must still be in the log at
+//! that version with that hash. A seal is checked at its ordinal place in the
+//! global log, not at its position: `migrate-store` keeps the order and the
+//! seal events but not the positions (EventStoreDB's are byte offsets), so
+//! seals made on one store verify on the other. The position stays in the
+//! digest as a recorded number, so old seals keep their digests.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -475,11 +480,12 @@ impl LogVerification {
     }
 }
 
-/// A seal found in the log, waiting for the walk to reach its position.
+/// A seal found in the log, waiting for the walk to reach its place.
 struct PendingSeal {
     version: u64,
-    /// Checked once the walk has passed this position: the seal's own
-    /// `up_to_position`, or for an event that is no seal its own position.
+    /// Checked once the walk has seen this many events of the global log: the
+    /// seal's `events` (its ordinal place, which a migration keeps, unlike
+    /// positions), or for an event that is no seal the end of the walk.
     check_at: u64,
     /// The seal, or why the event cannot be read as one.
     event: Result<LogSealed, String>,
@@ -564,12 +570,12 @@ impl<'a> VerifyWalk<'a> {
 
     /// Checks one event; false once something is broken.
     fn observe(&mut self, event: &RecordedEvent) -> bool {
-        if !self.check_seals_before(event.position) {
+        if !self.check_seals_due(self.heads.events) {
             return false;
         }
         if self
             .kept_whole
-            .is_some_and(|seal| event.position > seal.summary.up_to_position)
+            .is_some_and(|seal| self.heads.events >= seal.summary.events)
             && !self.check_kept_whole()
         {
             return false;
@@ -599,12 +605,14 @@ impl<'a> VerifyWalk<'a> {
         true
     }
 
-    /// Checks every pending seal whose position lies before `position`.
-    fn check_seals_before(&mut self, position: u64) -> bool {
+    /// Checks every pending seal that covers at most `seen` events: the walk
+    /// has seen exactly the events such a seal covers (a seal covers the first
+    /// `events` events of the global log, whatever their positions).
+    fn check_seals_due(&mut self, seen: u64) -> bool {
         while self
             .pending
             .front()
-            .is_some_and(|seal| seal.check_at < position)
+            .is_some_and(|seal| seal.check_at <= seen)
         {
             let Some(seal) = self.pending.pop_front() else {
                 break;
@@ -641,13 +649,10 @@ impl<'a> VerifyWalk<'a> {
                     self.heads.by_stream.len()
                 ),
             };
-            if self.options.kept_seal.is_none() {
-                self.first_broken = Some(stale);
-                return false;
-            }
-            // A kept seal can name the stream that changed: walk on, and
-            // report this only if the kept seal finds nothing. Later seals
-            // in the log cannot match either.
+            // Walk on: the rest of the log is still checked, and a chain
+            // break or a kept seal can name the stream that changed; this is
+            // reported only if nothing more precise is found. Later seals in
+            // the log cannot match either.
             self.stale_seal.get_or_insert(stale);
             self.pending.clear();
             return true;
@@ -677,7 +682,7 @@ impl<'a> VerifyWalk<'a> {
     /// After the last event: seals at the end of the log, and kept heads
     /// never met.
     fn finish(&mut self) {
-        if !self.check_seals_before(u64::MAX) {
+        if !self.check_seals_due(u64::MAX) {
             return;
         }
         self.check_kept_heads();
@@ -697,14 +702,8 @@ impl<'a> VerifyWalk<'a> {
         let Some(seal) = self.kept_whole.take() else {
             return true;
         };
-        // Every head it lists lies at or before its position: one not met by
-        // now names the stream that lost events.
-        if !self.kept.is_empty() {
-            self.check_kept_heads();
-            return self.first_broken.is_none();
-        }
         let sealed = &seal.summary;
-        if self.heads.digest(sealed.up_to_position) == sealed.digest() {
+        if self.kept.is_empty() && self.heads.digest(sealed.up_to_position) == sealed.digest() {
             return true;
         }
         let listed: std::collections::HashSet<&str> = sealed
@@ -724,11 +723,18 @@ impl<'a> VerifyWalk<'a> {
                     &stream,
                     version,
                     format!(
-                        "the kept seal does not list this stream, yet it is in the log before the \
-                         sealed position {}: it was added to history after the seal",
-                        sealed.up_to_position
+                        "the kept seal does not list this stream, yet it is in the log among the \
+                         {} events sealed up to position {}: it was added to history after the seal",
+                        sealed.events, sealed.up_to_position
                     ),
                 )
+            }
+            // The walk has seen as many events as the seal covers, so every
+            // head it lists should have been met: one that was not names the
+            // stream that lost events.
+            None if !self.kept.is_empty() => {
+                self.check_kept_heads();
+                self.first_broken.is_none()
             }
             None => {
                 let what = format!(
@@ -798,9 +804,7 @@ async fn seals_in_log(
             };
             seals.push(PendingSeal {
                 version: event.version,
-                check_at: sealed
-                    .as_ref()
-                    .map_or(event.position, |sealed| sealed.up_to_position),
+                check_at: sealed.as_ref().map_or(u64::MAX, |sealed| sealed.events),
                 event: sealed,
             });
         }

@@ -1,5 +1,6 @@
-//! Runs the backend conformance suite against the embedded store always and
-//! against EventStoreDB when `MARKAZ_ESDB_URL` names a server.
+//! Runs the backend conformance suite against the embedded store and against
+//! EventStoreDB: the server `MARKAZ_ESDB_URL` names, or else a fresh in-memory
+//! KurrentDB test server per test.
 
 mod backend_suite;
 
@@ -14,33 +15,20 @@ async fn open_sqlite() -> Option<Backend> {
     let store = SqliteStore::open(dir.path().join("events.db")).expect("open the event file");
     Some(Backend {
         store: Arc::new(store),
-        _keep_alive: Some(dir),
+        _keep_alive: Some(Box::new(dir)),
     })
 }
 
-/// The EventStoreDB server named by `MARKAZ_ESDB_URL`, or `None` (skip).
+/// The EventStoreDB server named by `MARKAZ_ESDB_URL`, or a fresh test server.
 async fn open_esdb() -> Option<Backend> {
-    let Ok(url) = std::env::var("MARKAZ_ESDB_URL") else {
-        // Written to stderr directly, not through the test harness's captured
-        // `println!`, so that every test run shows plainly what it skipped.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped EventStoreDB backend: MARKAZ_ESDB_URL is not set"
-        );
-        return None;
-    };
-    Some(Backend {
-        store: connect_esdb(&url).await,
-        _keep_alive: None,
-    })
-}
-
-async fn connect_esdb(url: &str) -> Arc<dyn markaz_store::EventStore> {
-    let store = markaz_store::esdb::EsdbStore::connect(url)
+    let target = kurrentdb_test_server::Target::from_env();
+    let store = markaz_store::esdb::EsdbStore::connect(target.url())
         .await
-        .expect("connect to the EventStoreDB server named by MARKAZ_ESDB_URL");
-    Arc::new(store)
+        .unwrap_or_else(|e| panic!("connect to EventStoreDB at {}: {e}", target.url()));
+    Some(Backend {
+        store: Arc::new(store),
+        _keep_alive: Some(Box::new(target)),
+    })
 }
 
 conformance_tests!(sqlite, super::open_sqlite());

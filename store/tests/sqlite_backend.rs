@@ -407,3 +407,66 @@ async fn the_log_is_copied_into_the_event_file_while_the_store_runs() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// A seal that no longer matches does not stop the walk: the rest of the log
+/// is still checked, and the stale seal is what is reported when nothing more
+/// precise is found.
+#[tokio::test]
+async fn a_stale_seal_does_not_stop_the_walk() {
+    use markaz_store::seal::{make_seal, record_seal, verify_log, LogWalker, VerifyOptions};
+
+    let (_dir, path) = event_file();
+    let store = SqliteStore::open(&path).expect("open");
+    for stream in ["complaint-a", "complaint-b"] {
+        store
+            .append(
+                stream,
+                ExpectedVersion::NoStream,
+                (1..=3).map(|n| event(stream, n)).collect(),
+            )
+            .await
+            .expect("append");
+    }
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let seal = make_seal(
+        &store,
+        &mut LogWalker::default(),
+        &key,
+        Timestamp::from_micros(0),
+    )
+    .await
+    .expect("seal");
+    record_seal(&store, &seal, event("seal", 0).metadata)
+        .await
+        .expect("record");
+    store
+        .append(
+            "complaint-c",
+            ExpectedVersion::NoStream,
+            (1..=4).map(|n| event("complaint-c", n)).collect(),
+        )
+        .await
+        .expect("append after the seal");
+    // The newest event of a stream before the seal disappears: every chain
+    // still holds, only the seal notices.
+    rusqlite::Connection::open(&path)
+        .expect("open the file directly")
+        .execute(
+            "DELETE FROM events WHERE stream = 'complaint-a' AND version = 3",
+            [],
+        )
+        .expect("delete an event");
+
+    let report = verify_log(&store, VerifyOptions::default())
+        .await
+        .expect("verify");
+    let broken = report.first_broken.clone().expect("the seal notices");
+    assert_eq!(broken.stream, "seal-log");
+    assert!(
+        broken.what.contains("history before the seal was changed"),
+        "{}",
+        broken.what
+    );
+    // 5 sealed events left, the seal itself and the 4 events after it.
+    assert_eq!(report.events_checked, 10, "{report:?}");
+}

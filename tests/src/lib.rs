@@ -1,6 +1,11 @@
 //! Black-box test support: `spawn_app` starts the real server in-process on
 //! port 0 with its own temporary data directory, and `TestApp` speaks HTTP to
 //! it. Tests share nothing but the code: each starts its own app.
+//!
+//! The event store is the embedded SQLite one, unless `MARKAZ_TEST_STORE=esdb`
+//! or the test program's name starts with `esdb_` (tests/tests/esdb_*.rs reuse
+//! the ordinary suites this way): then each app gets its own in-memory
+//! KurrentDB test server, or the node `MARKAZ_ESDB_URL` names.
 
 pub mod browser;
 
@@ -8,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use markaz_api::app::{self, RunningApp};
-use markaz_api::config::Config;
+use markaz_api::config::{Config, StoreLocation};
 use markaz_api::officers::registry::{self, NewOfficer};
 use markaz_domain::{Actor, MarkazCode, PersonName, Role};
 use reqwest::header::HeaderMap;
@@ -22,6 +27,39 @@ pub struct TestApp {
     dir: Arc<TempDir>,
     config: Config,
     running: Option<RunningApp>,
+    /// The EventStoreDB the app uses, if any; it outlives restarts.
+    _esdb: Option<Arc<kurrentdb_test_server::Target>>,
+}
+
+/// The event store the black-box tests of this test program run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestStore {
+    Sqlite,
+    Esdb,
+}
+
+/// `MARKAZ_TEST_STORE` (`sqlite` or `esdb`), else `esdb` for test programs
+/// named `esdb_*`, else `sqlite`.
+pub fn test_store() -> TestStore {
+    match std::env::var("MARKAZ_TEST_STORE").as_deref() {
+        Ok("esdb") => return TestStore::Esdb,
+        Ok("sqlite") => return TestStore::Sqlite,
+        Ok(other) if !other.is_empty() => {
+            panic!("MARKAZ_TEST_STORE is {other:?}: use sqlite or esdb")
+        }
+        _ => {}
+    }
+    let program = std::env::current_exe().ok();
+    let name = program
+        .as_deref()
+        .and_then(|path| path.file_name())
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    if name.starts_with("esdb_") {
+        TestStore::Esdb
+    } else {
+        TestStore::Sqlite
+    }
 }
 
 /// An HTTP answer, its body parsed as JSON when it is JSON.
@@ -78,6 +116,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     config.listen = "127.0.0.1:0".parse().expect("an address");
     config.min_position_wait = Duration::from_secs(5);
     config.shutdown_grace = Duration::from_secs(5);
+    let esdb = (test_store() == TestStore::Esdb).then(|| {
+        let target = kurrentdb_test_server::Target::from_env();
+        config.store = StoreLocation::EventStoreDb(target.url().to_owned());
+        Arc::new(target)
+    });
     configure(&mut config);
     let running = app::start(config.clone()).await.expect("the app starts");
     TestApp {
@@ -85,6 +128,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         dir,
         config,
         running: Some(running),
+        _esdb: esdb,
     }
 }
 

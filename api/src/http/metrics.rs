@@ -414,6 +414,10 @@ impl EventStore for MeteredStore {
         self.inner.subscribe_all(after).await
     }
 
+    async fn count_between(&self, after: u64, up_to: u64, limit: u64) -> Result<u64, StoreError> {
+        self.inner.count_between(after, up_to, limit).await
+    }
+
     async fn stream_version(&self, stream: &str) -> Result<u64, StoreError> {
         self.inner.stream_version(stream).await
     }

@@ -9,7 +9,9 @@ use super::mapping::{
     check_stream_name, encode_event, expectation_met, required_version, store_error,
     stream_state_after, Call,
 };
-use super::read::{event_at, last_event, stream_version, EventHead};
+use super::read::{
+    deleted_stream, event_at, last_event, refuse_if_deleted, stream_version, EventHead,
+};
 use super::retry::{retry_policy, retrying};
 use crate::contract::{AppendOutcome, ExpectedVersion, NewEvent, StoreError};
 use crate::hash_chain::{chain_hash, GENESIS_HASH};
@@ -27,7 +29,12 @@ pub async fn append(
         return check_only(client, options, stream, expected).await;
     }
     match required_version(expected) {
-        Some(0) => append_after(client, options, stream, expected, 0, &GENESIS_HASH, events).await,
+        Some(0) => {
+            // The server accepts "no stream" for a soft-deleted stream and
+            // continues its numbering: refuse such a stream before writing.
+            refuse_if_deleted(client, options, stream).await?;
+            append_after(client, options, stream, expected, 0, &GENESIS_HASH, events).await
+        }
         Some(version) => {
             // The hash chains onto the event at `version`. If the stream is
             // already longer, the append still goes to the server: when these
@@ -147,6 +154,19 @@ async fn append_after(
     .map_err(|e| store_error(e, stream, Call::Append(reported_expected)))?;
 
     let new_version = version + events.len() as u64;
+    if written.next_expected_version != new_version - 1 {
+        // Only a soft-deleted stream takes "no stream" events at a later
+        // revision: the events are stored past the deletion point, with hashes
+        // computed for versions they do not have.
+        return Err(deleted_stream(
+            stream,
+            &format!(
+                "soft-deleted (the server stored this append at revision {} instead of {})",
+                written.next_expected_version,
+                new_version - 1
+            ),
+        ));
+    }
     let position = match written.position.commit {
         // A repeat recognised as already written may come back without a
         // position: ask the stream where its last event landed.

@@ -50,15 +50,22 @@
 //! ids still make the retry of the *same* append idempotent. A repeated `Any`
 //! append is not idempotent either: use an exact version for commands.
 //!
+//! # Deleted streams
+//! Markaz never deletes a stream. A soft-deleted one reads as not found while
+//! the server continues its numbering after the deletion point, so it is
+//! detected (its metadata's truncate-before) and refused with a clear error
+//! before anything is written; a tombstoned one is refused likewise.
+//!
 //! # What is tested where
-//! No server runs in this repository's test environment: the unit tests here
-//! cover the pure parts only (type names, metadata JSON, round trips from
-//! `NewEvent` to `RecordedEvent`, expected versions and revisions, error
-//! mapping, positions, the seam rule of the resubscribe loop, the retry loop,
-//! connection strings) and the real client against a port where nothing
-//! listens. Behaviour against a live server (races, idempotent
-//! retries, ordering, subscriptions) is covered by the shared conformance
-//! suite, which runs against this backend when `MARKAZ_ESDB_URL` is set.
+//! The unit tests here cover the pure parts (type names, metadata JSON, round
+//! trips from `NewEvent` to `RecordedEvent`, expected versions and revisions,
+//! error mapping, positions, the seam rule of the resubscribe loop, the retry
+//! loop, connection strings) and the real client against a port where nothing
+//! listens. Behaviour against a server (races, idempotent retries, ordering,
+//! subscriptions, deleted streams, injected faults) is covered by the shared
+//! conformance suite and `store/tests/esdb_backend.rs`, which run on the
+//! in-memory KurrentDB test server (`testing/kurrentdb-test-server`), or on
+//! the node `MARKAZ_ESDB_URL` names.
 
 mod append;
 mod connection;

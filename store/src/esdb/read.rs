@@ -2,7 +2,8 @@
 //! our records.
 
 use kurrentdb::{
-    Client, ReadAllOptions, ReadStreamOptions, ResolvedEvent, StreamPosition, SubscriptionFilter,
+    Client, ReadAllOptions, ReadStreamOptions, ResolvedEvent, StreamMetadataResult, StreamPosition,
+    SubscriptionFilter,
 };
 
 use super::connection::EsdbOptions;
@@ -166,6 +167,7 @@ async fn one_event_head(
     .await
     .map_err(|e| store_error(e, stream, Call::Read))?;
     let Some(resolved) = raw.first() else {
+        refuse_if_deleted(client, options, stream).await?;
         return Ok(None);
     };
     let event = original_event(resolved)?;
@@ -199,8 +201,55 @@ pub async fn stream_version(
     .map_err(|e| store_error(e, stream, Call::Read))?;
     match raw.first() {
         Some(resolved) => Ok(revision_to_version(original_event(resolved)?.revision)),
-        None => Ok(0),
+        None => {
+            refuse_if_deleted(client, options, stream).await?;
+            Ok(0)
+        }
     }
+}
+
+/// Fails with a clear error when `stream`, which reads as empty, was deleted.
+///
+/// A soft-deleted stream reads as not found, yet the server continues its
+/// numbering after the deletion point: treated as new, its next event would
+/// be hashed as version 1 and stored at a later revision. Markaz never
+/// deletes streams, so a deleted one is refused, whoever deleted it. The
+/// check reads the stream's metadata (its truncate-before), so it costs one
+/// more read, and only for streams that read as empty.
+pub async fn refuse_if_deleted(
+    client: &Client,
+    options: &EsdbOptions,
+    stream: &str,
+) -> Result<(), StoreError> {
+    let read = ReadStreamOptions::default()
+        .position(StreamPosition::End)
+        .backwards()
+        .max_count(1)
+        .requires_leader(true)
+        .deadline(options.call_deadline);
+    let metadata = retrying(retry_policy(options), "read stream metadata", || {
+        client.get_stream_metadata(stream, &read)
+    })
+    .await
+    .map_err(|e| store_error(e, stream, Call::Read))?;
+    match metadata {
+        StreamMetadataResult::Success(versioned) => match versioned.metadata().truncate_before {
+            Some(truncate_before) => Err(deleted_stream(
+                stream,
+                &format!("soft-deleted (its metadata truncates before revision {truncate_before})"),
+            )),
+            None => Ok(()),
+        },
+        StreamMetadataResult::Deleted => Err(deleted_stream(stream, "deleted with its metadata")),
+        StreamMetadataResult::NotFound => Ok(()),
+    }
+}
+
+/// The error for a stream deleted in EventStoreDB.
+pub fn deleted_stream(stream: &str, how: &str) -> StoreError {
+    StoreError::Backend(format!(
+        "stream {stream} was {how} in EventStoreDB; Markaz never deletes streams and cannot continue a deleted one: restore it from a backup or an export, or remove its $tb metadata if the deletion was a mistake"
+    ))
 }
 
 /// Our events of `$all` after `after`, at most `max_count`.

@@ -45,6 +45,8 @@ struct Feed {
     delivered: Option<Position>,
     subscription: Option<Subscription>,
     failures: u32,
+    /// Whether the current subscription has been confirmed once already.
+    confirmed: bool,
     finished: bool,
 }
 
@@ -57,6 +59,7 @@ pub fn subscribe(client: Client, options: Arc<EsdbOptions>, after: u64) -> Event
         delivered: None,
         subscription: None,
         failures: 0,
+        confirmed: false,
         finished: false,
     };
     futures::stream::unfold(feed, |mut feed| async move {
@@ -115,12 +118,25 @@ impl Feed {
                 }
                 // Confirmations, checkpoints and caught-up notices show a
                 // healthy subscription as much as events do.
-                Ok(_) => self.failures = 0,
+                Ok(SubscriptionEvent::Confirmed(_)) => {
+                    // The client resubscribes by itself after a drop and says so
+                    // only with a new confirmation: each one after the first is a
+                    // failure, so a feed that breaks right after every
+                    // resubscription reaches the limit instead of looping unseen.
+                    if std::mem::replace(&mut self.confirmed, true) {
+                        self.note_failure("the server dropped it again right after resubscribing")
+                            .await?;
+                    }
+                }
+                // Caught up: the subscription is healthy and live again.
+                Ok(SubscriptionEvent::CaughtUp(_)) => self.failures = 0,
+                Ok(_) => {}
                 Err(error)
                     if is_retryable(&error) && self.failures < self.options.max_resubscribes =>
                 {
                     self.failures += 1;
                     self.subscription = None;
+                    self.confirmed = false;
                     tracing::warn!(%error, failures = self.failures, "subscription to $all dropped, resubscribing after the last delivered event");
                     tokio::time::sleep(resubscribe_pause(self.options.retry_delay, self.failures))
                         .await;
@@ -128,6 +144,27 @@ impl Feed {
                 Err(error) => return Err(store_error(error, "", Call::Read)),
             }
         }
+    }
+}
+
+impl Feed {
+    /// Counts one more consecutive failure; past the limit the feed ends with
+    /// an error (so the runner's status and `/readyz` show a stuck feed),
+    /// otherwise it pauses before going on.
+    async fn note_failure(&mut self, what: &str) -> Result<(), StoreError> {
+        self.failures += 1;
+        if self.failures > self.options.max_resubscribes {
+            return Err(StoreError::Unavailable(format!(
+                "the subscription to $all failed {} times in a row without delivering an event ({what}); check the EventStoreDB node and its logs",
+                self.failures
+            )));
+        }
+        tracing::warn!(
+            failures = self.failures,
+            "subscription to $all resubscribed: {what}"
+        );
+        tokio::time::sleep(resubscribe_pause(self.options.retry_delay, self.failures)).await;
+        Ok(())
     }
 }
 

@@ -117,6 +117,14 @@ impl EventStore for SqliteStore {
             .await
     }
 
+    async fn count_between(&self, after: u64, up_to: u64, limit: u64) -> Result<u64, StoreError> {
+        let counted = self
+            .readers
+            .run(move |conn| reader::count_between(conn, after, up_to))
+            .await?;
+        Ok(counted.min(limit))
+    }
+
     async fn subscribe_all(&self, after: u64) -> Result<EventFeed, StoreError> {
         Ok(subscription::feed(
             Arc::clone(&self.readers),

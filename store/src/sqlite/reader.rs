@@ -139,6 +139,16 @@ pub fn head_position(conn: &Connection) -> Result<u64, StoreError> {
         .map_err(sql_error)
 }
 
+/// The number of events with `after < position <= up_to`.
+pub fn count_between(conn: &Connection, after: u64, up_to: u64) -> Result<u64, StoreError> {
+    conn.prepare_cached("SELECT COUNT(*) FROM events WHERE position > ?1 AND position <= ?2")
+        .and_then(|mut query| {
+            query.query_row([after as i64, up_to as i64], |row| row.get::<_, i64>(0))
+        })
+        .map(|count| count as u64)
+        .map_err(sql_error)
+}
+
 pub fn stream_heads(conn: &Connection) -> Result<Vec<StreamHead>, StoreError> {
     // SQLite takes the bare `hash` column from the row holding MAX(version).
     let mut query = conn

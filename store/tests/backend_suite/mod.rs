@@ -467,10 +467,11 @@ pub async fn hash_chains_verify(store: Arc<dyn EventStore>) {
     assert_eq!((report.streams_checked, report.events_checked), (3, 21));
 }
 
-/// A backend under test and whatever must live as long as it (a temporary directory).
+/// A backend under test and whatever must live as long as it (a temporary
+/// directory, a test server).
 pub struct Backend {
     pub store: Arc<dyn EventStore>,
-    pub _keep_alive: Option<tempfile::TempDir>,
+    pub _keep_alive: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// Defines one `#[tokio::test]` per suite function for a backend. `$open` is an

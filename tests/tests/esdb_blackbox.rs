@@ -1,0 +1,18 @@
+//! The black-box suites that do not look inside the SQLite file, run again
+//! with `markaz serve --store esdb://127.0.0.1:PORT?tls=false`: each app gets
+//! its own KurrentDB test server (`spawn_app` picks it because this program's
+//! name starts with `esdb_`), or the node `MARKAZ_ESDB_URL` names.
+
+#[path = "bad_input.rs"]
+mod bad_input;
+#[path = "lifecycle.rs"]
+mod lifecycle;
+#[path = "roles.rs"]
+mod roles;
+#[path = "sse.rs"]
+mod sse;
+
+#[test]
+fn this_program_runs_on_eventstoredb() {
+    assert_eq!(markaz_tests::test_store(), markaz_tests::TestStore::Esdb);
+}
