@@ -5,10 +5,12 @@
 //! with `--config`, then the built-in default. `Config` is the merged result
 //! that the rest of the program uses.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use markaz_projections::Calendar;
 use serde::Deserialize;
 
 /// Where the event log lives.
@@ -80,6 +82,9 @@ pub struct Config {
     pub public_rate_limit: u32,
     /// Unknown tracking codes a client address may try per 10 minutes.
     pub unknown_code_limit: u32,
+    /// The time zone of each markaz, whose days and months the performance
+    /// figures count in (changing it needs `markaz projections rebuild`).
+    pub calendar: Calendar,
 }
 
 impl Config {
@@ -106,6 +111,7 @@ impl Config {
             log_format: LogFormat::Human,
             public_rate_limit: Self::DEFAULT_PUBLIC_RATE_LIMIT,
             unknown_code_limit: Self::DEFAULT_UNKNOWN_CODE_LIMIT,
+            calendar: Calendar::default(),
         }
     }
 
@@ -141,6 +147,11 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub public_rate_limit: Option<u32>,
     pub unknown_code_limit: Option<u32>,
+    /// The zone of every markaz without one of its own (IANA name).
+    pub time_zone: Option<String>,
+    /// Markaz in another zone: `[markaz_time_zones]` with `CODE = "Zone/Name"`.
+    #[serde(default)]
+    pub markaz_time_zones: BTreeMap<String, String>,
 }
 
 impl FileConfig {
@@ -177,6 +188,7 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     pub public_rate_limit: Option<u32>,
     pub unknown_code_limit: Option<u32>,
+    pub time_zone: Option<String>,
 }
 
 impl Overrides {
@@ -225,6 +237,7 @@ impl Overrides {
             self.unknown_code_limit.or(file.unknown_code_limit),
             Config::DEFAULT_UNKNOWN_CODE_LIMIT,
         )?;
+        let calendar = calendar(self.time_zone.or(file.time_zone), &file.markaz_time_zones)?;
         Ok(Config {
             listen,
             data_dir: self
@@ -254,8 +267,37 @@ impl Overrides {
                 .unwrap_or(LogFormat::Human),
             public_rate_limit,
             unknown_code_limit,
+            calendar,
         })
     }
+}
+
+/// The calendar from the default zone and the per-markaz zones.
+fn calendar(
+    default: Option<String>,
+    by_markaz: &BTreeMap<String, String>,
+) -> Result<Calendar, ConfigError> {
+    let zone = |option: &'static str, name: &str| {
+        markaz_projections::performance::calendar::parse_zone(name).map_err(|error| {
+            ConfigError::Invalid {
+                option,
+                problem: error.to_string(),
+            }
+        })
+    };
+    let mut calendar = match default {
+        Some(name) => Calendar::new(zone("time-zone", &name)?),
+        None => Calendar::default(),
+    };
+    for (markaz, name) in by_markaz {
+        let code =
+            markaz_domain::MarkazCode::parse(markaz).map_err(|error| ConfigError::Invalid {
+                option: "markaz_time_zones",
+                problem: error.to_string(),
+            })?;
+        calendar = calendar.with_markaz(code.as_str(), zone("markaz_time_zones", name)?);
+    }
+    Ok(calendar)
 }
 
 /// Why the configuration could not be built.
@@ -303,6 +345,24 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("./data"));
         assert_eq!(config.store, StoreLocation::Embedded);
         assert_eq!(config.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn time_zones_default_to_karachi_and_are_checked() {
+        let config = Overrides::default().resolve(FileConfig::default()).unwrap();
+        assert_eq!(config.calendar.describe(), "Asia/Karachi");
+        let file = FileConfig::parse(
+            "time_zone = \"Asia/Karachi\"\n[markaz_time_zones]\nkbl = \"Asia/Kabul\"\n",
+        )
+        .unwrap();
+        let config = Overrides::default().resolve(file).unwrap();
+        assert_eq!(config.calendar.describe(), "Asia/Karachi (KBL: Asia/Kabul)");
+        let overrides = Overrides {
+            time_zone: Some("Asia/Quetta".to_owned()),
+            ..Overrides::default()
+        };
+        let error = overrides.resolve(FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("Asia/Quetta"), "{error}");
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub enum AuditSubcommand {
         /// The complaint's id
         id: String,
     },
-    /// Print performance figures as they stood at the end of a past UTC day,
+    /// Print performance figures as they stood at the end of a past local day,
     /// replayed from the log into a temporary file (the live read models
     /// are not touched)
     Performance(PerformanceArgs),
@@ -89,7 +89,8 @@ impl From<GroupByArg> for GroupBy {
 
 #[derive(Debug, Args)]
 pub struct PerformanceArgs {
-    /// The day (YYYY-MM-DD, UTC) whose end the figures are taken at
+    /// The local day (YYYY-MM-DD, in the markaz's time zone) whose end the
+    /// figures are taken at
     #[arg(long, value_name = "DATE")]
     pub as_of: String,
     /// The first day counted [default: the day of the first event]
@@ -266,6 +267,7 @@ pub async fn past_performance(config: &Config, args: &PerformanceArgs) -> anyhow
         from,
         args.by.into(),
         markaz,
+        &config.calendar,
         &std::env::temp_dir(),
     )
     .await?;
