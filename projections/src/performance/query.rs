@@ -107,7 +107,7 @@ pub struct DurationFigures {
     pub max_tracked: f64,
     /// Durations below this (in `unit`) are exact to the second.
     pub exact_below: f64,
-    /// Above `exact_below`, a percentile is at most this much too high, in percent.
+    /// Above `exact_below`, a percentile is at most this much below the true value, in percent.
     pub max_error_pct: f64,
 }
 
