@@ -267,10 +267,7 @@ async fn performance_by_unit_matches_the_hand_computed_figures() {
     );
     assert_eq!(kch.final_resolve_hours_p50, None);
     assert_eq!(kch.resolved_within_sla_pct, Some(100.0));
-    assert_eq!(
-        (kch.reopen_rate.count, kch.reopen_rate.cases),
-        (1, 1)
-    );
+    assert_eq!((kch.reopen_rate.count, kch.reopen_rate.cases), (1, 1));
     assert_eq!((kch.ratings, kch.rating_avg), ([0, 1, 0, 0, 0], Some(2.0)));
     assert_eq!(
         kch.open_backlog,
