@@ -91,9 +91,39 @@ impl Durations {
     }
 
     pub fn add(&mut self, other: &Durations) {
-        for (key, count) in &other.counts {
-            self.add_to(*key, *count);
+        match other.counts.len() {
+            0 => {}
+            1 => self.add_to(other.counts[0].0, other.counts[0].1),
+            _ => self.merge(other.counts.iter().copied()),
         }
+    }
+
+    /// Adds sorted (key, count) pairs in one pass over both lists.
+    fn merge(&mut self, other: impl Iterator<Item = (u32, i64)>) {
+        if self.counts.is_empty() {
+            self.counts.extend(other.filter(|(_, count)| *count != 0));
+            return;
+        }
+        let mine = std::mem::take(&mut self.counts);
+        let mut merged = Vec::with_capacity(mine.len() + 8);
+        let mut index = 0;
+        for (key, count) in other {
+            while index < mine.len() && mine[index].0 < key {
+                merged.push(mine[index]);
+                index += 1;
+            }
+            let sum = if index < mine.len() && mine[index].0 == key {
+                index += 1;
+                mine[index - 1].1 + count
+            } else {
+                count
+            };
+            if sum != 0 {
+                merged.push((key, sum));
+            }
+        }
+        merged.extend_from_slice(&mine[index..]);
+        self.counts = merged;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -154,12 +184,25 @@ impl Durations {
                 blob.len()
             ));
         }
-        for pair in blob.chunks_exact(12) {
+        let pairs = blob.chunks_exact(12).map(|pair| {
             let mut key = [0u8; 4];
             let mut count = [0u8; 8];
             key.copy_from_slice(&pair[..4]);
             count.copy_from_slice(&pair[4..]);
-            self.add_to(u32::from_le_bytes(key), i64::from_le_bytes(count));
+            (u32::from_le_bytes(key), i64::from_le_bytes(count))
+        });
+        // Stored histograms are written sorted; one that is not (a damaged
+        // file) is still added correctly, one bucket at a time.
+        let sorted = blob
+            .chunks_exact(12)
+            .zip(blob.chunks_exact(12).skip(1))
+            .all(|(a, b)| a[..4].iter().rev().lt(b[..4].iter().rev()));
+        if sorted {
+            self.merge(pairs);
+        } else {
+            for (key, count) in pairs {
+                self.add_to(key, count);
+            }
         }
         Ok(())
     }
@@ -229,6 +272,14 @@ mod tests {
         let mut back = Durations::default();
         back.add_encoded(&a.encode()).unwrap();
         assert_eq!(back, a);
+        // Merging sorted lists: equal keys add up, zeros vanish.
+        let mut c = of(&[1, 3, 5]);
+        let mut d = of(&[2, 3, 6]);
+        d.record(5 * MINUTE, -1);
+        c.add(&d);
+        assert_eq!(c, of(&[1, 2, 3, 3, 6]));
+        back.add_encoded(&c.encode()).unwrap();
+        assert_eq!(back.samples(), 7);
         assert!(back.add_encoded(&[1, 2, 3]).is_err());
     }
 }
