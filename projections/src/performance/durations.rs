@@ -178,7 +178,7 @@ impl Durations {
 
     /// Adds a stored histogram; a blob that is not whole pairs is an error.
     pub fn add_encoded(&mut self, blob: &[u8]) -> Result<(), String> {
-        if blob.len() % 12 != 0 {
+        if !blob.len().is_multiple_of(12) {
             return Err(format!(
                 "a duration histogram of {} bytes, which is not whole 12-byte buckets",
                 blob.len()
