@@ -45,8 +45,8 @@ CREATE INDEX performance_open_cases
 
 -- The per-dimension rollups (1 unit, 2 officer, 3 category, 4 day) at a day grain (0, period =
 -- local days since 1970-01-01) and a month grain (1, period = local months since 1970-01).
--- Durations are sparse histograms: (bucket, count) pairs, buckets as HdrHistogram's with three
--- significant digits over whole seconds (see projections/src/performance/durations.rs).
+-- Durations are sparse histograms: (bucket, count) pairs, buckets as HdrHistogram's with one
+-- significant digit over whole minutes (see projections/src/performance/durations.rs).
 DROP TABLE performance_rollup;
 CREATE TABLE performance_rollup (
     dimension               INTEGER NOT NULL,

@@ -217,21 +217,23 @@ async fn a_case_resolved_reopened_twice_and_resolved_again_counts_once() {
     );
     assert_eq!(kch.reopen_rate.text, "75% (3 of 4)");
     // Time to first resolution: O 1 h, R 10 h. Nearest rank of 2: p50 the
-    // first, p90 the second.
+    // first, p90 the second; 600 minutes lie in the bucket [576, 608): 9.6 h.
     assert_eq!(
         (kch.resolve_hours_p50, kch.resolve_hours_p90),
-        (Some(1.0), Some(10.0))
+        (Some(1.0), Some(9.6))
     );
     assert_eq!(kch.first_resolve_hours.cases, 2);
     // Judged on the first resolution: both by their 336 h deadline.
     assert_eq!(kch.resolved_within_sla_pct, Some(100.0));
     assert_eq!(kch.resolved_within_sla.text, "2 of 2");
-    // Final resolution: only R is resolved now, 16 days (384 h) after filing.
+    // Final resolution: only R is resolved now, 16 days (384 h, 23,040
+    // minutes) after filing: in the bucket [22528, 23552), 375.5 h.
     assert_eq!(kch.final_resolve_hours.cases, 1);
     assert_eq!(
         (kch.final_resolve_hours_p50, kch.final_resolve_hours_p90),
-        (Some(384.0), Some(384.0))
+        (Some(375.5), Some(375.5))
     );
+    assert_eq!(kch.final_resolve_hours.max_error_pct, 6.25);
 
     // Counted at its latest resolution in the range, once.
     let day_one = rows(

@@ -250,20 +250,22 @@ async fn performance_by_unit_matches_the_hand_computed_figures() {
         (4, 2, 1, 1, 1, 1)
     );
     // First officer actions after 30 and 540 minutes (C3's withdrawal is not
-    // one): nearest rank, p50 the 1st of 2, p90 the 2nd; 1 of 2 in time.
+    // one): nearest rank, p50 the 1st of 2 (exact below 32 minutes), p90 the
+    // 2nd, in the bucket [512, 544) and read as 512; 1 of 2 in time.
     assert_eq!(kch.ack_minutes_p50, Some(30.0));
-    assert_eq!(kch.ack_minutes_p90, Some(540.0));
+    assert_eq!(kch.ack_minutes_p90, Some(512.0));
     assert_eq!(kch.ack_within_sla_pct, Some(50.0));
     assert_eq!(
         (kch.ack_within_sla.pct, kch.ack_within_sla.text.as_str()),
         (None, "1 of 2")
     );
     assert_eq!(kch.withdrawn_before_action, 1);
-    // C2 first resolved after 25 hours (90,000 s, read as its bucket's lowest
-    // value 89,984 s: 24.9955 h), then reopened: no final resolution now.
+    // C2 first resolved after 25 hours (1,500 minutes, in the bucket
+    // [1472, 1536) and read as 1,472 minutes: 24.5 h), then reopened: no
+    // final resolution now.
     assert_eq!(
         (kch.resolve_hours_p50, kch.resolve_hours_p90),
-        (Some(25.0), Some(25.0))
+        (Some(24.5), Some(24.5))
     );
     assert_eq!(kch.final_resolve_hours_p50, None);
     assert_eq!(kch.resolved_within_sla_pct, Some(100.0));
@@ -280,8 +282,9 @@ async fn performance_by_unit_matches_the_hand_computed_figures() {
     );
     let magistrate = &rows[1];
     assert_eq!((magistrate.resolved, magistrate.referred), (1, 0));
-    assert_eq!(magistrate.resolve_hours_p50, Some(48.0));
-    assert_eq!(magistrate.final_resolve_hours_p50, Some(48.0));
+    // 48 hours: 2,880 minutes, in the bucket [2816, 2944): 46.9 h.
+    assert_eq!(magistrate.resolve_hours_p50, Some(46.9));
+    assert_eq!(magistrate.final_resolve_hours_p50, Some(46.9));
     assert_eq!(
         (magistrate.ratings, magistrate.rating_avg),
         ([0, 0, 0, 1, 0], Some(4.0))

@@ -202,12 +202,17 @@ impl Calendar {
     }
 }
 
-/// Local days of instants, remembering the last day found per zone: events
-/// come in nearly time order, so most lookups hit that day.
+/// Local days of instants, remembering the last few days found: events come
+/// in nearly time order, so most lookups hit one of them.
 #[derive(Default)]
 pub struct DayFinder {
     last: Vec<(Tz, i64, i64, i64)>,
+    /// Where the next day found is remembered once `last` is full.
+    next: usize,
 }
+
+/// How many days a `DayFinder` remembers.
+const DAYS_REMEMBERED: usize = 8;
 
 impl DayFinder {
     pub fn day(&mut self, zone: Tz, micros: i64) -> i64 {
@@ -227,9 +232,11 @@ impl DayFinder {
         if (end - start) > DAY_MICROS * 2 || end < start {
             return day;
         }
-        match self.last.iter_mut().find(|(z, ..)| *z == zone) {
-            Some(entry) => *entry = (zone, start, end, day),
-            None => self.last.push((zone, start, end, day)),
+        if self.last.len() < DAYS_REMEMBERED {
+            self.last.push((zone, start, end, day));
+        } else {
+            self.last[self.next] = (zone, start, end, day);
+            self.next = (self.next + 1) % DAYS_REMEMBERED;
         }
         day
     }

@@ -1,25 +1,26 @@
 //! Duration histograms: sparse, mergeable, bucketed as HdrHistogram buckets
 //! them, with an explicit count of values beyond the tracked range.
 //!
-//! A duration is recorded in whole seconds. Buckets are those of an
-//! `hdrhistogram::Histogram` with three significant digits, tracking 0 s to
-//! `MAX_TRACKED_SECONDS` (one year): every value below `EXACT_BELOW_SECONDS`
-//! (2,048 s, about 34 minutes) has a bucket of its own and is exact to the
-//! second; above it a bucket is at most 1/1024 of its value wide, so a
-//! percentile read from it is within 0.1% of the true value (it is reported
-//! as the bucket's lowest value: never above the truth, at most 0.1% below
-//! it; whole minutes and hours mostly fall on a bucket's edge and read back
-//! exactly). A value beyond one
+//! A duration is recorded in whole minutes. Buckets are those of an
+//! `hdrhistogram::Histogram` with one significant digit, tracking 0 to
+//! `MAX_TRACKED_SECONDS` (one year): every duration below
+//! `EXACT_BELOW_SECONDS` (32 minutes) has a bucket of its own and is exact to
+//! the minute; above it a bucket is at most 1/16 of its value wide. A
+//! percentile is reported as its bucket's lowest value: never above the true
+//! value, and at most 6.25% (`RELATIVE_ERROR`) below it. A value beyond one
 //! year is counted as beyond the range, and a percentile that falls among
 //! those values is reported as beyond the range, never as a number.
 //!
-//! Only the buckets that hold values are kept (a rollup cell holds a few), as
-//! (bucket, count) pairs keyed by the bucket's lowest value; two histograms
-//! merge by adding the counts of equal keys, so rollups summed over any range
-//! give the histogram of the whole range. Counts are signed: a batch may take
-//! a value back out (a final resolution that a reopening undid), and the
-//! stored sums never go below zero because a value is only taken out of the
-//! cell it was put in.
+//! The precision is a trade: a year's query reads a few hundred rollup rows
+//! per group, and each row's histograms must stay small (one significant
+//! digit keeps a row's few hundred durations in about a hundred buckets of
+//! three bytes each), so that a year over a million complaints is answered in
+//! tens of milliseconds. Only the buckets that hold values are kept, as
+//! (bucket index, count) pairs; two histograms merge by adding the counts of
+//! equal buckets, so rollups summed over any range give the histogram of the
+//! whole range. Counts are signed: a batch may take a value back out (a final
+//! resolution that a reopening undid), and the stored sums never go below
+//! zero because a value is only taken out of the cell it was put in.
 
 use std::sync::OnceLock;
 
@@ -27,38 +28,49 @@ use hdrhistogram::Histogram;
 
 /// The longest duration tracked: a year, in seconds.
 pub const MAX_TRACKED_SECONDS: u64 = 366 * 24 * 3_600;
-/// Durations below this many seconds are recorded exactly.
-pub const EXACT_BELOW_SECONDS: u64 = 2_048;
+/// Durations below this many seconds (32 minutes) are recorded exactly, to the minute.
+pub const EXACT_BELOW_SECONDS: u64 = 32 * 60;
 /// The largest relative error of a percentile above `EXACT_BELOW_SECONDS`.
-pub const RELATIVE_ERROR: f64 = 1.0 / 1_024.0;
-/// The key under which values beyond `MAX_TRACKED_SECONDS` are counted.
-const BEYOND: u32 = u32::MAX;
+pub const RELATIVE_ERROR: f64 = 1.0 / 16.0;
+/// The bucket index under which values beyond `MAX_TRACKED_SECONDS` are counted.
+const BEYOND: u16 = u16::MAX;
 
-const SECOND_MICROS: i64 = 1_000_000;
+const MINUTE_MICROS: i64 = 60_000_000;
 
-/// The histogram whose bucket boundaries every `Durations` uses.
-fn buckets() -> &'static Histogram<u8> {
-    static BUCKETS: OnceLock<Histogram<u8>> = OnceLock::new();
+/// The lowest value (minutes) of every bucket, in order: a bucket's index in
+/// this table is what is stored.
+fn buckets() -> &'static [u32] {
+    static BUCKETS: OnceLock<Vec<u32>> = OnceLock::new();
     BUCKETS.get_or_init(|| {
-        Histogram::new_with_bounds(1, MAX_TRACKED_SECONDS, 3)
-            .unwrap_or_else(|error| unreachable!("constant histogram bounds: {error}"))
+        let max = MAX_TRACKED_SECONDS / 60;
+        let histogram = Histogram::<u8>::new_with_bounds(1, max, 1)
+            .unwrap_or_else(|error| unreachable!("constant histogram bounds: {error}"));
+        let mut lowest = Vec::new();
+        let mut value = 0u64;
+        while value <= max {
+            lowest.push(histogram.lowest_equivalent(value) as u32);
+            value = histogram.highest_equivalent(value) + 1;
+        }
+        lowest
     })
 }
 
-/// The bucket key of a duration given in microseconds (negative durations,
+/// The bucket index of a duration given in microseconds (negative durations,
 /// from a clock set back, count as zero).
-fn key_of(micros: i64) -> u32 {
-    let seconds = (micros.max(0) / SECOND_MICROS) as u64;
-    if seconds > MAX_TRACKED_SECONDS {
+fn key_of(micros: i64) -> u16 {
+    let minutes = (micros.max(0) / MINUTE_MICROS) as u64;
+    if minutes > MAX_TRACKED_SECONDS / 60 {
         return BEYOND;
     }
-    buckets().lowest_equivalent(seconds) as u32
+    let table = buckets();
+    let index = table.partition_point(|lowest| u64::from(*lowest) <= minutes);
+    index.saturating_sub(1) as u16
 }
 
 /// A sparse histogram of durations: (bucket key, count), sorted by key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Durations {
-    counts: Vec<(u32, i64)>,
+    counts: Vec<(u16, i64)>,
 }
 
 /// One percentile of a `Durations`.
@@ -77,7 +89,7 @@ impl Durations {
         self.add_to(key_of(micros), count);
     }
 
-    fn add_to(&mut self, key: u32, count: i64) {
+    fn add_to(&mut self, key: u16, count: i64) {
         match self.counts.binary_search_by_key(&key, |(k, _)| *k) {
             Ok(index) => {
                 self.counts[index].1 += count;
@@ -91,15 +103,19 @@ impl Durations {
     }
 
     pub fn add(&mut self, other: &Durations) {
-        match other.counts.len() {
-            0 => {}
-            1 => self.add_to(other.counts[0].0, other.counts[0].1),
-            _ => self.merge(other.counts.iter().copied()),
+        // A few buckets (most cells of a batch hold one or two values) are
+        // inserted in place; longer lists are merged in one pass.
+        if other.counts.len() <= 4 {
+            for (key, count) in &other.counts {
+                self.add_to(*key, *count);
+            }
+        } else {
+            self.merge(other.counts.iter().copied());
         }
     }
 
     /// Adds sorted (key, count) pairs in one pass over both lists.
-    fn merge(&mut self, other: impl Iterator<Item = (u32, i64)>) {
+    fn merge(&mut self, other: impl Iterator<Item = (u16, i64)>) {
         if self.counts.is_empty() {
             self.counts.extend(other.filter(|(_, count)| *count != 0));
             return;
@@ -155,50 +171,70 @@ impl Durations {
         for (key, count) in &self.counts {
             seen += (*count).max(0) as u64;
             if seen >= rank {
-                return Some(if *key == BEYOND {
-                    Quantile::BeyondRange
-                } else {
-                    Quantile::Seconds(u64::from(*key))
+                return Some(match buckets().get(usize::from(*key)) {
+                    Some(minutes) if *key != BEYOND => Quantile::Seconds(u64::from(*minutes) * 60),
+                    _ => Quantile::BeyondRange,
                 });
             }
         }
         Some(Quantile::BeyondRange)
     }
 
-    /// The stored form: 12 bytes per bucket (key as u32, count as i64, both
-    /// little-endian), in key order.
+    /// The stored form, per bucket in index order: the index as u16
+    /// little-endian, then the count as a zig-zag LEB128 varint.
     pub fn encode(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(self.counts.len() * 12);
+        let mut bytes = Vec::with_capacity(self.counts.len() * 3);
         for (key, count) in &self.counts {
             bytes.extend_from_slice(&key.to_le_bytes());
-            bytes.extend_from_slice(&count.to_le_bytes());
+            let mut zigzag = ((count << 1) ^ (count >> 63)) as u64;
+            loop {
+                let byte = (zigzag & 0x7f) as u8;
+                zigzag >>= 7;
+                if zigzag == 0 {
+                    bytes.push(byte);
+                    break;
+                }
+                bytes.push(byte | 0x80);
+            }
         }
         bytes
     }
 
-    /// Adds a stored histogram; a blob that is not whole pairs is an error.
+    /// Adds a stored histogram; a blob that does not parse is an error.
     pub fn add_encoded(&mut self, blob: &[u8]) -> Result<(), String> {
-        if !blob.len().is_multiple_of(12) {
-            return Err(format!(
-                "a duration histogram of {} bytes, which is not whole 12-byte buckets",
-                blob.len()
-            ));
+        let mut pairs = Vec::with_capacity(blob.len() / 3);
+        let mut rest = blob;
+        while !rest.is_empty() {
+            let (key, after) = rest.split_first_chunk::<2>().ok_or_else(|| {
+                format!(
+                    "a duration histogram of {} bytes ends inside a bucket",
+                    blob.len()
+                )
+            })?;
+            let key = u16::from_le_bytes(*key);
+            let mut zigzag = 0u64;
+            let mut used = 0;
+            for (shift, byte) in after.iter().enumerate().take(10) {
+                zigzag |= u64::from(byte & 0x7f) << (7 * shift);
+                used = shift + 1;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            if used == 0 || after[used - 1] & 0x80 != 0 {
+                return Err(format!(
+                    "a duration histogram of {} bytes ends inside a count",
+                    blob.len()
+                ));
+            }
+            let count = ((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64);
+            pairs.push((key, count));
+            rest = &after[used..];
         }
-        let pairs = blob.chunks_exact(12).map(|pair| {
-            let mut key = [0u8; 4];
-            let mut count = [0u8; 8];
-            key.copy_from_slice(&pair[..4]);
-            count.copy_from_slice(&pair[4..]);
-            (u32::from_le_bytes(key), i64::from_le_bytes(count))
-        });
-        // Stored histograms are written sorted; one that is not (a damaged
-        // file) is still added correctly, one bucket at a time.
-        let sorted = blob
-            .chunks_exact(12)
-            .zip(blob.chunks_exact(12).skip(1))
-            .all(|(a, b)| a[..4].iter().rev().lt(b[..4].iter().rev()));
-        if sorted {
-            self.merge(pairs);
+        // Stored histograms are written in index order; one that is not (a
+        // damaged file) is still added correctly, one bucket at a time.
+        if pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+            self.merge(pairs.into_iter());
         } else {
             for (key, count) in pairs {
                 self.add_to(key, count);
@@ -212,7 +248,7 @@ impl Durations {
 mod tests {
     use super::*;
 
-    const MINUTE: i64 = 60 * SECOND_MICROS;
+    const MINUTE: i64 = MINUTE_MICROS;
 
     fn of(minutes: &[i64]) -> Durations {
         let mut durations = Durations::default();
@@ -224,7 +260,6 @@ mod tests {
 
     #[test]
     fn small_values_are_exact_and_percentiles_are_nearest_rank() {
-        // 5, 10, 20, 30 minutes: seconds 300, 600, 1200, 1800 (all below 2048).
         let d = of(&[30, 5, 20, 10]);
         assert_eq!(d.samples(), 4);
         // p50: rank ceil(0.5 * 4) = 2, the second smallest: 10 minutes.
@@ -236,19 +271,30 @@ mod tests {
 
     #[test]
     fn large_values_are_within_the_stated_error() {
-        // 72 hours = 259,200 s, far above the exact range.
-        let d = of(&[72 * 60]);
-        let Some(Quantile::Seconds(read)) = d.quantile(0.5) else {
-            panic!("expected a value");
-        };
-        let truth = 259_200.0;
-        assert!(read as f64 <= truth, "{read}");
-        assert!((truth - read as f64) / truth <= RELATIVE_ERROR, "{read}");
-        // 25 hours and 1 second: in a bucket 64 s wide, read as its lowest value.
-        let d = of(&[]);
-        let mut d = d;
-        d.record(90_001 * SECOND_MICROS, 1);
-        assert_eq!(d.quantile(0.5), Some(Quantile::Seconds(89_984)));
+        // Buckets above 32 minutes: [32, 64) by 2, [64, 128) by 4, ...,
+        // [512, 1024) by 32. 540 minutes reads as 512, 600 as 576.
+        assert_eq!(of(&[540]).quantile(0.5), Some(Quantile::Seconds(512 * 60)));
+        assert_eq!(of(&[600]).quantile(0.5), Some(Quantile::Seconds(576 * 60)));
+        assert_eq!(of(&[63]).quantile(0.5), Some(Quantile::Seconds(62 * 60)));
+        for minutes in [
+            33i64,
+            100,
+            1_000,
+            4_321,
+            72 * 60,
+            90 * 24 * 60,
+            365 * 24 * 60,
+        ] {
+            let Some(Quantile::Seconds(read)) = of(&[minutes]).quantile(0.5) else {
+                panic!("expected a value for {minutes}");
+            };
+            let truth = (minutes * 60) as f64;
+            assert!(read as f64 <= truth, "{minutes}: {read}");
+            assert!(
+                (truth - read as f64) / truth <= RELATIVE_ERROR,
+                "{minutes}: {read}"
+            );
+        }
     }
 
     #[test]
@@ -264,22 +310,30 @@ mod tests {
     #[test]
     fn histograms_merge_take_out_and_round_trip() {
         let mut a = of(&[5, 10]);
-        let b = of(&[10, 90 * 24 * 60]);
+        let b = of(&[10, 90 * 24 * 60, 400 * 24 * 60]);
         a.add(&b);
-        assert_eq!(a.samples(), 4);
+        assert_eq!(a.samples(), 5);
         a.record(10 * MINUTE, -2);
-        assert_eq!(a.samples(), 2);
+        assert_eq!(a.samples(), 3);
         let mut back = Durations::default();
         back.add_encoded(&a.encode()).unwrap();
         assert_eq!(back, a);
-        // Merging sorted lists: equal keys add up, zeros vanish.
-        let mut c = of(&[1, 3, 5]);
-        let mut d = of(&[2, 3, 6]);
+        // Merging sorted lists: equal buckets add up, zeros vanish.
+        let mut c = of(&[1, 3, 5, 7, 9, 11]);
+        let mut d = of(&[2, 3, 6, 8, 12, 13]);
         d.record(5 * MINUTE, -1);
         c.add(&d);
-        assert_eq!(c, of(&[1, 2, 3, 3, 6]));
+        assert_eq!(c, of(&[1, 2, 3, 3, 6, 7, 8, 9, 11, 12, 13]));
         back.add_encoded(&c.encode()).unwrap();
-        assert_eq!(back.samples(), 7);
-        assert!(back.add_encoded(&[1, 2, 3]).is_err());
+        assert_eq!(back.samples(), 14);
+        // Large counts and damaged blobs.
+        let mut big = Durations::default();
+        big.record(MINUTE, 1 << 40);
+        let mut again = Durations::default();
+        again.add_encoded(&big.encode()).unwrap();
+        assert_eq!(again, big);
+        assert!(again.add_encoded(&[1, 0]).is_err());
+        assert!(again.add_encoded(&[1, 0, 0x80]).is_err());
+        assert!(again.add_encoded(&[1]).is_err());
     }
 }

@@ -169,13 +169,18 @@ fn fold<'a>(
         return;
     };
     let day = days.of(&case.markaz, at);
-    // The cell of the case's latest resolution, for what a later event corrects.
+    // The cell of the case's latest resolution, for what a later resolution
+    // or a reopening corrects.
+    let corrects = matches!(
+        change.event,
+        ComplaintEvent::Resolved(_) | ComplaintEvent::Reopened(_)
+    );
     let previous = match (
         case.last_resolved_at,
         &case.last_resolved_unit,
         &case.resolver,
     ) {
-        (Some(resolved_at), Some(unit), Some(resolver)) => Some(PreviousResolution {
+        (Some(resolved_at), Some(unit), Some(resolver)) if corrects => Some(PreviousResolution {
             at: resolved_at,
             day: days.of(&case.markaz, resolved_at),
             unit: unit.clone(),
