@@ -67,10 +67,42 @@ fn key_of(micros: i64) -> u16 {
     index.saturating_sub(1) as u16
 }
 
-/// A sparse histogram of durations: (bucket key, count), sorted by key.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A histogram of durations: sparse (bucket key, count) pairs sorted by key,
+/// or, once many buckets are in use (summing a range's rollups at query
+/// time), one dense count per bucket, which adds without moving anything.
+#[derive(Clone, Debug, Default)]
 pub struct Durations {
     counts: Vec<(u16, i64)>,
+    dense: Option<Vec<i64>>,
+}
+
+impl PartialEq for Durations {
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs().eq(other.pairs())
+    }
+}
+
+impl Eq for Durations {}
+
+/// Sparse histograms with more buckets than this turn dense.
+const DENSE_FROM: usize = 48;
+
+/// The dense slot of a bucket key (the last one counts beyond the range).
+fn slot(key: u16) -> usize {
+    let buckets = buckets().len();
+    if key == BEYOND {
+        buckets
+    } else {
+        usize::from(key).min(buckets)
+    }
+}
+
+fn key_of_slot(slot: usize) -> u16 {
+    if slot >= buckets().len() {
+        BEYOND
+    } else {
+        slot as u16
+    }
 }
 
 /// One percentile of a `Durations`.
@@ -89,7 +121,25 @@ impl Durations {
         self.add_to(key_of(micros), count);
     }
 
+    /// The (bucket key, count) pairs with a count, in key order.
+    fn pairs(&self) -> Box<dyn Iterator<Item = (u16, i64)> + '_> {
+        match &self.dense {
+            Some(dense) => Box::new(
+                dense
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, count)| **count != 0)
+                    .map(|(slot, count)| (key_of_slot(slot), *count)),
+            ),
+            None => Box::new(self.counts.iter().copied()),
+        }
+    }
+
     fn add_to(&mut self, key: u16, count: i64) {
+        if let Some(dense) = &mut self.dense {
+            dense[slot(key)] += count;
+            return;
+        }
         match self.counts.binary_search_by_key(&key, |(k, _)| *k) {
             Ok(index) => {
                 self.counts[index].1 += count;
@@ -103,27 +153,40 @@ impl Durations {
     }
 
     pub fn add(&mut self, other: &Durations) {
-        // A few buckets (most cells of a batch hold one or two values) are
-        // inserted in place; longer lists are merged in one pass.
-        if other.counts.len() <= 4 {
-            for (key, count) in &other.counts {
-                self.add_to(*key, *count);
+        match &other.dense {
+            Some(_) => {
+                let pairs: Vec<(u16, i64)> = other.pairs().collect();
+                self.merge(&pairs);
             }
-        } else {
-            self.merge(other.counts.iter().copied());
+            None => self.merge(&other.counts),
         }
     }
 
-    /// Adds sorted (key, count) pairs in one pass over both lists.
-    fn merge(&mut self, other: impl Iterator<Item = (u16, i64)>) {
+    /// Adds sorted (key, count) pairs: a few are inserted in place, many
+    /// merged in one pass over both lists, or added to the dense counts.
+    fn merge(&mut self, other: &[(u16, i64)]) {
+        if self.dense.is_none() && self.counts.len() + other.len() > DENSE_FROM {
+            let mut dense = vec![0i64; buckets().len() + 1];
+            for (key, count) in self.counts.drain(..) {
+                dense[slot(key)] += count;
+            }
+            self.dense = Some(dense);
+        }
+        if self.dense.is_some() || other.len() <= 4 {
+            for (key, count) in other {
+                self.add_to(*key, *count);
+            }
+            return;
+        }
         if self.counts.is_empty() {
-            self.counts.extend(other.filter(|(_, count)| *count != 0));
+            self.counts
+                .extend(other.iter().copied().filter(|(_, count)| *count != 0));
             return;
         }
         let mine = std::mem::take(&mut self.counts);
-        let mut merged = Vec::with_capacity(mine.len() + 8);
+        let mut merged = Vec::with_capacity(mine.len() + other.len());
         let mut index = 0;
-        for (key, count) in other {
+        for &(key, count) in other {
             while index < mine.len() && mine[index].0 < key {
                 merged.push(mine[index]);
                 index += 1;
@@ -143,20 +206,19 @@ impl Durations {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.pairs().next().is_none()
     }
 
     /// How many values are recorded (beyond the range included).
     pub fn samples(&self) -> u64 {
-        self.counts.iter().map(|(_, c)| (*c).max(0) as u64).sum()
+        self.pairs().map(|(_, c)| c.max(0) as u64).sum()
     }
 
     /// How many values lie beyond `MAX_TRACKED_SECONDS`.
     pub fn beyond_range(&self) -> u64 {
-        self.counts
-            .iter()
+        self.pairs()
             .find(|(key, _)| *key == BEYOND)
-            .map_or(0, |(_, c)| (*c).max(0) as u64)
+            .map_or(0, |(_, c)| c.max(0) as u64)
     }
 
     /// The nearest-rank `quantile` (0..1): the smallest recorded value with
@@ -168,11 +230,11 @@ impl Durations {
         }
         let rank = ((quantile * total as f64).ceil() as u64).clamp(1, total);
         let mut seen = 0u64;
-        for (key, count) in &self.counts {
-            seen += (*count).max(0) as u64;
+        for (key, count) in self.pairs() {
+            seen += count.max(0) as u64;
             if seen >= rank {
-                return Some(match buckets().get(usize::from(*key)) {
-                    Some(minutes) if *key != BEYOND => Quantile::Seconds(u64::from(*minutes) * 60),
+                return Some(match buckets().get(usize::from(key)) {
+                    Some(minutes) if key != BEYOND => Quantile::Seconds(u64::from(*minutes) * 60),
                     _ => Quantile::BeyondRange,
                 });
             }
@@ -184,7 +246,7 @@ impl Durations {
     /// little-endian, then the count as a zig-zag LEB128 varint.
     pub fn encode(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(self.counts.len() * 3);
-        for (key, count) in &self.counts {
+        for (key, count) in self.pairs() {
             bytes.extend_from_slice(&key.to_le_bytes());
             let mut zigzag = ((count << 1) ^ (count >> 63)) as u64;
             loop {
@@ -234,7 +296,7 @@ impl Durations {
         // Stored histograms are written in index order; one that is not (a
         // damaged file) is still added correctly, one bucket at a time.
         if pairs.windows(2).all(|w| w[0].0 < w[1].0) {
-            self.merge(pairs.into_iter());
+            self.merge(&pairs);
         } else {
             for (key, count) in pairs {
                 self.add_to(key, count);
@@ -294,6 +356,23 @@ mod tests {
                 (truth - read as f64) / truth <= RELATIVE_ERROR,
                 "{minutes}: {read}"
             );
+        }
+    }
+
+    #[test]
+    fn many_buckets_turn_dense_and_read_the_same() {
+        let values: Vec<i64> = (0..200).map(|n| n * 37 + 1).collect();
+        let sparse = of(&values);
+        let mut dense = Durations::default();
+        dense.add(&of(&values[..100]));
+        dense.add(&of(&values[100..]));
+        dense.record(400 * 24 * 60 * MINUTE, 1);
+        dense.record(400 * 24 * 60 * MINUTE, -1);
+        assert!(dense.dense.is_some() && sparse.dense.is_none());
+        assert_eq!(dense, sparse);
+        assert_eq!(dense.encode(), sparse.encode());
+        for q in [0.1, 0.5, 0.9, 1.0] {
+            assert_eq!(dense.quantile(q), sparse.quantile(q));
         }
     }
 
