@@ -165,12 +165,8 @@ impl Durations {
     /// Adds sorted (key, count) pairs: a few are inserted in place, many
     /// merged in one pass over both lists, or added to the dense counts.
     fn merge(&mut self, other: &[(u16, i64)]) {
-        if self.dense.is_none() && self.counts.len() + other.len() > DENSE_FROM {
-            let mut dense = vec![0i64; buckets().len() + 1];
-            for (key, count) in self.counts.drain(..) {
-                dense[slot(key)] += count;
-            }
-            self.dense = Some(dense);
+        if self.counts.len() + other.len() > DENSE_FROM {
+            self.densify();
         }
         if self.dense.is_some() || other.len() <= 4 {
             for (key, count) in other {
@@ -203,6 +199,17 @@ impl Durations {
         }
         merged.extend_from_slice(&mine[index..]);
         self.counts = merged;
+    }
+
+    /// Turns to one count per bucket (nothing to do when already dense).
+    fn densify(&mut self) {
+        if self.dense.is_none() {
+            let mut dense = vec![0i64; buckets().len() + 1];
+            for (key, count) in self.counts.drain(..) {
+                dense[slot(key)] += count;
+            }
+            self.dense = Some(dense);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -264,7 +271,12 @@ impl Durations {
 
     /// Adds a stored histogram; a blob that does not parse is an error.
     pub fn add_encoded(&mut self, blob: &[u8]) -> Result<(), String> {
-        let mut pairs = Vec::with_capacity(blob.len() / 3);
+        // Summing many rows (a query): straight into the dense counts.
+        let direct = self.dense.is_some() || self.counts.len() + blob.len() / 3 > DENSE_FROM;
+        if direct {
+            self.densify();
+        }
+        let mut pairs = Vec::new();
         let mut rest = blob;
         while !rest.is_empty() {
             let (key, after) = rest.split_first_chunk::<2>().ok_or_else(|| {
@@ -290,7 +302,11 @@ impl Durations {
                 ));
             }
             let count = ((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64);
-            pairs.push((key, count));
+            if direct {
+                self.add_to(key, count);
+            } else {
+                pairs.push((key, count));
+            }
             rest = &after[used..];
         }
         // Stored histograms are written in index order; one that is not (a
