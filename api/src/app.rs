@@ -77,6 +77,8 @@ pub enum StartError {
     ReadModels(#[from] DatabaseError),
     #[error("cannot start the projections: {0}")]
     Projections(#[from] RunnerError),
+    #[error(transparent)]
+    Calendar(#[from] markaz_projections::CalendarError),
     #[error("cannot listen on {addr}: {source}; choose another address with --listen")]
     Listen {
         addr: SocketAddr,
@@ -136,6 +138,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     let officers = OfficerDirectory::load(Arc::clone(&store)).await?;
     let idempotency = IdempotencyStore::open(&config.idempotency_path())?;
     let read_models = ReadModels::open(config.read_models_path())?;
+    markaz_projections::performance::adopt(&config.read_models_path(), &config.calendar)?;
     let projections = Arc::new(RunnerHandle::start(
         Arc::clone(&store),
         config.read_models_path(),

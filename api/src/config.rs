@@ -5,10 +5,12 @@
 //! with `--config`, then the built-in default. `Config` is the merged result
 //! that the rest of the program uses.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use markaz_projections::Calendar;
 use serde::Deserialize;
 
 /// Where the event log lives.
@@ -80,6 +82,9 @@ pub struct Config {
     pub public_rate_limit: u32,
     /// Unknown tracking codes a client address may try per 10 minutes.
     pub unknown_code_limit: u32,
+    /// The time zone of each markaz, whose days and months the performance
+    /// figures count in (changing it needs `markaz projections rebuild`).
+    pub calendar: Calendar,
     /// The markaz's name as printed on receipts and shown in the pages.
     pub markaz_name: MarkazName,
     /// The address citizens reach this server at (e.g. `https://markaz.example.pk`),
@@ -129,6 +134,7 @@ impl Config {
             unknown_code_limit: Self::DEFAULT_UNKNOWN_CODE_LIMIT,
             markaz_name: MarkazName::default(),
             public_url: None,
+            calendar: Calendar::default(),
         }
     }
 
@@ -167,6 +173,11 @@ pub struct FileConfig {
     pub markaz_name_en: Option<String>,
     pub markaz_name_ur: Option<String>,
     pub public_url: Option<String>,
+    /// The zone of every markaz without one of its own (IANA name).
+    pub time_zone: Option<String>,
+    /// Markaz in another zone: `[markaz_time_zones]` with `CODE = "Zone/Name"`.
+    #[serde(default)]
+    pub markaz_time_zones: BTreeMap<String, String>,
 }
 
 impl FileConfig {
@@ -206,6 +217,7 @@ pub struct Overrides {
     pub markaz_name_en: Option<String>,
     pub markaz_name_ur: Option<String>,
     pub public_url: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 impl Overrides {
@@ -283,6 +295,7 @@ impl Overrides {
             Some(url) => Some(parse_public_url(&url)?),
             None => None,
         };
+        let calendar = calendar(self.time_zone.or(file.time_zone), &file.markaz_time_zones)?;
         Ok(Config {
             listen,
             data_dir: self
@@ -314,6 +327,7 @@ impl Overrides {
             unknown_code_limit,
             markaz_name,
             public_url,
+            calendar,
         })
     }
 }
@@ -340,6 +354,34 @@ fn parse_public_url(text: &str) -> Result<String, ConfigError> {
             ),
         }),
     }
+}
+
+/// The calendar from the default zone and the per-markaz zones.
+fn calendar(
+    default: Option<String>,
+    by_markaz: &BTreeMap<String, String>,
+) -> Result<Calendar, ConfigError> {
+    let zone = |option: &'static str, name: &str| {
+        markaz_projections::performance::calendar::parse_zone(name).map_err(|error| {
+            ConfigError::Invalid {
+                option,
+                problem: error.to_string(),
+            }
+        })
+    };
+    let mut calendar = match default {
+        Some(name) => Calendar::new(zone("time-zone", &name)?),
+        None => Calendar::default(),
+    };
+    for (markaz, name) in by_markaz {
+        let code =
+            markaz_domain::MarkazCode::parse(markaz).map_err(|error| ConfigError::Invalid {
+                option: "markaz_time_zones",
+                problem: error.to_string(),
+            })?;
+        calendar = calendar.with_markaz(code.as_str(), zone("markaz_time_zones", name)?);
+    }
+    Ok(calendar)
 }
 
 /// Why the configuration could not be built.
@@ -387,6 +429,24 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("./data"));
         assert_eq!(config.store, StoreLocation::Embedded);
         assert_eq!(config.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn time_zones_default_to_karachi_and_are_checked() {
+        let config = Overrides::default().resolve(FileConfig::default()).unwrap();
+        assert_eq!(config.calendar.describe(), "Asia/Karachi");
+        let file = FileConfig::parse(
+            "time_zone = \"Asia/Karachi\"\n[markaz_time_zones]\nkbl = \"Asia/Kabul\"\n",
+        )
+        .unwrap();
+        let config = Overrides::default().resolve(file).unwrap();
+        assert_eq!(config.calendar.describe(), "Asia/Karachi (KBL: Asia/Kabul)");
+        let overrides = Overrides {
+            time_zone: Some("Asia/Quetta".to_owned()),
+            ..Overrides::default()
+        };
+        let error = overrides.resolve(FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("Asia/Quetta"), "{error}");
     }
 
     #[test]

@@ -7,9 +7,14 @@
 //! be undone (or become a new schema version with an upcast).
 //!
 //! A missing file is written only when `MARKAZ_WRITE_GOLDEN=1` is set, and the
-//! test fails when a file is missing without it. The sample events below are
-//! frozen like the files: add new samples, do not change old ones.
+//! test fails when a file is missing without it. Every file's SHA-256 digest
+//! is committed in `tests/golden/MANIFEST.sha256`, and each run checks the
+//! files against it: a file deleted and written again by a changed encoder
+//! fails, and a new file counts only once its digest is added by hand. The
+//! sample events below are frozen like the files: add new samples, do not
+//! change old ones.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use markaz_domain::codec::latest_version;
@@ -22,6 +27,7 @@ use markaz_domain::{
     OfficerId, OfficerRegistered, OfficerRevoked, Outcome, PersonName, Phone, Rating, ReferralKind,
     Role, ShortText, Timestamp, TrackingCode,
 };
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 fn text(value: &str) -> ShortText {
@@ -197,6 +203,78 @@ fn every_known_type_and_version_has_a_golden_file() {
     for (event_type, version, _, _) in &golden {
         assert!(golden_path(event_type, *version).exists());
     }
+}
+
+/// The committed digests: file name to lower-case hex SHA-256.
+fn manifest() -> BTreeMap<String, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/MANIFEST.sha256");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let (digest, name) = line
+                .split_once("  ")
+                .unwrap_or_else(|| panic!("manifest line `{line}` is not `<sha256>  <file>`"));
+            (name.trim().to_owned(), digest.trim().to_owned())
+        })
+        .collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[test]
+fn every_golden_file_matches_its_committed_digest() {
+    let manifest = manifest();
+    let golden = all_golden();
+    for (event_type, version, bytes, _) in &golden {
+        let name = format!("{event_type}.v{version}.bin");
+        let digest = sha256_hex(bytes);
+        let Some(committed) = manifest.get(&name) else {
+            panic!(
+                "golden file {name} is not in tests/golden/MANIFEST.sha256: if it is new, add \
+                 the line `{digest}  {name}` and commit both"
+            );
+        };
+        assert_eq!(
+            &digest, committed,
+            "golden file {name} is not the one committed: golden files are never \
+             regenerated; restore it from version control"
+        );
+    }
+    // Every file the manifest names is still there and still checked.
+    let checked: Vec<String> = golden
+        .iter()
+        .map(|(event_type, version, _, _)| format!("{event_type}.v{version}.bin"))
+        .collect();
+    for name in manifest.keys() {
+        assert!(
+            checked.contains(name),
+            "{name} is in the manifest but no longer checked"
+        );
+    }
+}
+
+#[test]
+fn a_regenerated_golden_file_is_told_apart_from_the_committed_one() {
+    let manifest = manifest();
+    let bytes = std::fs::read(golden_path("ComplaintResolved", 1)).unwrap();
+    assert_eq!(
+        manifest.get("ComplaintResolved.v1.bin"),
+        Some(&sha256_hex(&bytes))
+    );
+    // One byte of difference, as a changed encoder would write, is caught.
+    let mut changed = bytes.clone();
+    changed.push(0);
+    assert_ne!(
+        manifest.get("ComplaintResolved.v1.bin"),
+        Some(&sha256_hex(&changed))
+    );
 }
 
 #[test]

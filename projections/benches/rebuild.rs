@@ -31,7 +31,7 @@ use markaz_domain::{
 use markaz_projections::event::{ComplaintChange, ProjectedEvent};
 use markaz_projections::status::PublicViews;
 use markaz_projections::writer::ProjectionWriter;
-use markaz_projections::{rebuild_into, GroupBy, PerformanceQuery, ReadModels};
+use markaz_projections::{rebuild_into, Calendar, GroupBy, PerformanceQuery, ReadModels};
 use markaz_store::{EventStore, ExpectedVersion, NewEvent, SqliteStore};
 use uuid::Uuid;
 
@@ -465,9 +465,15 @@ async fn run() {
 
         let target = dir.path().join(format!("rebuilt-{round}.sqlite"));
         let started = Instant::now();
-        let summary = rebuild_into(store.as_ref(), &target, None, |_, _| {})
-            .await
-            .expect("rebuild");
+        let summary = rebuild_into(
+            store.as_ref(),
+            &target,
+            None,
+            &Calendar::default(),
+            |_, _| {},
+        )
+        .await
+        .expect("rebuild");
         let rebuild_seconds = started.elapsed().as_secs_f64();
         let rebuild_rate = rate(summary.events, rebuild_seconds);
         best_rebuild = best_rebuild.max(rebuild_rate);
@@ -544,6 +550,7 @@ async fn run() {
                     .performance(query.clone(), now)
                     .await
                     .expect("query")
+                    .rows
                     .len();
             }
             let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);

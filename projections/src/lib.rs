@@ -33,10 +33,14 @@ pub mod runner;
 pub mod status;
 pub mod writer;
 
+pub use chrono_tz::Tz;
 pub use database::{DatabaseError, READ_MODEL_FILE};
 pub use gender_desk::{GenderDeskCase, GenderDeskCounts, GenderDeskQueue};
 pub use migrations::MigrationError;
-pub use performance::{GroupBy, OpenBacklog, PerformanceRow};
+pub use performance::{
+    Calendar, CalendarError, GroupBy, OpenBacklog, PerformanceReport, PerformanceRow,
+    DEFAULT_TIME_ZONE,
+};
 pub use read_models::{
     read_model_path, PerformanceQuery, QueryError, ReadModels, StoredCheckpoint,
 };

@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_public_tracking.sql",
         sql: include_str!("../../migrations/0003_public_tracking.sql"),
     },
+    Migration {
+        name: "0004_local_calendar.sql",
+        sql: include_str!("../../migrations/0004_local_calendar.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

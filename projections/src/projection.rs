@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 
 use crate::event::{ComplaintChange, ProjectedEvent};
 use crate::gender_desk::GenderDeskProjection;
-use crate::performance::PerformanceProjection;
+use crate::performance::{Calendar, PerformanceProjection};
 use crate::status::{PublicViews, StatusProjection};
 
 /// A read model fed by complaint events.
@@ -59,7 +59,7 @@ impl ProjectionSet {
         let projections: Vec<Box<dyn Projection>> = vec![
             Box::new(StatusProjection { public_views }),
             Box::new(GenderDeskProjection),
-            Box::new(PerformanceProjection::default()),
+            Box::new(PerformanceProjection::new(Calendar::read(conn)?)),
         ];
         let checkpoints = projections
             .iter()

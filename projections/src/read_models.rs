@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::database::{open_writer, DatabaseError, Durability, ReaderPool};
 use crate::gender_desk::{self, GenderDeskQueue};
-use crate::performance::{self, GroupBy, PerformanceRow};
+use crate::performance::{self, Calendar, GroupBy, PerformanceReport};
 use crate::status::{
     self, ComplaintFilter, ComplaintList, ComplaintView, CursorError, ListError, TrackingJson,
 };
@@ -51,8 +51,8 @@ impl From<ListError> for QueryError {
     }
 }
 
-/// A performance question: a range of UTC days (inclusive), a grouping and an
-/// optional markaz.
+/// A performance question: a range of local days (inclusive, in each
+/// markaz's time zone), a grouping and an optional markaz.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PerformanceQuery {
     pub from: NaiveDate,
@@ -188,13 +188,18 @@ impl ReadModels {
         .await
     }
 
-    /// Performance figures per group over a range of days, with the open
-    /// backlog as of `now`.
+    /// The time zones the performance figures are counted in.
+    pub async fn calendar(&self) -> Result<Calendar, QueryError> {
+        self.run(|conn| Ok(Calendar::read(conn)?)).await
+    }
+
+    /// Performance figures per group over a range of local days, with the
+    /// open backlog as of `now`, and the zone they were counted in.
     pub async fn performance(
         &self,
         query: PerformanceQuery,
         now: Timestamp,
-    ) -> Result<Vec<PerformanceRow>, QueryError> {
+    ) -> Result<PerformanceReport, QueryError> {
         if query.from > query.to {
             return Err(QueryError::EmptyRange {
                 from: query.from,

@@ -22,6 +22,7 @@ use tokio::sync::mpsc;
 
 use crate::database::{open_writer, DatabaseError, Durability, READ_MODEL_FILE};
 use crate::event::{project, DecodeError, ProjectedEvent};
+use crate::performance::Calendar;
 use crate::projection::ApplyError;
 use crate::status::{fill_public_views, PublicViews};
 use crate::writer::ProjectionWriter;
@@ -86,18 +87,22 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) ->
 
 /// Replays the log into a fresh read-model file at `path` (replacing any file
 /// there), stopping before the first event that occurred after `until`, and at
-/// the head of the log as it was when the rebuild started. `progress` gets
-/// (position reached, head position) after every step.
+/// the head of the log as it was when the rebuild started, counting days in
+/// `calendar`'s time zones. `progress` gets (position reached, head
+/// position) after every step.
 pub async fn rebuild_into(
     store: &dyn EventStore,
     path: &Path,
     until: Option<Timestamp>,
+    calendar: &Calendar,
     progress: impl Fn(u64, u64),
 ) -> Result<RebuildSummary, RebuildError> {
     remove_database_files(path)?;
     let target = path.to_path_buf();
+    let calendar = calendar.clone();
     let (mut writer, indexes) = tokio::task::spawn_blocking(move || -> Result<_, RebuildError> {
         let conn = open_writer(&target, Durability::Bulk)?;
+        calendar.write(&conn).map_err(DatabaseError::Sql)?;
         let indexes = drop_secondary_indexes(&conn).map_err(DatabaseError::Sql)?;
         Ok((
             ProjectionWriter::new(conn, PublicViews::AtTheEnd).map_err(DatabaseError::Sql)?,
@@ -259,10 +264,12 @@ fn generations(data_dir: &Path) -> Result<Vec<u64>, RebuildError> {
 }
 
 /// Rebuilds the live read models of `data_dir` from the whole log and swaps
-/// the result in atomically. `progress` gets (position reached, head position).
+/// the result in atomically, counting days in `calendar`'s time zones (the
+/// way to change them). `progress` gets (position reached, head position).
 pub async fn rebuild(
     store: &dyn EventStore,
     data_dir: &Path,
+    calendar: &Calendar,
     progress: impl Fn(u64, u64),
 ) -> Result<RebuildSummary, RebuildError> {
     if !cfg!(unix) {
@@ -272,7 +279,7 @@ pub async fn rebuild(
     let _lock = RebuildLock::take(data_dir)?;
     let generation = generations(data_dir)?.last().copied().unwrap_or(0) + 1;
     let file_name = format!("{READ_MODEL_FILE}.gen-{generation}");
-    let summary = rebuild_into(store, &data_dir.join(&file_name), None, progress).await?;
+    let summary = rebuild_into(store, &data_dir.join(&file_name), None, calendar, progress).await?;
     swap_in(data_dir, &file_name)?;
     for old in generations(data_dir)?
         .into_iter()

@@ -88,6 +88,15 @@ pub enum RunnerError {
 }
 
 impl RunnerError {
+    /// The position of the event that stopped the runner because this build
+    /// cannot decode it, if that is why it stopped.
+    pub fn undecodable_position(&self) -> Option<u64> {
+        match self {
+            RunnerError::Batch(BatchError::Decode(error)) => Some(error.position()),
+            _ => None,
+        }
+    }
+
     /// Whether waiting and following the log again can cure this failure.
     fn is_transient(&self) -> bool {
         matches!(
@@ -124,6 +133,8 @@ struct Progress {
     position: u64,
     checkpoints: Vec<(&'static str, u64)>,
     failure: Option<String>,
+    /// The event that stopped the runner because it cannot be decoded.
+    undecodable: Option<u64>,
 }
 
 /// One projection's place, for status pages and metrics.
@@ -146,6 +157,10 @@ pub struct RunnerStatus {
     pub projections: Vec<ProjectionPosition>,
     /// Why the runner stopped, if it did.
     pub error: Option<String>,
+    /// The position of the event this build cannot decode, when that is
+    /// why the runner stopped: the read models stand still, commands and
+    /// timelines (read from the log) go on.
+    pub undecodable_position: Option<u64>,
 }
 
 /// A running projection runner. Dropping it stops the runner (a batch being
@@ -249,6 +264,7 @@ impl RunnerHandle {
             lag,
             projections,
             error: progress.failure,
+            undecodable_position: progress.undecodable,
         })
     }
 
@@ -291,6 +307,7 @@ fn progress_of(writer: &ProjectionWriter) -> Progress {
         position: writer.set.position(),
         checkpoints: writer.set.checkpoints(),
         failure: None,
+        undecodable: None,
     }
 }
 
@@ -326,7 +343,10 @@ async fn run(
             }
             Err(error) => error,
         };
-        progress.send_modify(|p| p.failure = Some(error.to_string()));
+        progress.send_modify(|p| {
+            p.failure = Some(error.to_string());
+            p.undecodable = error.undecodable_position();
+        });
         if !error.is_transient() {
             tracing::error!(%error, "projections stopped");
             return;

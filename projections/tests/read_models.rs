@@ -222,7 +222,8 @@ async fn performance_by_unit_matches_the_hand_computed_figures() {
     let rows = rm
         .performance(query(day(3, 30), day(4, 3), GroupBy::Unit), now)
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     let groups: Vec<(&str, Option<&str>)> = rows
         .iter()
         .map(|r| (r.group.as_str(), r.markaz.as_deref()))
@@ -248,16 +249,27 @@ async fn performance_by_unit_matches_the_hand_computed_figures() {
         ),
         (4, 2, 1, 1, 1, 1)
     );
-    // First actions after 30, 540 and 120 minutes: buckets (15,30], (480,720], (90,120].
-    assert_eq!(kch.ack_minutes_p50, Some(120.0));
-    assert_eq!(kch.ack_minutes_p90, Some(720.0));
-    assert_eq!(kch.ack_within_sla_pct, Some(66.7));
-    // C2 resolved after 25 hours: bucket (24, 36].
+    // First officer actions after 30 and 540 minutes (C3's withdrawal is not
+    // one): nearest rank, p50 the 1st of 2 (exact below 32 minutes), p90 the
+    // 2nd, in the bucket [512, 544) and read as 512; 1 of 2 in time.
+    assert_eq!(kch.ack_minutes_p50, Some(30.0));
+    assert_eq!(kch.ack_minutes_p90, Some(512.0));
+    assert_eq!(kch.ack_within_sla_pct, Some(50.0));
+    assert_eq!(
+        (kch.ack_within_sla.pct, kch.ack_within_sla.text.as_str()),
+        (None, "1 of 2")
+    );
+    assert_eq!(kch.withdrawn_before_action, 1);
+    // C2 first resolved after 25 hours (1,500 minutes, in the bucket
+    // [1472, 1536) and read as 1,472 minutes: 24.5 h), then reopened: no
+    // final resolution now.
     assert_eq!(
         (kch.resolve_hours_p50, kch.resolve_hours_p90),
-        (Some(36.0), Some(36.0))
+        (Some(24.5), Some(24.5))
     );
+    assert_eq!(kch.final_resolve_hours_p50, None);
     assert_eq!(kch.resolved_within_sla_pct, Some(100.0));
+    assert_eq!((kch.reopen_rate.count, kch.reopen_rate.cases), (1, 1));
     assert_eq!((kch.ratings, kch.rating_avg), ([0, 1, 0, 0, 0], Some(2.0)));
     assert_eq!(
         kch.open_backlog,
@@ -270,7 +282,9 @@ async fn performance_by_unit_matches_the_hand_computed_figures() {
     );
     let magistrate = &rows[1];
     assert_eq!((magistrate.resolved, magistrate.referred), (1, 0));
-    assert_eq!(magistrate.resolve_hours_p50, Some(48.0));
+    // 48 hours: 2,880 minutes, in the bucket [2816, 2944): 46.9 h.
+    assert_eq!(magistrate.resolve_hours_p50, Some(46.9));
+    assert_eq!(magistrate.final_resolve_hours_p50, Some(46.9));
     assert_eq!(
         (magistrate.ratings, magistrate.rating_avg),
         ([0, 0, 0, 1, 0], Some(4.0))
@@ -295,7 +309,8 @@ async fn performance_by_officer_day_and_category() {
     let rows = rm
         .performance(query(day(3, 30), day(4, 3), GroupBy::Officer), now)
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     let find = |key: String| rows.iter().find(|r| r.group == key).unwrap();
     let a = find(officer_key(A));
     assert_eq!(
@@ -323,7 +338,8 @@ async fn performance_by_officer_day_and_category() {
     let days = rm
         .performance(query(day(3, 30), day(4, 3), GroupBy::Day), now)
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     let summary: Vec<(String, u64, u64, u64, u64, u64)> = days
         .iter()
         .map(|r| {
@@ -359,7 +375,8 @@ async fn performance_by_officer_day_and_category() {
             now,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(qta.len(), 1);
     assert_eq!(
         (qta[0].group.as_str(), qta[0].filed, qta[0].markaz.clone()),
@@ -375,22 +392,26 @@ async fn month_rollups_agree_with_day_rollups() {
         let by_days = rm
             .performance(query(day(3, 30), day(4, 3), group_by), now)
             .await
-            .unwrap();
+            .unwrap()
+            .rows;
         let by_months = rm
             .performance(query(day(3, 1), day(4, 30), group_by), now)
             .await
-            .unwrap();
+            .unwrap()
+            .rows;
         let mixed = rm
             .performance(query(day(3, 29), day(5, 31), group_by), now)
             .await
-            .unwrap();
+            .unwrap()
+            .rows;
         assert_eq!(by_days, by_months, "{group_by:?}");
         assert_eq!(by_days, mixed, "{group_by:?}");
     }
     let march = rm
         .performance(query(day(3, 1), day(3, 31), GroupBy::Category), now)
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     let filed: u64 = march.iter().map(|r| r.filed).sum();
     assert_eq!(filed, 4);
 }

@@ -12,8 +12,8 @@ use markaz_projections::migrations::{self, Migration, MigrationError};
 use markaz_projections::status::PublicViews;
 use markaz_projections::writer::ProjectionWriter;
 use markaz_projections::{
-    read_model_path, rebuild, rebuild_into, DatabaseError, ReadModels, RunnerHandle, RunnerOptions,
-    WaitError,
+    read_model_path, rebuild, rebuild_into, Calendar, DatabaseError, ReadModels, RunnerHandle,
+    RunnerOptions, WaitError,
 };
 use markaz_store::{EventStore, ExpectedVersion, NewEvent};
 use support::*;
@@ -84,9 +84,15 @@ async fn run_to_the_head(s: &Scenario, live: &std::path::Path) {
 /// The read models of a fresh rebuild of the whole log, dumped.
 async fn fresh_rebuild_dump(s: &Scenario) -> Vec<String> {
     let fresh = s.data_dir().join("fresh.sqlite");
-    rebuild_into(s.store.as_ref(), &fresh, None, |_, _| {})
-        .await
-        .unwrap();
+    rebuild_into(
+        s.store.as_ref(),
+        &fresh,
+        None,
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     dump(&fresh)
 }
 
@@ -156,9 +162,15 @@ async fn a_file_from_before_the_public_tracking_table_gets_it_by_replaying_the_s
     // A file as the release before migration 0003 left it: the same rows,
     // no public_tracking table, tracking codes unique through an index.
     let live = read_model_path(s.data_dir());
-    rebuild_into(s.store.as_ref(), &live, None, |_, _| {})
-        .await
-        .unwrap();
+    rebuild_into(
+        s.store.as_ref(),
+        &live,
+        None,
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     let conn = rusqlite::Connection::open(&live).unwrap();
     conn.execute_batch(
         "DROP TABLE public_tracking;
@@ -185,9 +197,15 @@ async fn two_rebuilds_of_the_same_log_are_identical() {
     let first = s.data_dir().join("first.sqlite");
     let second = s.data_dir().join("second.sqlite");
     let calls = std::sync::Mutex::new(Vec::new());
-    let summary = rebuild_into(s.store.as_ref(), &first, None, |done, total| {
-        calls.lock().unwrap().push((done, total));
-    })
+    let summary = rebuild_into(
+        s.store.as_ref(),
+        &first,
+        None,
+        &Calendar::default(),
+        |done, total| {
+            calls.lock().unwrap().push((done, total));
+        },
+    )
     .await
     .unwrap();
     assert_eq!(
@@ -198,9 +216,15 @@ async fn two_rebuilds_of_the_same_log_are_identical() {
         calls.lock().unwrap().last(),
         Some(&(s.last_position, s.last_position))
     );
-    rebuild_into(s.store.as_ref(), &second, None, |_, _| {})
-        .await
-        .unwrap();
+    rebuild_into(
+        s.store.as_ref(),
+        &second,
+        None,
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     let dumped = dump(&first);
     assert!(dumped.len() > 30);
     assert_same_rows(&dumped, &dump(&second));
@@ -234,9 +258,15 @@ async fn a_rebuild_until_a_moment_leaves_out_what_happened_later() {
     let path = s.data_dir().join("as_of.sqlite");
     // The end of 31 March: C1 is not resolved yet, C2 is.
     let until = Timestamp::from_micros(t0() + 2 * DAY - 8 * HOUR - 1);
-    let summary = rebuild_into(s.store.as_ref(), &path, Some(until), |_, _| {})
-        .await
-        .unwrap();
+    let summary = rebuild_into(
+        s.store.as_ref(),
+        &path,
+        Some(until),
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert!(summary.position < s.last_position);
     let rm = ReadModels::open(&path).unwrap();
     let c1 = rm.status_by_id(history.c1, until).await.unwrap().unwrap();
@@ -261,9 +291,14 @@ async fn a_rebuild_is_swapped_in_under_running_readers_and_runner() {
     assert!(rm.status_by_id(history.c1, now).await.unwrap().is_some());
     let before = dump(&live);
 
-    let summary = rebuild(s.store.as_ref(), s.data_dir(), |_, _| {})
-        .await
-        .unwrap();
+    let summary = rebuild(
+        s.store.as_ref(),
+        s.data_dir(),
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(summary.position, s.last_position);
     assert!(std::fs::symlink_metadata(&live)
         .unwrap()
@@ -293,7 +328,13 @@ async fn a_rebuild_is_swapped_in_under_running_readers_and_runner() {
     // A rebuild refuses to run while another holds the lock.
     let lock = s.data_dir().join("readmodels.sqlite.rebuild-lock");
     std::fs::write(&lock, b"").unwrap();
-    let refused = rebuild(s.store.as_ref(), s.data_dir(), |_, _| {}).await;
+    let refused = rebuild(
+        s.store.as_ref(),
+        s.data_dir(),
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await;
     assert!(matches!(
         refused,
         Err(markaz_projections::RebuildError::AlreadyRunning { .. })
@@ -301,9 +342,14 @@ async fn a_rebuild_is_swapped_in_under_running_readers_and_runner() {
     std::fs::remove_file(&lock).unwrap();
 
     // A second rebuild replaces the first generation; the data stays the same.
-    let again = rebuild(s.store.as_ref(), s.data_dir(), |_, _| {})
-        .await
-        .unwrap();
+    let again = rebuild(
+        s.store.as_ref(),
+        s.data_dir(),
+        &Calendar::default(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(again.position, s.last_position);
     assert!(!lock.exists(), "the lock is released after a rebuild");
     assert!(rm.status_by_id(c6, now).await.unwrap().is_some());

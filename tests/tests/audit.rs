@@ -429,7 +429,9 @@ async fn past_performance_is_replayed_without_touching_the_live_read_models() {
         (1, 0, 1),
         "{day_one}"
     );
-    assert_eq!(day_one["until"], "2026-03-02T23:59:59.999999Z");
+    // The end of the local day in Pakistan (UTC+5), where the markaz is.
+    assert_eq!(day_one["until"], "2026-03-02T18:59:59.999999Z");
+    assert_eq!(day_one["time_zone"], "Asia/Karachi");
     let day_two = past_performance(&config, &as_of("2026-03-03"))
         .await
         .unwrap();
@@ -495,6 +497,70 @@ async fn past_performance_counts_what_had_occurred_even_if_recorded_later() {
         (late["events_replayed"].clone(), total(&late, "filed")),
         (json!(2), 2)
     );
+}
+
+/// The figures of the past command and of `GET /performance` for the same
+/// local days agree, field for field; only the open backlog's ages differ,
+/// the one counted at the end of the day, the other now.
+#[tokio::test]
+async fn past_figures_match_the_http_answer_for_the_same_local_days() {
+    let mut log = ScriptedLog::new();
+    let first = log.file(at(DAY_ONE + 9 * HOUR), false).await;
+    log.acknowledge(first, at(DAY_ONE + 10 * HOUR)).await;
+    let second = log.file(at(DAY_ONE + 11 * HOUR), true).await;
+    log.resolve(first, at(DAY_ONE + 14 * HOUR), "Motorcycle recovered")
+        .await;
+    // 21:00 UTC on 2026-03-02 is 02:00 on 2026-03-03 in Pakistan: a day later.
+    log.acknowledge(second, at(DAY_ONE + 21 * HOUR)).await;
+    let head = log.head().await;
+    let config = log.config();
+    let past = past_performance(
+        &config,
+        &PerformanceArgs {
+            as_of: "2026-03-02".to_owned(),
+            from: Some("2026-03-02".to_owned()),
+            by: GroupByArg::Unit,
+            markaz: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        past["events_replayed"], 4,
+        "the 02:00 acknowledgement is the next day: {past}"
+    );
+    let dir = log.into_dir();
+    let server = Server::start(dir.path()).await;
+    let auditor = server.officer(Role::Auditor, None).await;
+    let (status, live) = server
+        .get(
+            &format!(
+                "/api/v1/performance?from=2026-03-02&to=2026-03-02&by=unit&min_position={head}"
+            ),
+            Some(&auditor),
+        )
+        .await;
+    assert_eq!(status, 200, "{live}");
+    assert_eq!(live["time_zone"], past["time_zone"]);
+    let without_ages = |rows: &Value| -> Vec<Value> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                let open = row["open_backlog"]["total"].clone();
+                row["open_backlog"] = json!({ "total": open });
+                row
+            })
+            .collect()
+    };
+    let live_rows = without_ages(&live["groups"]);
+    let past_rows = without_ages(&past["rows"]);
+    assert_eq!(live_rows, past_rows);
+    assert_eq!(live_rows[0]["filed"], 2);
+    assert_eq!(live_rows[0]["acknowledged"], 1);
+    assert_eq!(live_rows[0]["resolved"], 1);
+    server.stop().await;
 }
 
 fn files(dir: &std::path::Path) -> Vec<String> {

@@ -1,6 +1,9 @@
-//! Performance figures as they stood at the end of a past UTC day: the log
-//! is replayed up to then into a temporary read-model file, which is deleted
-//! afterwards. The live read models are never touched.
+//! Performance figures as they stood at the end of a past local day (in the
+//! markaz's time zone, or the default zone for every markaz): the log is
+//! replayed up to then into a temporary read-model file counted on the same
+//! calendar as the live one, which is deleted afterwards. The live read
+//! models are never touched. The figures are those `GET /performance` gave
+//! at that moment for the same range.
 //!
 //! "Up to then" means every event that occurred by then, wherever it sits in
 //! the log: a log is not always in time order (a backdated demo history, an
@@ -12,8 +15,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use markaz_domain::{MarkazCode, Timestamp};
 use markaz_projections::{
-    rebuild_into, DatabaseError, GroupBy, PerformanceQuery, PerformanceRow, QueryError, ReadModels,
-    RebuildError,
+    rebuild_into, Calendar, DatabaseError, GroupBy, PerformanceQuery, PerformanceRow, QueryError,
+    ReadModels, RebuildError,
 };
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -51,8 +54,12 @@ pub enum PastPerformanceError {
 #[derive(Clone, Debug, Serialize)]
 pub struct PastPerformance {
     pub as_of: NaiveDate,
-    /// The last instant replayed (the end of `as_of`, UTC).
+    /// The last instant replayed (the end of `as_of` in `time_zone`), in UTC.
     pub until: String,
+    /// The zone whose days `from` and `as_of` are.
+    pub time_zone: String,
+    /// Markaz counted in a zone of their own.
+    pub time_zones: std::collections::BTreeMap<String, String>,
     pub from: NaiveDate,
     pub group_by: GroupBy,
     /// Events replayed and the position of the last one.
@@ -61,7 +68,7 @@ pub struct PastPerformance {
     pub rows: Vec<PerformanceRow>,
 }
 
-/// The last microsecond of `day` (UTC).
+/// The last microsecond of `day` (UTC), for points in a complaint's history.
 pub fn end_of_day(day: NaiveDate) -> Timestamp {
     let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     Timestamp::from_micros(Timestamp::from_datetime(start).as_micros() + 86_400_000_000 - 1)
@@ -89,29 +96,37 @@ impl Drop for ScratchDir {
     }
 }
 
-/// Replays the log up to the end of `as_of` in a scratch directory under
-/// `scratch_parent` and asks it for the figures of `from..=as_of` (`from`
-/// defaults to the day of the first event). The open backlog is counted as
-/// of the end of `as_of`.
+/// Replays the log up to the end of local day `as_of` in a scratch directory
+/// under `scratch_parent`, counting days in `calendar`'s zones, and asks it
+/// for the figures of `from..=as_of` (`from` defaults to the local day of the
+/// first event). The open backlog is counted as of the end of `as_of`.
 pub async fn performance_as_of(
     store: Arc<dyn EventStore>,
     as_of: NaiveDate,
     from: Option<NaiveDate>,
     group_by: GroupBy,
     markaz: Option<MarkazCode>,
+    calendar: &Calendar,
     scratch_parent: &Path,
 ) -> Result<PastPerformance, PastPerformanceError> {
     if let Some(from) = from.filter(|from| *from > as_of) {
         return Err(PastPerformanceError::EmptyRange { from, as_of });
     }
-    let until = end_of_day(as_of);
+    let zone = match &markaz {
+        Some(markaz) => calendar.zone_of(markaz.as_str()),
+        None => calendar.default_zone(),
+    };
+    let until = Timestamp::from_micros(Calendar::end_of_day(zone, as_of));
     let scratch = ScratchDir::create(scratch_parent)?;
     let path = scratch.0.join("readmodels.sqlite");
     let past = LogAsOf::new(store, until);
-    let summary = rebuild_into(&past, &path, None, |_, _| {}).await?;
-    let from = from.unwrap_or_else(|| past.earliest_day().unwrap_or(as_of));
+    let summary = rebuild_into(&past, &path, None, calendar, |_, _| {}).await?;
+    let from = from.unwrap_or_else(|| {
+        past.earliest()
+            .map_or(as_of, |earliest| Calendar::today(zone, earliest))
+    });
     let read_models = ReadModels::open(&path)?;
-    let rows = read_models
+    let report = read_models
         .performance(
             PerformanceQuery {
                 from,
@@ -128,11 +143,13 @@ pub async fn performance_as_of(
     Ok(PastPerformance {
         as_of,
         until: until.to_rfc3339(),
+        time_zone: report.time_zone,
+        time_zones: report.time_zones,
         from,
         group_by,
         events_replayed: summary.events,
         position: summary.position,
-        rows,
+        rows: report.rows,
     })
 }
 
@@ -155,10 +172,10 @@ impl LogAsOf {
         }
     }
 
-    /// The UTC day of the earliest event read, if any was.
-    pub fn earliest_day(&self) -> Option<NaiveDate> {
+    /// The time of the earliest event read, if any was.
+    pub fn earliest(&self) -> Option<Timestamp> {
         let micros = self.earliest.load(Ordering::Relaxed);
-        (micros != i64::MAX).then(|| Timestamp::from_micros(micros).to_datetime().date_naive())
+        (micros != i64::MAX).then(|| Timestamp::from_micros(micros))
     }
 
     fn read_only() -> StoreError {

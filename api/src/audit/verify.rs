@@ -1,12 +1,93 @@
 //! Verification of the log: the chains, the seals in the log and a seal kept
-//! elsewhere, reported in one shape for HTTP and the CLI.
+//! elsewhere, and the events this build cannot decode (which stop the
+//! projections), reported in one shape for HTTP and the CLI.
 
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
 use markaz_store::seal::{verify_log, LogVerification, Seal, SealError, SealFile, VerifyOptions};
-use markaz_store::EventStore;
+use markaz_store::{EventStore, RecordedEvent, StoreError};
 use serde_json::{json, Value};
+
+/// The most undecodable events a report lists (all are counted).
+const UNDECODABLE_LISTED: usize = 100;
+
+/// An event of the log that this build cannot decode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndecodableEvent {
+    pub position: u64,
+    pub stream: String,
+    pub version: u64,
+    pub event_type: String,
+    pub schema_version: u16,
+    pub reason: String,
+}
+
+/// What the decoding walk found: how many events it read and which of them
+/// cannot be decoded (the first `UNDECODABLE_LISTED`, and how many in all).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeReport {
+    pub events_read: u64,
+    pub undecodable: Vec<UndecodableEvent>,
+    pub undecodable_count: u64,
+}
+
+impl DecodeReport {
+    fn check(&mut self, event: &RecordedEvent) {
+        self.events_read += 1;
+        if let Err(error) =
+            markaz_domain::codec::decode(&event.event_type, event.schema_version, &event.payload)
+        {
+            self.undecodable_count += 1;
+            if self.undecodable.len() < UNDECODABLE_LISTED {
+                self.undecodable.push(UndecodableEvent {
+                    position: event.position,
+                    stream: event.stream.clone(),
+                    version: event.version,
+                    event_type: event.event_type.clone(),
+                    schema_version: event.schema_version,
+                    reason: error.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// Decodes every event of the log (or of one stream) with this build's
+/// codec and names those it cannot read: the event that stopped the
+/// projections is among them.
+pub async fn undecodable_events(
+    store: &dyn EventStore,
+    stream: Option<&str>,
+) -> Result<DecodeReport, StoreError> {
+    const PAGE: usize = 1_000;
+    let mut report = DecodeReport::default();
+    match stream {
+        Some(stream) => {
+            let mut next = 1;
+            loop {
+                let page = store.read_stream(stream, next, PAGE).await?;
+                page.iter().for_each(|event| report.check(event));
+                match page.last() {
+                    Some(last) if page.len() == PAGE => next = last.version + 1,
+                    _ => break,
+                }
+            }
+        }
+        None => {
+            let mut after = 0;
+            loop {
+                let page = store.read_all(after, PAGE).await?;
+                page.iter().for_each(|event| report.check(event));
+                match page.last() {
+                    Some(last) => after = last.position,
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(report)
+}
 
 /// Why a kept seal cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +150,14 @@ pub async fn verify(
 /// otherwise each seal was checked against the key it names itself, which
 /// proves the log unchanged since it was sealed but not who sealed it (someone
 /// able to rewrite the file could also re-seal it with a key of their own).
-pub fn report_json(report: &LogVerification, seals_authenticated: bool) -> Value {
+///
+/// `undecodable` lists the events this build cannot decode: they break no
+/// chain (`ok` is about the chains and seals), but they stop the projections.
+pub fn report_json(
+    report: &LogVerification,
+    seals_authenticated: bool,
+    decoding: &DecodeReport,
+) -> Value {
     json!({
         "streams_checked": report.streams_checked,
         "events_checked": report.events_checked,
@@ -82,5 +170,14 @@ pub fn report_json(report: &LogVerification, seals_authenticated: bool) -> Value
             "version": broken.version,
             "reason": broken.what,
         })),
+        "undecodable_count": decoding.undecodable_count,
+        "undecodable": decoding.undecodable.iter().map(|event| json!({
+            "position": event.position,
+            "stream": event.stream,
+            "version": event.version,
+            "type": event.event_type,
+            "schema_version": event.schema_version,
+            "reason": event.reason,
+        })).collect::<Vec<Value>>(),
     })
 }

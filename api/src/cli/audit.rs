@@ -46,11 +46,12 @@ pub enum AuditSubcommand {
         /// The complaint's id
         id: String,
     },
-    /// Print performance figures as they stood at the end of a past UTC day,
+    /// Print performance figures as they stood at the end of a past local day,
     /// replayed from the log into a temporary file (the live read models
     /// are not touched)
     Performance(PerformanceArgs),
-    /// Verify the hash chains and the seals; exits non-zero on a break
+    /// Verify the hash chains and the seals, and name the events this build
+    /// cannot decode; exits non-zero on a break or an undecodable event
     Verify(VerifyArgs),
     /// Seal the log: sign a digest of every stream's head with a key kept
     /// outside the data directory, record it in the log and print it
@@ -89,7 +90,8 @@ impl From<GroupByArg> for GroupBy {
 
 #[derive(Debug, Args)]
 pub struct PerformanceArgs {
-    /// The day (YYYY-MM-DD, UTC) whose end the figures are taken at
+    /// The local day (YYYY-MM-DD, in the markaz's time zone) whose end the
+    /// figures are taken at
     #[arg(long, value_name = "DATE")]
     pub as_of: String,
     /// The first day counted [default: the day of the first event]
@@ -164,14 +166,29 @@ async fn run_audit(command: AuditSubcommand, config: &Config) -> anyhow::Result<
         AuditSubcommand::Performance(args) => past_performance(config, &args).await?,
         AuditSubcommand::Verify(args) => {
             let report = verify_log(config, &args).await?;
+            let decoding = undecodable(config, &args).await?;
             let authenticated = !args.public_key.is_empty();
-            print_json(&verify::report_json(&report, authenticated))?;
+            print_json(&verify::report_json(&report, authenticated, &decoding))?;
             if let Some(broken) = &report.first_broken {
                 bail!(
                     "the log failed verification at {} version {}: {}",
                     broken.stream,
                     broken.version,
                     broken.what
+                );
+            }
+            if let Some(first) = decoding.undecodable.first() {
+                bail!(
+                    "{} event(s) cannot be decoded by this build, the first at position {} \
+                     ({} version {}, {} v{}): {}; the projections stop in front of it until a \
+                     build that reads it is deployed",
+                    decoding.undecodable_count,
+                    first.position,
+                    first.stream,
+                    first.version,
+                    first.event_type,
+                    first.schema_version,
+                    first.reason
                 );
             }
             return Ok(());
@@ -266,10 +283,25 @@ pub async fn past_performance(config: &Config, args: &PerformanceArgs) -> anyhow
         from,
         args.by.into(),
         markaz,
+        &config.calendar,
         &std::env::temp_dir(),
     )
     .await?;
     serde_json::to_value(figures).context("cannot render the figures")
+}
+
+/// `markaz audit verify`: the events of the log (or of `--stream`) that this
+/// build cannot decode.
+pub async fn undecodable(
+    config: &Config,
+    args: &VerifyArgs,
+) -> anyhow::Result<verify::DecodeReport> {
+    let store = open_store(config)
+        .await
+        .context("cannot open the event store")?;
+    verify::undecodable_events(store.as_ref(), args.stream.as_deref())
+        .await
+        .context("cannot read the event log")
 }
 
 /// `markaz audit verify`: the report (the caller decides the exit status).

@@ -40,7 +40,8 @@ pub struct GlobalArgs {
     /// TOML configuration file; its keys are the long option names with
     /// underscores (data_dir, listen, store, catalogue, reopen_window_days,
     /// min_position_wait_ms, ready_max_lag, shutdown_grace_secs, log_format,
-    /// public_rate_limit, unknown_code_limit)
+    /// public_rate_limit, unknown_code_limit, time_zone, and a
+    /// [markaz_time_zones] table of CODE = "Zone/Name")
     #[arg(long, global = true, env = "MARKAZ_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory of the embedded event log, read models and idempotency
@@ -65,6 +66,11 @@ pub struct GlobalArgs {
     /// Log format on standard error [default: human]
     #[arg(long, global = true, env = "MARKAZ_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Time zone (IANA name) whose days and months performance figures count
+    /// in; markaz in other zones are set in the file's [markaz_time_zones].
+    /// Changing it needs `markaz projections rebuild` [default: Asia/Karachi]
+    #[arg(long, global = true, env = "MARKAZ_TIME_ZONE", value_name = "ZONE")]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +106,7 @@ impl Cli {
             catalogue: self.global.catalogue.clone(),
             reopen_window_days: self.global.reopen_window_days,
             log_format: self.global.log_format,
+            time_zone: self.global.time_zone.clone(),
             ..Overrides::default()
         };
         if let Command::Serve(serve) = &self.command {

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
+use markaz_projections::performance::calendar::Calendar;
 use markaz_projections::{rebuild, RebuildError, RebuildSummary};
 use markaz_store::EventStore;
 
@@ -26,7 +27,7 @@ pub async fn run(command: ProjectionsCommand, config: &Config) -> anyhow::Result
             let store = open_store(config)
                 .await
                 .context("cannot open the event store")?;
-            let summary = rebuild_with_progress_bar(store.as_ref(), &config.data_dir)
+            let summary = rebuild_with_progress_bar(store.as_ref(), &config.data_dir, &config.calendar)
                 .await
                 .context("the rebuild failed; the live read models are unchanged")?;
             println!(
@@ -55,10 +56,11 @@ fn progress_bar() -> ProgressBar {
 async fn rebuild_with_progress_bar(
     store: &dyn EventStore,
     data_dir: &Path,
+    calendar: &Calendar,
 ) -> Result<RebuildSummary, RebuildError> {
     let bar = progress_bar();
     let started = Instant::now();
-    let summary = rebuild(store, data_dir, |done, total| {
+    let summary = rebuild(store, data_dir, calendar, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })

@@ -185,7 +185,10 @@ async fn verify_log(
     let report = verify::verify(state.store.as_ref(), query.stream.as_deref(), None, &[])
         .await
         .map_err(|error| Problem::internal(&error))?;
+    let decoding = verify::undecodable_events(state.store.as_ref(), query.stream.as_deref())
+        .await
+        .map_err(|error| Problem::internal(&error))?;
     // The server holds no list of trusted keys: `markaz audit verify
     // --public-key` authenticates the seals.
-    Ok(Json(verify::report_json(&report, false)))
+    Ok(Json(verify::report_json(&report, false, &decoding)))
 }

@@ -26,6 +26,24 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     let projections = state.projections.status().await.map_err(|error| {
         Problem::unavailable(format!("the event store does not answer: {error}"), 1)
     })?;
+    // An event this build cannot decode stops the read models, loudly, but
+    // not the instance: commands and timelines read the log itself, so the
+    // instance stays in service and says what stopped.
+    if let (Some(error), Some(position)) = (&projections.error, projections.undecodable_position) {
+        tracing::warn!(position, %error, "ready, but the read models are stopped");
+        return Ok(Json(json!({
+            "status": "degraded",
+            "store": state.store.backend_name(),
+            "head_position": head,
+            "read_models": format!(
+                "stopped in front of the event at position {position}, which this build cannot \
+                 decode: queries answer as of position {}; commands and timelines go on; \
+                 `markaz audit verify` names it",
+                projections.position
+            ),
+            "projections": projections,
+        })));
+    }
     if let Some(error) = &projections.error {
         return Err(Problem::unavailable(
             format!("the projections stopped: {error}; see the server log"),

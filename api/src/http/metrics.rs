@@ -503,6 +503,12 @@ fn render_projections(out: &mut String, status: &RunnerStatus) {
         "0 once the projections stopped on an error (see the log and /readyz)",
         u8::from(status.error.is_none()),
     );
+    gauge(
+        out,
+        "markaz_projections_undecodable_position",
+        "Position of the event this build cannot decode that stopped the projections (0: none)",
+        status.undecodable_position.unwrap_or(0),
+    );
 }
 
 #[cfg(test)]

@@ -423,6 +423,50 @@ pub struct PerformanceGroup {
     /// Counts of 1, 2, 3, 4 and 5 stars.
     pub ratings: [u64; 5],
     pub open_backlog: OpenBacklog,
+    pub resolutions: u64,
+    pub first_resolutions: u64,
+    pub withdrawn_before_action: u64,
+    pub reopen_rate: Share,
+    pub ack_within_sla: Share,
+    pub resolved_within_sla: Share,
+    pub ack_minutes: DurationFigures,
+    pub first_resolve_hours: DurationFigures,
+    pub final_resolve_hours: DurationFigures,
+    pub final_resolve_hours_p50: Option<f64>,
+    pub final_resolve_hours_p90: Option<f64>,
+}
+
+/// A share of cases, with the percentage only from 3 cases on.
+#[derive(Serialize, ToSchema)]
+pub struct Share {
+    pub count: u64,
+    pub cases: u64,
+    pub pct: Option<f64>,
+    /// `66.7% (2 of 3)`, or `1 of 2` below 3 cases.
+    pub text: String,
+}
+
+/// One percentile: a value, or beyond the tracked range.
+#[derive(Serialize, ToSchema)]
+pub struct Percentile {
+    pub value: Option<f64>,
+    pub beyond_range: bool,
+    /// `37.5`, or `>527040` beyond the range.
+    pub text: String,
+}
+
+/// A duration distribution and its precision.
+#[derive(Serialize, ToSchema)]
+pub struct DurationFigures {
+    /// `minutes` or `hours`.
+    pub unit: String,
+    pub cases: u64,
+    pub p50: Option<Percentile>,
+    pub p90: Option<Percentile>,
+    pub beyond_range: u64,
+    pub max_tracked: f64,
+    pub exact_below: f64,
+    pub max_error_pct: f64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -431,6 +475,10 @@ pub struct Performance {
     pub to: String,
     pub by: String,
     pub markaz: Option<String>,
+    /// The time zone whose days `from` and `to` are (IANA name).
+    pub time_zone: String,
+    /// Markaz counted in a zone of their own.
+    pub time_zones: std::collections::BTreeMap<String, String>,
     pub groups: Vec<PerformanceGroup>,
 }
 
@@ -561,8 +609,24 @@ pub struct Verification {
     /// it names (`markaz audit verify --public-key` authenticates them).
     pub seals_authenticated: bool,
     pub kept_seal_checked: bool,
+    /// The chains and seals are intact (undecodable events do not break them).
     pub ok: bool,
     pub first_broken: Option<BrokenLink>,
+    /// Events this build cannot decode (they stop the read models).
+    pub undecodable_count: u64,
+    /// The first hundred of them.
+    pub undecodable: Vec<UndecodableEvent>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UndecodableEvent {
+    pub position: u64,
+    pub stream: String,
+    pub version: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub schema_version: u16,
+    pub reason: String,
 }
 
 // ---------------------------------------------------------------- operations
@@ -586,14 +650,20 @@ pub struct ProjectionStatus {
     pub lag: u64,
     pub projections: Vec<ProjectionPosition>,
     pub error: Option<String>,
+    /// The event this build cannot decode, when that is what stopped the projections.
+    pub undecodable_position: Option<u64>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Ready {
+    /// `ready`, or `degraded` when an undecodable event stopped the read
+    /// models (commands and timelines go on).
     pub status: String,
     /// `sqlite` or `esdb`.
     pub store: String,
     pub head_position: u64,
+    /// With `degraded`: what stopped the read models.
+    pub read_models: Option<String>,
     pub projections: ProjectionStatus,
 }
 
@@ -858,8 +928,8 @@ mod operations {
     /// Performance figures per group (supervisor, auditor)
     #[utoipa::path(get, path = "/api/v1/performance", tag = "performance",
         params(
-            ("from" = Option<String>, Query, description = "First UTC day, YYYY-MM-DD"),
-            ("to" = Option<String>, Query, description = "Last UTC day, YYYY-MM-DD"),
+            ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"),
+            ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"),
             ("by" = Option<String>, Query, description = "unit, officer, category or day"),
             ("markaz" = Option<String>, Query, description = "Auditors only"),
             ("min_position" = Option<u64>, Query),

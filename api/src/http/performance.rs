@@ -1,12 +1,13 @@
 //! `GET /performance`: figures per unit, officer, category or day over a
-//! range of days, for supervisors (their markaz) and auditors (any).
+//! range of local days, for supervisors (their markaz) and auditors (any).
+//! The answer names the time zone whose days it counts.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{Days, Utc};
+use chrono::Days;
 use markaz_domain::OfficerId;
-use markaz_projections::{GroupBy, PerformanceQuery};
+use markaz_projections::{Calendar, GroupBy, PerformanceQuery};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -23,9 +24,9 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PerformanceParams {
-    /// First day (UTC), inclusive; default 29 days before `to`.
+    /// First local day, inclusive; default 29 days before `to`.
     from: Option<String>,
-    /// Last day (UTC), inclusive; default today.
+    /// Last local day, inclusive; default today (in the markaz's zone).
     to: Option<String>,
     by: Option<String>,
     /// Auditors only: one markaz instead of all.
@@ -43,9 +44,14 @@ async fn performance(
 ) -> Result<Json<Value>, Problem> {
     let mut errors = Vec::new();
     let markaz = scope(&auth.principal, params.markaz.as_deref(), &mut errors);
+    let zone = match &markaz {
+        Some(markaz) => state.config.calendar.zone_of(markaz.as_str()),
+        None => state.config.calendar.default_zone(),
+    };
+    let now = now();
     let to = match &params.to {
         Some(text) => parse_day("to", text, &mut errors),
-        None => Some(Utc::now().date_naive()),
+        None => Some(Calendar::today(zone, now)),
     };
     let from = match (&params.from, to) {
         (Some(text), _) => parse_day("from", text, &mut errors),
@@ -86,12 +92,13 @@ async fn performance(
         group_by,
         markaz: markaz.clone(),
     };
-    let rows = state
+    let report = state
         .read_models
-        .performance(query, now())
+        .performance(query, now)
         .await
         .map_err(query_problem)?;
-    let groups: Vec<Value> = rows
+    let groups: Vec<Value> = report
+        .rows
         .iter()
         .map(|row| {
             let mut value = serde_json::to_value(row).unwrap_or(Value::Null);
@@ -110,6 +117,8 @@ async fn performance(
         "to": to.to_string(),
         "by": params.by.as_deref().unwrap_or("unit"),
         "markaz": markaz.as_ref().map(|m| m.as_str()),
+        "time_zone": report.time_zone,
+        "time_zones": report.time_zones,
         "groups": groups,
     })))
 }

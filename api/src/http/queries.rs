@@ -23,7 +23,9 @@ use super::privacy::{
     complainant_view, disclosure, mask_event_data, mask_tracking_code, may_see, Disclosure,
 };
 use super::problem::{FieldError, Problem};
-use super::query_params::{look_up, now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
+use super::query_params::{
+    look_up, now, parse_local_time, query_problem, wait_for, ApiPath, ApiQuery,
+};
 use crate::app::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::commands::visible;
@@ -176,14 +178,6 @@ async fn list(
         }
         parsed
     });
-    let filed_from = query
-        .filed_from
-        .as_deref()
-        .and_then(|text| parse_time("filed_from", text, false, &mut errors));
-    let filed_to = query
-        .filed_to
-        .as_deref()
-        .and_then(|text| parse_time("filed_to", text, true, &mut errors));
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         errors.push(FieldError::new(
@@ -193,6 +187,19 @@ async fn list(
     }
     let markaz = super::gender_desk::scope(principal, query.markaz.as_deref(), &mut errors)
         .map(|code| code.as_str().to_owned());
+    // Days are the local days of the markaz listed.
+    let zone = match &markaz {
+        Some(markaz) => state.config.calendar.zone_of(markaz),
+        None => state.config.calendar.default_zone(),
+    };
+    let filed_from = query
+        .filed_from
+        .as_deref()
+        .and_then(|text| parse_local_time("filed_from", text, false, zone, &mut errors));
+    let filed_to = query
+        .filed_to
+        .as_deref()
+        .and_then(|text| parse_local_time("filed_to", text, true, zone, &mut errors));
     if !errors.is_empty() {
         return Err(Problem::invalid_query(errors));
     }

@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use chrono::{DateTime, NaiveDate, Utc};
 use markaz_domain::Timestamp;
-use markaz_projections::{QueryError, WaitError};
+use markaz_projections::{Calendar, QueryError, Tz, WaitError};
 use serde::de::DeserializeOwned;
 
 use super::problem::{FieldError, Problem};
@@ -131,6 +131,27 @@ pub fn parse_time(
     None
 }
 
+/// Parses an RFC 3339 time, or a `YYYY-MM-DD` day of the local calendar of
+/// `zone` (its first instant, or its last with `end_of_day`): a list of
+/// cases filed "on the 1st" means the 1st where the markaz is.
+pub fn parse_local_time(
+    field: &str,
+    text: &str,
+    end_of_day: bool,
+    zone: Tz,
+    errors: &mut Vec<FieldError>,
+) -> Option<Timestamp> {
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let micros = if end_of_day {
+            Calendar::end_of_day(zone, day)
+        } else {
+            Calendar::start_of_day(zone, day)
+        };
+        return Some(Timestamp::from_micros(micros));
+    }
+    parse_time(field, text, end_of_day, errors)
+}
+
 /// Parses a `YYYY-MM-DD` day.
 pub fn parse_day(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -178,5 +199,19 @@ mod tests {
         assert!(errors.is_empty());
         assert!(parse_time("at", "yesterday", false, &mut errors).is_none());
         assert_eq!(errors[0].field, "at");
+    }
+
+    #[test]
+    fn local_days_start_at_local_midnight() {
+        let mut errors = Vec::new();
+        let karachi = markaz_projections::DEFAULT_TIME_ZONE;
+        let start = parse_local_time("from", "2026-03-01", false, karachi, &mut errors).unwrap();
+        assert_eq!(start.to_rfc3339(), "2026-02-28T19:00:00.000000Z");
+        let end = parse_local_time("to", "2026-03-01", true, karachi, &mut errors).unwrap();
+        assert_eq!(end.to_rfc3339(), "2026-03-01T18:59:59.999999Z");
+        let exact =
+            parse_local_time("at", "2026-01-31T09:00:00Z", false, karachi, &mut errors).unwrap();
+        assert_eq!(exact.to_rfc3339(), "2026-01-31T09:00:00.000000Z");
+        assert!(errors.is_empty());
     }
 }

@@ -5,7 +5,6 @@ use uuid::Uuid;
 
 use super::enums::{from_code, FrozenCode};
 use super::CodecError;
-use crate::values::ValueError;
 
 /// Which (type, version) is being decoded, to name it in errors.
 #[derive(Clone, Copy)]
@@ -15,27 +14,6 @@ pub(crate) struct Decoding {
 }
 
 impl Decoding {
-    /// Re-validates a stored value through its parser.
-    pub fn value<T>(
-        self,
-        parse: impl FnOnce(&str) -> Result<T, ValueError>,
-        text: &str,
-    ) -> Result<T, CodecError> {
-        parse(text).map_err(|source| CodecError::InvalidValue {
-            event_type: self.event_type,
-            version: self.version,
-            source,
-        })
-    }
-
-    pub fn optional<T>(
-        self,
-        parse: impl FnOnce(&str) -> Result<T, ValueError>,
-        text: &Option<String>,
-    ) -> Result<Option<T>, CodecError> {
-        text.as_deref().map(|t| self.value(parse, t)).transpose()
-    }
-
     pub fn code<T: FrozenCode>(self, code: u8) -> Result<T, CodecError> {
         from_code(code).ok_or(CodecError::UnknownEnumCode {
             event_type: self.event_type,

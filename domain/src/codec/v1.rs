@@ -3,15 +3,21 @@
 //! postcard has no field names, so the order and types of these fields ARE
 //! the stored format. Never edit a struct here; add a new version instead
 //! (see `v2.rs`) and upcast the old one on decode. Only stable encodings are
-//! used: strings for validated text (re-validated on decode), `[u8; 16]` for
-//! ids, `i64` microseconds for time, `u8` codes for enums (see `enums.rs`).
+//! used: strings for validated text, `[u8; 16]` for ids, `i64` microseconds
+//! for time, `u8` codes for enums (see `enums.rs`).
+//!
+//! Decoding trusts what was stored: texts, phones, codes and ratings are
+//! taken back with their `from_stored` constructors, never re-parsed, because
+//! validation belongs to the commands that wrote them. A rule tightened later
+//! (a shorter text, a stricter phone format) therefore never makes history
+//! unreadable. Only what this build cannot interpret at all (an unknown enum
+//! code, a malformed payload) is refused.
 
 use serde::{Deserialize, Serialize};
 
 use super::enums::to_code;
 use super::frozen::{uuid_bytes, uuid_from, Decoding};
 use super::CodecError;
-use crate::catalogue::Catalogue;
 use crate::complaint::{
     Complainant, ComplaintAcknowledged, ComplaintFiled, ComplaintRated, ComplaintReferred,
     ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, GenderDeskReasons,
@@ -47,11 +53,11 @@ impl ComplainantV1 {
 
     pub(crate) fn into_domain(self, decoding: Decoding) -> Result<Complainant, CodecError> {
         Ok(Complainant {
-            name: decoding.value(PersonName::parse, &self.name)?,
+            name: PersonName::from_stored(self.name),
             gender: decoding.code(self.gender)?,
-            phone: decoding.value(Phone::parse, &self.phone)?,
-            cnic: decoding.optional(Cnic::parse, &self.cnic)?,
-            address: decoding.optional(ShortText::parse, &self.address)?,
+            phone: Phone::from_stored(self.phone),
+            cnic: self.cnic.map(Cnic::from_stored),
+            address: self.address.map(ShortText::from_stored),
         })
     }
 }
@@ -87,10 +93,10 @@ impl ComplaintAcknowledgedV1 {
 
     pub(crate) fn into_domain(
         self,
-        decoding: Decoding,
+        _decoding: Decoding,
     ) -> Result<ComplaintAcknowledged, CodecError> {
         Ok(ComplaintAcknowledged {
-            note: decoding.optional(ShortText::parse, &self.note)?,
+            note: self.note.map(ShortText::from_stored),
         })
     }
 }
@@ -113,9 +119,9 @@ impl ComplaintReferredV1 {
 
     pub(crate) fn into_domain(self, decoding: Decoding) -> Result<ComplaintReferred, CodecError> {
         Ok(ComplaintReferred {
-            to: decoding.value(ShortText::parse, &self.to)?,
+            to: ShortText::from_stored(self.to),
             kind: decoding.code(self.kind)?,
-            reason: decoding.value(ShortText::parse, &self.reason)?,
+            reason: ShortText::from_stored(self.reason),
         })
     }
 }
@@ -137,7 +143,7 @@ impl ComplaintResolvedV1 {
     pub(crate) fn into_domain(self, decoding: Decoding) -> Result<ComplaintResolved, CodecError> {
         Ok(ComplaintResolved {
             outcome: decoding.code(self.outcome)?,
-            summary: decoding.value(ShortText::parse, &self.summary)?,
+            summary: ShortText::from_stored(self.summary),
         })
     }
 }
@@ -156,15 +162,10 @@ impl ComplaintRatedV1 {
         }
     }
 
-    pub(crate) fn into_domain(self, decoding: Decoding) -> Result<ComplaintRated, CodecError> {
-        let stars = Rating::new(self.stars).map_err(|source| CodecError::InvalidValue {
-            event_type: decoding.event_type,
-            version: decoding.version,
-            source,
-        })?;
+    pub(crate) fn into_domain(self, _decoding: Decoding) -> Result<ComplaintRated, CodecError> {
         Ok(ComplaintRated {
-            stars,
-            comment: decoding.optional(ShortText::parse, &self.comment)?,
+            stars: Rating::from_stored(self.stars),
+            comment: self.comment.map(ShortText::from_stored),
         })
     }
 }
@@ -181,9 +182,9 @@ impl ComplaintReopenedV1 {
         }
     }
 
-    pub(crate) fn into_domain(self, decoding: Decoding) -> Result<ComplaintReopened, CodecError> {
+    pub(crate) fn into_domain(self, _decoding: Decoding) -> Result<ComplaintReopened, CodecError> {
         Ok(ComplaintReopened {
-            reason: decoding.value(ShortText::parse, &self.reason)?,
+            reason: ShortText::from_stored(self.reason),
         })
     }
 }
@@ -200,9 +201,9 @@ impl ComplaintWithdrawnV1 {
         }
     }
 
-    pub(crate) fn into_domain(self, decoding: Decoding) -> Result<ComplaintWithdrawn, CodecError> {
+    pub(crate) fn into_domain(self, _decoding: Decoding) -> Result<ComplaintWithdrawn, CodecError> {
         Ok(ComplaintWithdrawn {
-            reason: decoding.value(ShortText::parse, &self.reason)?,
+            reason: ShortText::from_stored(self.reason),
         })
     }
 }
@@ -230,9 +231,9 @@ impl OfficerRegisteredV1 {
     pub(crate) fn into_domain(self, decoding: Decoding) -> Result<OfficerRegistered, CodecError> {
         Ok(OfficerRegistered {
             officer_id: OfficerId(uuid_from(self.officer_id)),
-            name: decoding.value(PersonName::parse, &self.name)?,
+            name: PersonName::from_stored(self.name),
             role: decoding.code(self.role)?,
-            markaz: decoding.optional(MarkazCode::parse, &self.markaz)?,
+            markaz: self.markaz.map(MarkazCode::from_stored),
             token_hash: self.token_hash,
         })
     }
@@ -250,9 +251,9 @@ impl OfficerRevokedV1 {
         }
     }
 
-    pub(crate) fn into_domain(self, decoding: Decoding) -> Result<OfficerRevoked, CodecError> {
+    pub(crate) fn into_domain(self, _decoding: Decoding) -> Result<OfficerRevoked, CodecError> {
         Ok(OfficerRevoked {
-            reason: decoding.optional(ShortText::parse, &self.reason)?,
+            reason: self.reason.map(ShortText::from_stored),
         })
     }
 }
@@ -279,26 +280,28 @@ impl ComplaintFiledV1 {
 
     /// Upcasts to the current event. The fields v1 lacked are reconstructed
     /// from what it has: `non_cognizable` and the sensitive-category reason
-    /// from the default catalogue (false for a category it does not know), the
-    /// gender reason from the complainant's gender. Whether the complainant had
-    /// asked for the gender desk was not recorded, so `requested` is false.
+    /// from `V1_CATEGORIES`, the catalogue in force when v1 was written
+    /// (false for a category it did not have), never from the catalogue of
+    /// today or of this deployment; the gender reason from the complainant's
+    /// gender. Whether the complainant had asked for the gender desk was not
+    /// recorded, so `requested` is false.
     pub(crate) fn upcast(self, decoding: Decoding) -> Result<ComplaintFiled, CodecError> {
-        let category = decoding.value(CategoryCode::parse, &self.category)?;
+        let category = CategoryCode::from_stored(self.category);
         let complainant = self.complainant.into_domain(decoding)?;
-        let entry = Catalogue::default().get(&category).cloned();
+        let entry = v1_category(category.as_str());
         let gender_desk_reasons = GenderDeskReasons {
             requested: false,
             complainant_gender: matches!(complainant.gender, Gender::Female | Gender::Transgender),
-            sensitive_category: entry.as_ref().is_some_and(|c| c.gender_sensitive),
+            sensitive_category: entry.is_some_and(|c| c.gender_sensitive),
         };
         Ok(ComplaintFiled {
             complaint_id: ComplaintId::from_uuid(uuid_from(self.complaint_id)),
-            tracking_code: decoding.value(TrackingCode::parse, &self.tracking_code)?,
-            markaz: decoding.value(MarkazCode::parse, &self.markaz)?,
+            tracking_code: TrackingCode::from_stored(self.tracking_code),
+            markaz: MarkazCode::from_stored(self.markaz),
             category,
             complainant,
-            description: decoding.value(Description::parse, &self.description)?,
-            location: decoding.optional(ShortText::parse, &self.location)?,
+            description: Description::from_stored(self.description),
+            location: self.location.map(ShortText::from_stored),
             channel: decoding.code(self.channel)?,
             gender_desk: self.gender_desk,
             gender_desk_reasons,
@@ -307,4 +310,43 @@ impl ComplaintFiledV1 {
             non_cognizable: entry.is_some_and(|c| c.non_cognizable),
         })
     }
+}
+
+/// How the catalogue of the first release classified a category: what a v1
+/// filing meant when it was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct V1Category {
+    pub code: &'static str,
+    pub non_cognizable: bool,
+    pub gender_sensitive: bool,
+}
+
+/// The built-in categories as they stood while `ComplaintFiled` v1 was
+/// written: FROZEN. The v1 upcast reads this table, not `Catalogue`, so that
+/// editing the built-in catalogue or running with a `--catalogue` of one's
+/// own never changes what old events mean. (v1 was written only with the
+/// built-in catalogue: v2 came before catalogue files could be given.)
+pub const V1_CATEGORIES: &[V1Category] = &[
+    v1("harassment", true, true),
+    v1("domestic_violence", false, true),
+    v1("threats_intimidation", true, false),
+    v1("theft_report", false, false),
+    v1("lost_documents", true, false),
+    v1("fraud_cheating", true, false),
+    v1("property_dispute", true, false),
+    v1("nuisance", true, false),
+    v1("police_misconduct", true, false),
+    v1("other", true, false),
+];
+
+const fn v1(code: &'static str, non_cognizable: bool, gender_sensitive: bool) -> V1Category {
+    V1Category {
+        code,
+        non_cognizable,
+        gender_sensitive,
+    }
+}
+
+fn v1_category(code: &str) -> Option<&'static V1Category> {
+    V1_CATEGORIES.iter().find(|entry| entry.code == code)
 }

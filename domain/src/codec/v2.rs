@@ -67,12 +67,12 @@ impl ComplaintFiledV2 {
         let reasons = self.gender_desk_reasons;
         Ok(ComplaintFiled {
             complaint_id: ComplaintId::from_uuid(uuid_from(self.complaint_id)),
-            tracking_code: decoding.value(TrackingCode::parse, &self.tracking_code)?,
-            markaz: decoding.value(MarkazCode::parse, &self.markaz)?,
-            category: decoding.value(CategoryCode::parse, &self.category)?,
+            tracking_code: TrackingCode::from_stored(self.tracking_code),
+            markaz: MarkazCode::from_stored(self.markaz),
+            category: CategoryCode::from_stored(self.category),
             complainant: self.complainant.into_domain(decoding)?,
-            description: decoding.value(Description::parse, &self.description)?,
-            location: decoding.optional(ShortText::parse, &self.location)?,
+            description: Description::from_stored(self.description),
+            location: self.location.map(ShortText::from_stored),
             channel: decoding.code(self.channel)?,
             gender_desk: self.gender_desk,
             gender_desk_reasons: GenderDeskReasons {

@@ -33,6 +33,12 @@ impl Cnic {
         Ok(Cnic(digits))
     }
 
+    /// A number read back from the event log, taken as it was stored (see
+    /// `crate::codec`): decoding never re-applies today's rules.
+    pub fn from_stored(stored: String) -> Self {
+        Cnic(stored)
+    }
+
     /// The 13 digits without dashes.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -45,12 +51,24 @@ impl Cnic {
 
     /// The number with its middle hidden: `XXXXX-*******-X`.
     pub fn masked(&self) -> String {
-        format!("{}-*******-{}", &self.0[..5], &self.0[12..])
+        match (self.0.get(..5), self.0.get(12..)) {
+            (Some(first), Some(last)) if self.is_canonical() => format!("{first}-*******-{last}"),
+            _ => "*****-*******-*".to_owned(),
+        }
+    }
+
+    /// Whether the value has today's shape (13 ASCII digits); a stored value
+    /// may not.
+    fn is_canonical(&self) -> bool {
+        self.0.len() == 13 && self.0.bytes().all(|b| b.is_ascii_digit())
     }
 }
 
 impl fmt::Display for Cnic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.is_canonical() {
+            return f.write_str(&self.0);
+        }
         write!(f, "{}-{}-{}", &self.0[..5], &self.0[5..12], &self.0[12..])
     }
 }

@@ -32,6 +32,12 @@ impl CategoryCode {
         Ok(CategoryCode(code.to_owned()))
     }
 
+    /// A code read back from the event log, taken as it was stored (see
+    /// `crate::codec`): decoding never re-applies today's rules.
+    pub fn from_stored(stored: String) -> Self {
+        CategoryCode(stored)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -64,13 +70,19 @@ impl MarkazCode {
         Ok(MarkazCode(code))
     }
 
+    /// A code read back from the event log, taken as it was stored (see
+    /// `crate::codec`): decoding never re-applies today's rules.
+    pub fn from_stored(stored: String) -> Self {
+        MarkazCode(stored)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The three characters that begin this centre's tracking codes.
     pub fn tracking_prefix(&self) -> &str {
-        &self.0[..3]
+        self.0.get(..3).unwrap_or(&self.0)
     }
 }
 

@@ -52,7 +52,13 @@ impl Phone {
         Ok(Phone(format!("+92{national}")))
     }
 
-    /// The E.164 form, `+923XXXXXXXXX`.
+    /// A number read back from the event log, taken as it was stored (see
+    /// `crate::codec`): decoding never re-applies today's rules.
+    pub fn from_stored(stored: String) -> Self {
+        Phone(stored)
+    }
+
+    /// The E.164 form, `+923XXXXXXXXX` (or what an older rule stored).
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -60,8 +66,13 @@ impl Phone {
     /// The number with its middle hidden, e.g. `+92 300 ****567`: enough to
     /// confirm it with the caller, not enough to call it.
     pub fn masked(&self) -> String {
-        let digits = &self.0[3..];
-        format!("+92 {} ****{}", &digits[..3], &digits[7..])
+        // A stored number of another shape (an older rule) is masked whole.
+        match (self.0.get(3..6), self.0.get(10..)) {
+            (Some(operator), Some(last)) if self.0.starts_with("+92") && self.0.len() == 13 => {
+                format!("+92 {operator} ****{last}")
+            }
+            _ => "****".to_owned(),
+        }
     }
 }
 

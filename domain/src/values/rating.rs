@@ -33,6 +33,12 @@ impl Rating {
         Rating::new(stars)
     }
 
+    /// A rating read back from the event log, taken as it was stored (see
+    /// `crate::codec`): decoding never re-applies today's rules.
+    pub fn from_stored(stars: u8) -> Self {
+        Rating(stars)
+    }
+
     pub fn stars(self) -> u8 {
         self.0
     }

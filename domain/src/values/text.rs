@@ -54,6 +54,13 @@ macro_rules! text_type {
                 parse_text($field, input, $max, $multiline).map($name)
             }
 
+            /// A value read back from the event log, taken as it was stored:
+            /// validation belongs to commands, so a rule tightened later
+            /// never makes stored history unreadable.
+            pub fn from_stored(stored: String) -> Self {
+                $name(stored)
+            }
+
             pub fn as_str(&self) -> &str {
                 &self.0
             }

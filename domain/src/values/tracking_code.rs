@@ -93,6 +93,12 @@ impl TrackingCode {
         Ok(TrackingCode(format_code(&prefix, data)))
     }
 
+    /// A code read back from the event log, taken as it was stored (see
+    /// `crate::codec`): decoding never re-applies today's rules.
+    pub fn from_stored(stored: String) -> Self {
+        TrackingCode(stored)
+    }
+
     /// The canonical grouped upper-case form.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -100,12 +106,14 @@ impl TrackingCode {
 
     /// The three-character markaz prefix.
     pub fn prefix(&self) -> &str {
-        &self.0[..3]
+        self.0.get(..3).unwrap_or(&self.0)
     }
 
     /// The 60 random bits the code carries.
     pub fn random_bits(&self) -> u64 {
-        self.0[4..]
+        self.0
+            .get(4..)
+            .unwrap_or_default()
             .bytes()
             .filter(|&b| b != b'-')
             .take(DATA_SYMBOLS)

@@ -1,12 +1,19 @@
-//! Performance: daily rollups per markaz, unit, officer and category, with
-//! duration histograms, summed at query time over any date range.
+//! Performance: rollups per local day and month of each markaz, by unit,
+//! officer, category and day, with duration histograms, summed at query time
+//! over any date range.
 
+pub mod calendar;
+mod durations;
 mod measures;
 mod projection;
 mod query;
 mod rollup;
 
-pub use measures::{Measures, ACK_MINUTES_BOUNDS, RESOLVE_HOURS_BOUNDS};
+pub use calendar::{adopt, Calendar, CalendarError, DEFAULT_TIME_ZONE};
+pub use durations::{
+    Durations, Quantile, EXACT_BELOW_SECONDS, MAX_TRACKED_SECONDS, RELATIVE_ERROR,
+};
+pub use measures::Measures;
 pub use projection::PerformanceProjection;
 pub(crate) use query::performance;
-pub use query::{GroupBy, OpenBacklog, PerformanceRow};
+pub use query::{GroupBy, OpenBacklog, PerformanceReport, PerformanceRow};

@@ -4,8 +4,19 @@
 //! when it happened (the markaz until the first referral, then the latest
 //! referral target; a referral itself counts for the unit that referred);
 //! the *officer* is the officer who acted (a rating, given by the citizen,
-//! counts for the officer who last resolved the case); the *day* is the UTC
-//! day the event occurred.
+//! counts for the officer who last resolved the case); the *day* is the local
+//! day (in the markaz's time zone, see `calendar`) the event occurred.
+//!
+//! Reopened cases: every resolution is counted in `resolutions`, but the
+//! first alone is timed against filing (`first_resolve_seconds`) and judged
+//! against the resolution deadline. A resolution followed by another is
+//! recorded as superseded, so that a range counts each case once, at its
+//! latest resolution in the range. A reopening marks the resolution it undoes
+//! (`resolutions_reopened`, in that resolution's cell) and takes its time out
+//! of `final_resolve_seconds`, which therefore holds the time to the latest
+//! resolution of cases that are resolved now. A withdrawal is not an officer
+//! action: it does not stop the acknowledgement clock, and one that comes
+//! before any officer acted is counted on its own (`withdrawn_before_action`).
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -13,8 +24,9 @@ use std::sync::Mutex;
 use markaz_domain::{Actor, ComplaintEvent};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::calendar::{Calendar, DayFinder};
 use super::measures::Measures;
-use super::rollup::{day_of, CellDeltas};
+use super::rollup::CellDeltas;
 use crate::event::ComplaintChange;
 use crate::hashing::FastMap;
 use crate::projection::{ApplyError, Projection};
@@ -26,6 +38,19 @@ pub const NAME: &str = "performance";
 pub struct PerformanceProjection {
     /// The batch's rollup deltas, reused from batch to batch (see `CellDeltas`).
     deltas: Mutex<CellDeltas>,
+    /// The zones whose days the rollups count in, as stored in the file.
+    calendar: Calendar,
+    days: Mutex<DayFinder>,
+}
+
+impl PerformanceProjection {
+    /// The projection counting days in `calendar` (read from the file it writes).
+    pub fn new(calendar: Calendar) -> Self {
+        PerformanceProjection {
+            calendar,
+            ..PerformanceProjection::default()
+        }
+    }
 }
 
 /// What the projection remembers of a case. Texts of cases filed in the
@@ -38,9 +63,14 @@ struct CaseState<'a> {
     holder: String,
     resolver: Option<String>,
     filed_at: i64,
+    filed_day: i64,
+    open_since: i64,
     acknowledge_by: i64,
     resolve_by: i64,
     responded: bool,
+    last_resolved_at: Option<i64>,
+    last_resolved_unit: Option<String>,
+    resolutions: i64,
     is_open: bool,
     /// Read from the file (only the changing columns are written back).
     stored: bool,
@@ -60,6 +90,14 @@ impl Projection for PerformanceProjection {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         cells.clear();
         let cells = &mut *cells;
+        let mut days = self
+            .days
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut calendar = Days {
+            calendar: &self.calendar,
+            finder: &mut days,
+        };
         for change in changes {
             let key = change.key.as_str();
             if !matches!(change.event, ComplaintEvent::Filed(_)) && !cases.contains_key(key) {
@@ -70,7 +108,7 @@ impl Projection for PerformanceProjection {
                 })?;
                 cases.insert(key, Box::new(loaded));
             }
-            fold(&mut cases, cells, change);
+            fold(&mut cases, cells, &mut calendar, change);
         }
         let mut cases: Vec<(&str, Box<CaseState<'_>>)> = cases.into_iter().collect();
         cases.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -82,15 +120,29 @@ impl Projection for PerformanceProjection {
     }
 }
 
+/// The local day of instants, by markaz.
+struct Days<'c> {
+    calendar: &'c Calendar,
+    finder: &'c mut DayFinder,
+}
+
+impl Days<'_> {
+    fn of(&mut self, markaz: &str, micros: i64) -> i64 {
+        self.finder.day(self.calendar.zone_of(markaz), micros)
+    }
+}
+
 fn fold<'a>(
     cases: &mut FastMap<&'a str, Box<CaseState<'a>>>,
     cells: &mut CellDeltas,
+    days: &mut Days<'_>,
     change: &'a ComplaintChange,
 ) {
     let at = change.occurred_at.as_micros();
     let officer = ActorKey::of(&change.actor);
     let officer = officer.as_str();
     if let ComplaintEvent::Filed(filed) = &change.event {
+        let day = days.of(filed.markaz.as_str(), at);
         let case = CaseState {
             markaz: Cow::Borrowed(filed.markaz.as_str()),
             category: Cow::Borrowed(filed.category.as_str()),
@@ -98,33 +150,57 @@ fn fold<'a>(
             holder: officer.to_owned(),
             resolver: None,
             filed_at: at,
+            filed_day: day,
+            open_since: at,
             acknowledge_by: filed.acknowledge_by.as_micros(),
             resolve_by: filed.resolve_by.as_micros(),
             responded: false,
+            last_resolved_at: None,
+            last_resolved_unit: None,
+            resolutions: 0,
             is_open: true,
             stored: false,
         };
-        cell(cells, &case, at, officer).filed += 1;
+        cell(cells, &case, day, officer).filed += 1;
         cases.insert(&change.key, Box::new(case));
         return;
     }
     let Some(case) = cases.get_mut(change.key.as_str()) else {
         return;
     };
+    let day = days.of(&case.markaz, at);
+    // The cell of the case's latest resolution, for what a later resolution
+    // or a reopening corrects.
+    let corrects = matches!(
+        change.event,
+        ComplaintEvent::Resolved(_) | ComplaintEvent::Reopened(_)
+    );
+    let previous = match (
+        case.last_resolved_at,
+        &case.last_resolved_unit,
+        &case.resolver,
+    ) {
+        (Some(resolved_at), Some(unit), Some(resolver)) if corrects => Some(PreviousResolution {
+            at: resolved_at,
+            day: days.of(&case.markaz, resolved_at),
+            unit: unit.clone(),
+            resolver: resolver.clone(),
+        }),
+        _ => None,
+    };
     let credited = match (&change.event, &case.resolver) {
         (ComplaintEvent::Rated(_), Some(resolver)) => resolver.as_str(),
         _ => officer,
     };
-    let measures = cell(cells, case, at, credited);
+    let measures = cell(cells, case, day, credited);
     let first_action = matches!(
         change.event,
-        ComplaintEvent::Acknowledged(_)
-            | ComplaintEvent::Referred(_)
-            | ComplaintEvent::Resolved(_)
-            | ComplaintEvent::Withdrawn(_)
+        ComplaintEvent::Acknowledged(_) | ComplaintEvent::Referred(_) | ComplaintEvent::Resolved(_)
     ) && !case.responded;
     if first_action {
-        measures.record_first_action(at - case.filed_at, at <= case.acknowledge_by);
+        measures.first_actions += 1;
+        measures.ack_seconds.record(at - case.filed_at, 1);
+        measures.ack_within_sla += i64::from(at <= case.acknowledge_by);
         case.responded = true;
     }
     match &change.event {
@@ -135,7 +211,31 @@ fn fold<'a>(
             case.unit = Cow::Borrowed(referred.to.as_str());
         }
         ComplaintEvent::Resolved(_) => {
-            measures.record_resolution(at - case.filed_at, at <= case.resolve_by);
+            measures.resolutions += 1;
+            measures.final_resolve_seconds.record(at - case.filed_at, 1);
+            if case.resolutions == 0 {
+                measures.first_resolutions += 1;
+                measures.first_resolve_seconds.record(at - case.filed_at, 1);
+                measures.resolved_within_sla += i64::from(at <= case.resolve_by);
+            }
+            if let Some(previous) = &previous {
+                cells.supersede(
+                    previous.day,
+                    day,
+                    [
+                        &case.markaz,
+                        &previous.unit,
+                        &previous.resolver,
+                        &case.category,
+                    ],
+                );
+            }
+            case.resolutions += 1;
+            case.last_resolved_at = Some(at);
+            match &mut case.last_resolved_unit {
+                Some(unit) => replace(unit, &case.unit),
+                None => case.last_resolved_unit = Some(case.unit.to_string()),
+            }
             match &mut case.resolver {
                 Some(resolver) if resolver == officer => {}
                 Some(resolver) => replace(resolver, officer),
@@ -149,16 +249,40 @@ fn fold<'a>(
         }
         ComplaintEvent::Reopened(_) => {
             measures.reopened += 1;
+            if let Some(previous) = &previous {
+                let undone = cells.cell(
+                    previous.day,
+                    &case.markaz,
+                    &previous.unit,
+                    &previous.resolver,
+                    &case.category,
+                );
+                undone.resolutions_reopened += 1;
+                undone
+                    .final_resolve_seconds
+                    .record(previous.at - case.filed_at, -1);
+            }
             case.is_open = true;
+            case.open_since = at;
         }
         ComplaintEvent::Withdrawn(_) => {
             measures.withdrawn += 1;
+            measures.withdrawn_before_action += i64::from(!case.responded);
             case.is_open = false;
         }
     }
     if matches!(change.actor, Actor::Officer { .. }) && case.holder != officer {
         replace(&mut case.holder, officer);
     }
+}
+
+/// The latest resolution of a case, as a later resolution or a reopening
+/// needs it to correct what was recorded for it.
+struct PreviousResolution {
+    at: i64,
+    day: i64,
+    unit: String,
+    resolver: String,
 }
 
 /// Overwrites `text` in the memory it already has.
@@ -199,22 +323,17 @@ impl ActorKey {
 fn cell<'c>(
     cells: &'c mut CellDeltas,
     case: &CaseState<'_>,
-    at: i64,
+    day: i64,
     officer: &str,
 ) -> &'c mut Measures {
-    cells.cell(
-        day_of(at),
-        &case.markaz,
-        &case.unit,
-        officer,
-        &case.category,
-    )
+    cells.cell(day, &case.markaz, &case.unit, officer, &case.category)
 }
 
 fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<CaseState<'static>>> {
     tx.prepare_cached(
-        "SELECT markaz, category, unit, holder, resolver, filed_at, acknowledge_by, resolve_by,
-                responded, is_open
+        "SELECT markaz, category, unit, holder, resolver, filed_at, filed_day, open_since,
+                acknowledge_by, resolve_by, responded, last_resolved_at, last_resolved_unit,
+                resolutions, is_open
          FROM performance_cases WHERE complaint_id = ?1",
     )?
     .query_row([complaint_id], |row| {
@@ -225,10 +344,15 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> rusqlite::Result<Option<Cas
             holder: row.get(3)?,
             resolver: row.get(4)?,
             filed_at: row.get(5)?,
-            acknowledge_by: row.get(6)?,
-            resolve_by: row.get(7)?,
-            responded: row.get(8)?,
-            is_open: row.get(9)?,
+            filed_day: row.get(6)?,
+            open_since: row.get(7)?,
+            acknowledge_by: row.get(8)?,
+            resolve_by: row.get(9)?,
+            responded: row.get(10)?,
+            last_resolved_at: row.get(11)?,
+            last_resolved_unit: row.get(12)?,
+            resolutions: row.get(13)?,
+            is_open: row.get(14)?,
             stored: true,
         })
     })
@@ -239,7 +363,8 @@ fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState<'_>) -> rusql
     if case.stored {
         tx.prepare_cached(
             "UPDATE performance_cases SET unit = ?2, holder = ?3, resolver = ?4, responded = ?5,
-                 is_open = ?6
+                 is_open = ?6, open_since = ?7, last_resolved_at = ?8, last_resolved_unit = ?9,
+                 resolutions = ?10
              WHERE complaint_id = ?1",
         )?
         .execute(params![
@@ -249,17 +374,23 @@ fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState<'_>) -> rusql
             case.resolver,
             case.responded,
             case.is_open,
+            case.open_since,
+            case.last_resolved_at,
+            case.last_resolved_unit,
+            case.resolutions,
         ])?;
         return Ok(());
     }
     tx.prepare_cached(
         "INSERT INTO performance_cases (complaint_id, markaz, category, unit, holder, resolver,
-             filed_at, acknowledge_by, resolve_by, responded, is_open)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-             ?8, ?9, ?10, ?11)
+             filed_at, filed_day, open_since, acknowledge_by, resolve_by, responded,
+             last_resolved_at, last_resolved_unit, resolutions, is_open)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (complaint_id) DO UPDATE SET unit = excluded.unit, holder = excluded.holder,
              resolver = excluded.resolver, responded = excluded.responded,
-             is_open = excluded.is_open",
+             open_since = excluded.open_since, last_resolved_at = excluded.last_resolved_at,
+             last_resolved_unit = excluded.last_resolved_unit,
+             resolutions = excluded.resolutions, is_open = excluded.is_open",
     )?
     .execute(params![
         complaint_id,
@@ -269,9 +400,14 @@ fn save(tx: &Transaction<'_>, complaint_id: &str, case: &CaseState<'_>) -> rusql
         case.holder,
         case.resolver,
         case.filed_at,
+        case.filed_day,
+        case.open_since,
         case.acknowledge_by,
         case.resolve_by,
         case.responded,
+        case.last_resolved_at,
+        case.last_resolved_unit,
+        case.resolutions,
         case.is_open,
     ])?;
     Ok(())

@@ -3,8 +3,12 @@
 //! A range is split into whole calendar months (read from the month rollups)
 //! and the days before and after them (read from the day rollups), so a year
 //! costs at most 12 month rows and about 60 day rows per group whatever the
-//! number of complaints. The open backlog is counted from the open cases
-//! (a partial index holds only those) at the time of the query.
+//! number of complaints. Days and months are the local ones of each markaz
+//! (see `calendar`). A case resolved more than once counts once in
+//! `resolved`: the resolutions in the range whose next resolution also falls
+//! in it are subtracted (`performance_superseded`). The open backlog is
+//! counted from the open cases (a partial index holds only those) at the time
+//! of the query, each aged from when it last became open.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +18,10 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::calendar::Calendar;
+use super::durations::{
+    Durations, Quantile, EXACT_BELOW_SECONDS, MAX_TRACKED_SECONDS, RELATIVE_ERROR,
+};
 use super::measures::{round_tenth, Measures};
 use super::rollup::{
     add_row, date_of_day, day_of_date, month_of_day, Dimension, Grain, MEASURE_COLUMNS,
@@ -28,11 +36,11 @@ pub enum GroupBy {
     /// The officer who acted.
     Officer,
     Category,
-    /// The UTC day of the events.
+    /// The local day of the events.
     Day,
 }
 
-/// Open cases by how long ago they were filed.
+/// Open cases by how long ago they last became open (filed or reopened).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OpenBacklog {
     pub total: u64,
@@ -43,7 +51,107 @@ pub struct OpenBacklog {
     pub over_30_days: u64,
 }
 
-/// One group's figures (`GET /performance`).
+/// Figures over fewer cases than this are shown as counts without a percentage.
+pub const MIN_CASES_FOR_PERCENT: u64 = 3;
+
+/// A share of cases: `count` of `cases`, with the percentage only from
+/// `MIN_CASES_FOR_PERCENT` cases on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Share {
+    pub count: u64,
+    pub cases: u64,
+    pub pct: Option<f64>,
+    /// For display: `66.7% (2 of 3)`, or `1 of 2` below the minimum.
+    pub text: String,
+}
+
+impl Share {
+    fn of(count: u64, cases: u64) -> Share {
+        let pct = (cases >= MIN_CASES_FOR_PERCENT).then(|| percent_of(count, cases));
+        let text = match pct {
+            Some(pct) => format!("{pct}% ({count} of {cases})"),
+            None => format!("{count} of {cases}"),
+        };
+        Share {
+            count,
+            cases,
+            pct,
+            text,
+        }
+    }
+}
+
+/// One percentile as a figure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Percentile {
+    /// In the figure's unit; `None` when it lies beyond the tracked range.
+    pub value: Option<f64>,
+    /// The percentile lies among durations longer than `max_tracked`.
+    pub beyond_range: bool,
+    /// For display: `37.5`, or `>8784` beyond the range.
+    pub text: String,
+}
+
+/// A duration distribution: how many cases, the median and 90th percentile,
+/// and how precise they are.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DurationFigures {
+    /// `minutes` or `hours`.
+    pub unit: &'static str,
+    pub cases: u64,
+    pub p50: Option<Percentile>,
+    pub p90: Option<Percentile>,
+    /// Cases whose duration exceeds `max_tracked`.
+    pub beyond_range: u64,
+    /// The longest duration tracked (a year), in `unit`.
+    pub max_tracked: f64,
+    /// Durations below this (in `unit`) are exact to the second.
+    pub exact_below: f64,
+    /// Above `exact_below`, a percentile is at most this much below the true value, in percent.
+    pub max_error_pct: f64,
+}
+
+impl DurationFigures {
+    fn of(durations: &Durations, unit: &'static str, unit_seconds: f64) -> DurationFigures {
+        let max_tracked = round_tenth(MAX_TRACKED_SECONDS as f64 / unit_seconds);
+        let figure = |quantile: f64| {
+            durations.quantile(quantile).map(|q| match q {
+                Quantile::Seconds(seconds) => {
+                    let value = round_tenth(seconds as f64 / unit_seconds);
+                    Percentile {
+                        value: Some(value),
+                        beyond_range: false,
+                        text: value.to_string(),
+                    }
+                }
+                Quantile::BeyondRange => Percentile {
+                    value: None,
+                    beyond_range: true,
+                    text: format!(">{max_tracked}"),
+                },
+            })
+        };
+        DurationFigures {
+            unit,
+            cases: durations.samples(),
+            p50: figure(0.5),
+            p90: figure(0.9),
+            beyond_range: durations.beyond_range(),
+            max_tracked,
+            exact_below: (EXACT_BELOW_SECONDS as f64 / unit_seconds * 1000.0).floor() / 1000.0,
+            max_error_pct: (RELATIVE_ERROR * 100.0 * 1000.0).ceil() / 1000.0,
+        }
+    }
+
+    /// The old single-number form: the value, or `None` when there is none
+    /// or it lies beyond the range (never a number that looks exact).
+    fn value(figure: &Option<Percentile>) -> Option<f64> {
+        figure.as_ref().and_then(|p| p.value)
+    }
+}
+
+/// One group's figures (`GET /performance`). The meaning of each figure is
+/// in docs/api.md.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PerformanceRow {
     /// The unit, the officer's id (or `citizen`/`system`), the category or the day (YYYY-MM-DD).
@@ -53,27 +161,52 @@ pub struct PerformanceRow {
     pub filed: u64,
     pub acknowledged: u64,
     pub referred: u64,
+    /// Cases resolved in the range, each once however often it was resolved.
     pub resolved: u64,
     pub withdrawn: u64,
     pub reopened: u64,
-    /// From filing to the first officer action; bucketed, see the crate docs.
+    /// From filing to the first officer action, in minutes.
     pub ack_minutes_p50: Option<f64>,
     pub ack_minutes_p90: Option<f64>,
-    /// From filing to resolution; bucketed.
+    /// From filing to the first resolution, in hours.
     pub resolve_hours_p50: Option<f64>,
     pub resolve_hours_p90: Option<f64>,
     /// Share of first officer actions by the acknowledgement deadline, in percent.
     pub ack_within_sla_pct: Option<f64>,
-    /// Share of resolutions by the resolution deadline, in percent.
+    /// Share of first resolutions by the resolution deadline, in percent.
     pub resolved_within_sla_pct: Option<f64>,
     pub rating_avg: Option<f64>,
     /// Counts of 1, 2, 3, 4 and 5 stars.
     pub ratings: [u64; 5],
     pub open_backlog: OpenBacklog,
+    /// Every resolution in the range (a case reopened and resolved again counts each time).
+    pub resolutions: u64,
+    /// Cases resolved for the first time in the range.
+    pub first_resolutions: u64,
+    /// Withdrawals of cases no officer had acted on yet.
+    pub withdrawn_before_action: u64,
+    /// Resolutions in the range that were reopened afterwards, of all resolutions in the range.
+    pub reopen_rate: Share,
+    pub ack_within_sla: Share,
+    pub resolved_within_sla: Share,
+    pub ack_minutes: DurationFigures,
+    pub first_resolve_hours: DurationFigures,
+    /// From filing to the latest resolution of cases resolved now.
+    pub final_resolve_hours: DurationFigures,
+    pub final_resolve_hours_p50: Option<f64>,
+    pub final_resolve_hours_p90: Option<f64>,
+}
+
+fn percent_of(part: u64, whole: u64) -> f64 {
+    round_tenth(part as f64 * 100.0 / whole as f64)
 }
 
 fn percent(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| round_tenth(part as f64 * 100.0 / whole as f64))
+    (whole > 0).then(|| percent_of(part, whole))
+}
+
+fn count(value: i64) -> u64 {
+    value.max(0) as u64
 }
 
 impl PerformanceRow {
@@ -81,35 +214,68 @@ impl PerformanceRow {
         group: String,
         markaz: Option<String>,
         m: &Measures,
+        superseded: u64,
         backlog: OpenBacklog,
     ) -> Self {
-        let rated: u64 = m.ratings.iter().sum();
-        let stars: u64 = m
-            .ratings
+        let ratings = m.ratings.map(count);
+        let rated: u64 = ratings.iter().sum();
+        let stars: u64 = ratings
             .iter()
             .zip(1u64..)
             .map(|(count, star)| count * star)
             .sum();
+        let ack_minutes = DurationFigures::of(&m.ack_seconds, "minutes", 60.0);
+        let first_resolve_hours = DurationFigures::of(&m.first_resolve_seconds, "hours", 3_600.0);
+        let final_resolve_hours = DurationFigures::of(&m.final_resolve_seconds, "hours", 3_600.0);
+        let resolutions = count(m.resolutions);
         PerformanceRow {
             group,
             markaz,
-            filed: m.filed,
-            acknowledged: m.acknowledged,
-            referred: m.referred,
-            resolved: m.resolved,
-            withdrawn: m.withdrawn,
-            reopened: m.reopened,
-            ack_minutes_p50: m.ack_minutes_percentile(0.5),
-            ack_minutes_p90: m.ack_minutes_percentile(0.9),
-            resolve_hours_p50: m.resolve_hours_percentile(0.5),
-            resolve_hours_p90: m.resolve_hours_percentile(0.9),
-            ack_within_sla_pct: percent(m.ack_within_sla, m.first_actions()),
-            resolved_within_sla_pct: percent(m.resolved_within_sla, m.resolved),
+            filed: count(m.filed),
+            acknowledged: count(m.acknowledged),
+            referred: count(m.referred),
+            resolved: resolutions.saturating_sub(superseded),
+            withdrawn: count(m.withdrawn),
+            reopened: count(m.reopened),
+            ack_minutes_p50: DurationFigures::value(&ack_minutes.p50),
+            ack_minutes_p90: DurationFigures::value(&ack_minutes.p90),
+            resolve_hours_p50: DurationFigures::value(&first_resolve_hours.p50),
+            resolve_hours_p90: DurationFigures::value(&first_resolve_hours.p90),
+            ack_within_sla_pct: percent(count(m.ack_within_sla), count(m.first_actions)),
+            resolved_within_sla_pct: percent(
+                count(m.resolved_within_sla),
+                count(m.first_resolutions),
+            ),
             rating_avg: (rated > 0).then(|| (stars as f64 / rated as f64 * 100.0).round() / 100.0),
-            ratings: m.ratings,
+            ratings,
             open_backlog: backlog,
+            resolutions,
+            first_resolutions: count(m.first_resolutions),
+            withdrawn_before_action: count(m.withdrawn_before_action),
+            reopen_rate: Share::of(count(m.resolutions_reopened), resolutions),
+            ack_within_sla: Share::of(count(m.ack_within_sla), count(m.first_actions)),
+            resolved_within_sla: Share::of(
+                count(m.resolved_within_sla),
+                count(m.first_resolutions),
+            ),
+            final_resolve_hours_p50: DurationFigures::value(&final_resolve_hours.p50),
+            final_resolve_hours_p90: DurationFigures::value(&final_resolve_hours.p90),
+            ack_minutes,
+            first_resolve_hours,
+            final_resolve_hours,
         }
     }
+}
+
+/// The figures of a query and the calendar they were counted on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerformanceReport {
+    /// The zone whose days `from` and `to` are: the markaz's when one was
+    /// asked for, otherwise the zone of every markaz without one of its own.
+    pub time_zone: String,
+    /// Markaz counted in a zone of their own (each markaz's figures are on its own days).
+    pub time_zones: BTreeMap<String, String>,
+    pub rows: Vec<PerformanceRow>,
 }
 
 /// A range of periods of one grain.
@@ -156,8 +322,8 @@ fn first_of_next_month(date: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(NaiveDate::MAX)
 }
 
-/// The figures per group for events from `from` to `to` (inclusive, UTC days),
-/// optionally of one markaz, with the open backlog as of `now`.
+/// The figures per group for events from `from` to `to` (inclusive, local
+/// days), optionally of one markaz, with the open backlog as of `now`.
 pub(crate) fn performance(
     conn: &Connection,
     from: NaiveDate,
@@ -165,7 +331,7 @@ pub(crate) fn performance(
     group_by: GroupBy,
     markaz: Option<&str>,
     now: Timestamp,
-) -> rusqlite::Result<Vec<PerformanceRow>> {
+) -> rusqlite::Result<PerformanceReport> {
     let dimension = match group_by {
         GroupBy::Unit => Dimension::Unit,
         GroupBy::Officer => Dimension::Officer,
@@ -215,26 +381,90 @@ pub(crate) fn performance(
             add_row(groups.entry((row_markaz, group)).or_default(), row, 3)?;
         }
     }
+    let superseded = superseded(conn, dimension, keeps_markaz, markaz, (from_day, to_day))?;
     let backlog = open_backlog(conn, group_by, markaz, (from_day, to_day), now)?;
     for key in backlog.keys() {
         groups.entry(key.clone()).or_default();
     }
-    Ok(groups
+    let rows = groups
         .into_iter()
         .map(|((row_markaz, group), measures)| {
-            let open = backlog
-                .get(&(row_markaz.clone(), group.clone()))
-                .copied()
-                .unwrap_or_default();
+            let key = (row_markaz, group);
+            let open = backlog.get(&key).copied().unwrap_or_default();
+            let superseded = superseded.get(&key).copied().unwrap_or(0);
+            let (row_markaz, group) = key;
             let row_markaz = keeps_markaz.then_some(row_markaz);
-            PerformanceRow::from_measures(group, row_markaz, &measures, open)
+            PerformanceRow::from_measures(group, row_markaz, &measures, superseded, open)
         })
-        .collect())
+        .collect();
+    let calendar = Calendar::read(conn)?;
+    let time_zone = match markaz {
+        Some(markaz) => calendar.zone_of(markaz),
+        None => calendar.default_zone(),
+    };
+    Ok(PerformanceReport {
+        time_zone: time_zone.name().to_owned(),
+        time_zones: calendar
+            .overrides()
+            .filter(|(m, _)| markaz.is_none_or(|asked| asked == *m))
+            .map(|(m, zone)| (m.to_owned(), zone.name().to_owned()))
+            .collect(),
+        rows,
+    })
+}
+
+/// Per group, the resolutions of the range that a later resolution of the
+/// same case in the range supersedes (so `resolutions - superseded` counts
+/// each case once, at its latest resolution). Grouped by day, a group's
+/// range is its own day.
+fn superseded(
+    conn: &Connection,
+    dimension: Dimension,
+    keeps_markaz: bool,
+    markaz: Option<&str>,
+    (from_day, to_day): (i64, i64),
+) -> rusqlite::Result<BTreeMap<(String, String), u64>> {
+    let (group, within) = match dimension {
+        Dimension::Day => ("day", "next_day = day"),
+        _ => ("group_key", "next_day <= ?3"),
+    };
+    let markaz_column = if keeps_markaz { "markaz" } else { "''" };
+    let markaz_filter = if markaz.is_some() {
+        "AND markaz = ?4"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {markaz_column}, {group}, SUM(resolutions) FROM performance_superseded
+         WHERE dimension = ?1 AND day BETWEEN ?2 AND ?3 AND {within} {markaz_filter}
+         GROUP BY 1, 2"
+    );
+    let mut values = vec![
+        Value::Integer(dimension as i64),
+        Value::Integer(from_day),
+        Value::Integer(to_day),
+    ];
+    if let Some(markaz) = markaz {
+        values.push(Value::Text(markaz.to_owned()));
+    }
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+    let mut superseded = BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let group = match dimension {
+            Dimension::Day => date_of_day(row.get(1)?).to_string(),
+            _ => row.get(1)?,
+        };
+        let resolutions: i64 = row.get(2)?;
+        superseded.insert((row.get(0)?, group), count(resolutions));
+    }
+    Ok(superseded)
 }
 
 /// Open cases per group: by current unit, by the officer who last acted, by
-/// category, or by filing day (days of the range only). Counted by SQLite
-/// over the partial index of open cases, which holds every column used.
+/// category, or by local filing day (days of the range only), aged from when
+/// each last became open. Counted by SQLite over the partial index of open
+/// cases, which holds every column used.
 fn open_backlog(
     conn: &Connection,
     group_by: GroupBy,
@@ -247,7 +477,7 @@ fn open_backlog(
         GroupBy::Unit => "markaz, unit",
         GroupBy::Officer => "markaz, holder",
         GroupBy::Category => "'', category",
-        GroupBy::Day => "'', filed_at / 86400000000",
+        GroupBy::Day => "'', filed_day",
     };
     let mut conditions = String::from("is_open = 1");
     let now = now.as_micros();
@@ -263,17 +493,18 @@ fn open_backlog(
     }
     if group_by == GroupBy::Day {
         conditions.push_str(&format!(
-            " AND filed_at >= ?{} AND filed_at < ?{}",
+            " AND filed_day BETWEEN ?{} AND ?{}",
             values.len() + 1,
             values.len() + 2
         ));
-        values.push(Value::Integer(from_day.saturating_mul(DAY)));
-        values.push(Value::Integer(to_day.saturating_add(1).saturating_mul(DAY)));
+        values.push(Value::Integer(from_day));
+        values.push(Value::Integer(to_day));
     }
     let sql = format!(
-        "SELECT {groups}, COUNT(*), SUM(filed_at > ?1),
-                SUM(filed_at <= ?1 AND filed_at > ?2), SUM(filed_at <= ?2 AND filed_at > ?3),
-                SUM(filed_at <= ?3 AND filed_at > ?4), SUM(filed_at <= ?4)
+        "SELECT {groups}, COUNT(*), SUM(open_since > ?1),
+                SUM(open_since <= ?1 AND open_since > ?2),
+                SUM(open_since <= ?2 AND open_since > ?3),
+                SUM(open_since <= ?3 AND open_since > ?4), SUM(open_since <= ?4)
          FROM performance_cases WHERE {conditions} GROUP BY 1, 2"
     );
     let mut statement = conn.prepare_cached(&sql)?;

@@ -1,7 +1,8 @@
-//! Where rollup cells live: a batch aggregates events per finest cell (day,
-//! markaz, unit, officer, category) in memory only, and stores the
+//! Where rollup cells live: a batch aggregates events per finest cell (local
+//! day, markaz, unit, officer, category) in memory only, and stores the
 //! per-dimension day and month rollups derived from those cells, which are
-//! all that queries read.
+//! all that queries read, and the superseded resolutions (see the migration
+//! `0004_local_calendar.sql`) that let a range count each case once.
 
 use crate::hashing::FastMap;
 
@@ -9,9 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::types::ToSql;
 use rusqlite::{Row, Transaction};
 
-use super::measures::{add_encoded, encode_counts_into, Measures, ACK_BUCKETS, RESOLVE_BUCKETS};
-
-const DAY_MICROS: i64 = 86_400_000_000;
+use super::measures::{add_encoded_ratings, encode_ratings, Measures, COUNT_COLUMNS};
 
 /// What a performance query groups by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,11 +26,6 @@ pub enum Dimension {
 pub enum Grain {
     Day = 0,
     Month = 1,
-}
-
-/// The UTC day (days since 1970-01-01) of an instant in microseconds.
-pub fn day_of(micros: i64) -> i64 {
-    micros.div_euclid(DAY_MICROS)
 }
 
 pub fn date_of_day(day: i64) -> NaiveDate {
@@ -117,6 +111,9 @@ pub struct CellDeltas {
     rollups: FastMap<RollupKey, Measures>,
     /// The month rollups of a batch, summed from its day rollups (kept as above).
     months: FastMap<RollupKey, Measures>,
+    /// Resolutions superseded by a later resolution of the same case, per
+    /// dimension: (dimension, day, next day, markaz, group).
+    superseded: FastMap<(Dimension, i64, i64, u32, u32), i64>,
 }
 
 impl CellDeltas {
@@ -139,6 +136,29 @@ impl CellDeltas {
         self.cells.entry(key).or_default()
     }
 
+    /// Records that a resolution on `day` (of the cell named) was followed by
+    /// another resolution of the same case on `next_day`.
+    pub fn supersede(
+        &mut self,
+        day: i64,
+        next_day: i64,
+        [markaz, unit, officer, category]: [&str; 4],
+    ) {
+        let markaz = self.names.id(markaz);
+        let groups = [
+            (Dimension::Unit, self.names.id(unit)),
+            (Dimension::Officer, self.names.id(officer)),
+            (Dimension::Category, self.names.id(category)),
+            (Dimension::Day, self.names.id("")),
+        ];
+        for (dimension, group) in groups {
+            *self
+                .superseded
+                .entry((dimension, day, next_day, markaz, group))
+                .or_default() += 1;
+        }
+    }
+
     /// Empties the deltas for the next batch, keeping their memory.
     pub fn clear(&mut self) {
         self.names.ids.clear();
@@ -146,6 +166,7 @@ impl CellDeltas {
         self.cells.clear();
         self.rollups.clear();
         self.months.clear();
+        self.superseded.clear();
     }
 
     /// Adds the per-dimension rollups derived from the cells to the stored
@@ -206,6 +227,32 @@ impl CellDeltas {
             ];
             add_measures(tx, &rollup, key_values, delta)?;
         }
+        let mut superseded: Vec<_> = self.superseded.iter().collect();
+        superseded.sort_unstable_by_key(|((dimension, day, next_day, markaz, group), _)| {
+            (
+                *dimension,
+                *day,
+                *next_day,
+                rank[*markaz as usize],
+                rank[*group as usize],
+            )
+        });
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO performance_superseded
+                 (dimension, day, next_day, markaz, group_key, resolutions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT DO UPDATE SET resolutions = resolutions + excluded.resolutions",
+        )?;
+        for ((dimension, day, next_day, markaz, group), count) in superseded {
+            upsert.execute(rusqlite::params![
+                *dimension as i64,
+                day,
+                next_day,
+                self.names.name(*markaz),
+                self.names.name(*group),
+                count
+            ])?;
+        }
         Ok(())
     }
 }
@@ -227,82 +274,58 @@ fn day_rollup_keys(cell: &CellKey, everyone: u32) -> [RollupKey; 4] {
     ]
 }
 
-pub(crate) const MEASURE_COLUMNS: &str = "filed, acknowledged, referred, resolved, withdrawn, \
-    reopened, ack_within_sla, resolved_within_sla, ratings, ack_minutes, resolve_hours";
+pub(crate) const MEASURE_COLUMNS: &str = "filed, acknowledged, referred, resolutions, \
+    first_resolutions, resolutions_reopened, withdrawn, withdrawn_before_action, reopened, \
+    first_actions, ack_within_sla, resolved_within_sla, ratings, ack_seconds, \
+    first_resolve_seconds, final_resolve_seconds";
 
 /// Adds the measures of a row whose first measure column is at `first`.
 pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusqlite::Result<()> {
-    let count = |index: usize| -> rusqlite::Result<u64> {
-        Ok(row.get::<_, i64>(first + index)?.max(0) as u64)
+    let mut counts = [0i64; COUNT_COLUMNS];
+    for (index, count) in counts.iter_mut().enumerate() {
+        *count = row.get(first + index)?;
+    }
+    into.add_counts(counts);
+    let bad_blob = |index: usize, problem: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            first + index,
+            rusqlite::types::Type::Blob,
+            problem.into(),
+        )
     };
-    into.filed += count(0)?;
-    into.acknowledged += count(1)?;
-    into.referred += count(2)?;
-    into.resolved += count(3)?;
-    into.withdrawn += count(4)?;
-    into.reopened += count(5)?;
-    into.ack_within_sla += count(6)?;
-    into.resolved_within_sla += count(7)?;
-    let blob = |index: usize, into: &mut [u64]| -> rusqlite::Result<()> {
-        let bytes = row.get_ref(first + index)?.as_blob()?;
-        add_encoded(into, bytes).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                first + index,
-                rusqlite::types::Type::Blob,
-                e.into(),
-            )
-        })
-    };
-    blob(8, &mut into.ratings)?;
-    blob(9, &mut into.ack_minutes)?;
-    blob(10, &mut into.resolve_hours)?;
+    let blob =
+        |index: usize| -> rusqlite::Result<&[u8]> { Ok(row.get_ref(first + index)?.as_blob()?) };
+    add_encoded_ratings(&mut into.ratings, blob(COUNT_COLUMNS)?)
+        .map_err(|e| bad_blob(COUNT_COLUMNS, e))?;
+    into.ack_seconds
+        .add_encoded(blob(COUNT_COLUMNS + 1)?)
+        .map_err(|e| bad_blob(COUNT_COLUMNS + 1, e))?;
+    into.first_resolve_seconds
+        .add_encoded(blob(COUNT_COLUMNS + 2)?)
+        .map_err(|e| bad_blob(COUNT_COLUMNS + 2, e))?;
+    into.final_resolve_seconds
+        .add_encoded(blob(COUNT_COLUMNS + 3)?)
+        .map_err(|e| bad_blob(COUNT_COLUMNS + 3, e))?;
     Ok(())
 }
 
-/// The stored form of a cell's measures, encoded without allocating.
-struct StoredMeasures {
-    counts: [i64; 8],
-    ratings: [u8; 4 * 5],
-    ack_minutes: [u8; 4 * ACK_BUCKETS],
-    resolve_hours: [u8; 4 * RESOLVE_BUCKETS],
-}
-
-impl StoredMeasures {
-    fn new() -> Self {
-        StoredMeasures {
-            counts: [0; 8],
-            ratings: [0; 4 * 5],
-            ack_minutes: [0; 4 * ACK_BUCKETS],
-            resolve_hours: [0; 4 * RESOLVE_BUCKETS],
-        }
-    }
-
-    /// Binds `key` and `m` as the 16 parameters of an insert.
-    fn bind<'a>(
-        &'a mut self,
-        key: &[&'a dyn ToSql; 5],
-        m: &Measures,
-        run: impl FnOnce(&[&dyn ToSql]) -> rusqlite::Result<usize>,
-    ) -> rusqlite::Result<usize> {
-        self.counts = [
-            m.filed as i64,
-            m.acknowledged as i64,
-            m.referred as i64,
-            m.resolved as i64,
-            m.withdrawn as i64,
-            m.reopened as i64,
-            m.ack_within_sla as i64,
-            m.resolved_within_sla as i64,
-        ];
-        let ratings = encode_counts_into(&m.ratings, &mut self.ratings);
-        let ack = encode_counts_into(&m.ack_minutes, &mut self.ack_minutes);
-        let resolve = encode_counts_into(&m.resolve_hours, &mut self.resolve_hours);
-        let c = &self.counts;
-        run(&[
-            key[0], key[1], key[2], key[3], key[4], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5],
-            &c[6], &c[7], &ratings, &ack, &resolve,
-        ])
-    }
+/// Binds the five key values and the measures of `m` as the 21 parameters
+/// of an insert, and runs it.
+fn bind_measures(
+    key: &[&dyn ToSql; 5],
+    m: &Measures,
+    run: impl FnOnce(&[&dyn ToSql]) -> rusqlite::Result<usize>,
+) -> rusqlite::Result<usize> {
+    let c = m.counts();
+    let ratings = encode_ratings(&m.ratings);
+    let ratings = ratings.as_slice();
+    let ack = m.ack_seconds.encode();
+    let first = m.first_resolve_seconds.encode();
+    let last = m.final_resolve_seconds.encode();
+    run(&[
+        key[0], key[1], key[2], key[3], key[4], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6],
+        &c[7], &c[8], &c[9], &c[10], &c[11], &ratings, &ack, &first, &last,
+    ])
 }
 
 /// The three statements that add measures to one rollup table.
@@ -314,7 +337,10 @@ struct TableSql {
 
 impl TableSql {
     fn new(table: &str, key_columns: &str, key_match: &str) -> TableSql {
-        let placeholders = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16";
+        let placeholders = (1..=5 + COUNT_COLUMNS + 4)
+            .map(|n| format!("?{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         TableSql {
             insert: format!(
                 "INSERT INTO {table} ({key_columns}, {MEASURE_COLUMNS}) VALUES ({placeholders})
@@ -338,7 +364,7 @@ fn add_measures(
     delta: &Measures,
 ) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(&sql.insert)?;
-    let inserted = StoredMeasures::new().bind(&key, delta, |params| insert.execute(params))?;
+    let inserted = bind_measures(&key, delta, |params| insert.execute(params))?;
     if inserted == 1 {
         return Ok(());
     }
@@ -346,7 +372,7 @@ fn add_measures(
     tx.prepare_cached(&sql.select)?
         .query_row(key, |row| add_row(&mut total, row, 0))?;
     let mut replace = tx.prepare_cached(&sql.replace)?;
-    StoredMeasures::new().bind(&key, &total, |params| replace.execute(params))?;
+    bind_measures(&key, &total, |params| replace.execute(params))?;
     Ok(())
 }
 
@@ -360,7 +386,5 @@ mod tests {
         let day = day_of_date(date);
         assert_eq!(date_of_day(day), date);
         assert_eq!(month_of_day(day), 56 * 12 + 2);
-        assert_eq!(day_of(-1), -1);
-        assert_eq!(day_of(DAY_MICROS), 1);
     }
 }

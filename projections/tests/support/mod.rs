@@ -191,6 +191,8 @@ pub fn dump(path: &Path) -> Vec<String> {
         "gender_desk_counts",
         "performance_cases",
         "performance_rollup",
+        "performance_superseded",
+        "performance_calendar",
     ] {
         let mut statement = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
         let columns = statement.column_count();
