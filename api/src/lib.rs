@@ -13,4 +13,6 @@ pub mod http;
 pub mod idempotency_store;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod officers;
+pub mod server;

@@ -76,7 +76,7 @@ async fn guessing_tracking_codes_is_stopped_after_a_few_misses() {
     app.get("/api/v1/categories", None).await.expect(200);
 
     // Operators see the guessing in the metrics.
-    let metrics = app.get("/metrics", None).await.text;
+    let metrics = app.admin_get("/metrics").await.text;
     for line in [
         "markaz_unknown_tracking_codes_total 10",
         "markaz_rate_limited_total{limit=\"unknown_codes\"} 3",

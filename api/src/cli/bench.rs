@@ -220,6 +220,7 @@ async fn start_local(config: &Config) -> anyhow::Result<Target> {
     local.data_dir = data_dir.clone();
     local.store = crate::config::StoreLocation::Embedded;
     local.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    local.admin_listen = SocketAddr::from(([127, 0, 0, 1], 0));
     local.shutdown_grace = Duration::from_secs(5);
     let running = app::start(local)
         .await
@@ -233,6 +234,7 @@ async fn start_local(config: &Config) -> anyhow::Result<Target> {
     running.state.rate_limits.set_policy(RateLimitPolicy {
         public: unlimited,
         unknown_codes: unlimited,
+        staff: unlimited,
     });
     let officer = NewOfficer {
         name: PersonName::parse("Benchmark Desk")?,

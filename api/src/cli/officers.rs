@@ -47,7 +47,7 @@ pub async fn run(command: OfficersCommand, config: &Config) -> anyhow::Result<()
     match command {
         OfficersCommand::Add { name, role, markaz } => {
             let name =
-                PersonName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {}", e.message()))?;
+                PersonName::parse_input(&name).map_err(|e| anyhow::anyhow!("--name: {}", e.message()))?;
             let Some(role) = Role::parse(&role) else {
                 bail!("--role: unknown role `{role}`: use desk, gender_desk, supervisor, auditor or admin");
             };
@@ -91,7 +91,7 @@ pub async fn run(command: OfficersCommand, config: &Config) -> anyhow::Result<()
                 bail!("`{id}` is not an officer id: copy it from `markaz officers list`");
             };
             let reason = reason
-                .map(|text| ShortText::parse(&text))
+                .map(|text| ShortText::parse_input(&text))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("--reason: {}", e.message()))?;
             registry::revoke(store.as_ref(), officer, reason, Actor::System)

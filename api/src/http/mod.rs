@@ -1,8 +1,11 @@
 //! The HTTP layer: routes, extractors, error answers and the privacy rules.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod bounded_keys;
+pub mod client_address;
 pub mod command_errors;
 pub mod complaint_input;
 pub mod complaints;
@@ -13,6 +16,7 @@ pub mod idempotency;
 pub mod if_match;
 pub mod metrics;
 pub mod officers;
+pub mod overload;
 pub mod openapi;
 pub mod performance;
 pub mod privacy;
@@ -23,5 +27,6 @@ pub mod rate_limit;
 pub mod request_context;
 pub mod router;
 pub mod sse;
+pub mod stream_limits;
 pub mod tracking;
 pub mod visible_complaint;

@@ -82,7 +82,7 @@ async fn register(
 ) -> Result<Response, Problem> {
     let body = body.value;
     let mut errors = Vec::new();
-    let name = PersonName::parse(&body.name)
+    let name = PersonName::parse_input(&body.name)
         .map_err(|error| errors.push(FieldError::new("name", error.message())))
         .ok();
     let role = Role::parse(&body.role);
@@ -143,7 +143,7 @@ async fn revoke(
     let not_found =
         || Problem::not_found("no officer has this id: check it with GET /api/v1/officers");
     let id = parse_officer_id(&id).ok_or_else(not_found)?;
-    let reason = match body.value.reason.as_deref().map(ShortText::parse) {
+    let reason = match body.value.reason.as_deref().map(ShortText::parse_input) {
         None => None,
         Some(Ok(reason)) => Some(reason),
         Some(Err(error)) => {
