@@ -1,4 +1,7 @@
-//! `markaz officers add|list|revoke`: officer management on the command line.
+//! `markaz officers add|list|revoke|rotate`: officer management on the
+//! command line. This is the only way to register `auditor`, `gender_desk`
+//! and `admin` officers (over HTTP an admin may add only `desk` and
+//! `supervisor`).
 //!
 //! Works whether or not a server runs on the same data directory: the
 //! embedded store is a SQLite file two processes can share, and a running
@@ -30,6 +33,13 @@ pub enum OfficersCommand {
     },
     /// List every officer ever registered (never their tokens)
     List,
+    /// Issue a new token for an officer and retire the old one: registers
+    /// the officer anew (same name, role and markaz, a new id) and revokes
+    /// the old registration; prints the new token as the last line, once
+    Rotate {
+        /// The officer's id, as shown by `markaz officers list`
+        id: String,
+    },
     /// Revoke an officer's token for good
     Revoke {
         /// The officer's id, as shown by `markaz officers list`
@@ -85,6 +95,45 @@ pub async fn run(command: OfficersCommand, config: &Config) -> anyhow::Result<()
                     officer.name
                 );
             }
+        }
+        OfficersCommand::Rotate { id } => {
+            let Some(old) = parse_officer_id(&id) else {
+                bail!("`{id}` is not an officer id: copy it from `markaz officers list`");
+            };
+            let directory = OfficerDirectory::load(std::sync::Arc::clone(&store))
+                .await
+                .context("cannot read the officers")?;
+            let Some(record) = directory.get(old) else {
+                bail!("no officer has the id {old}: copy it from `markaz officers list`");
+            };
+            if !record.is_active() {
+                bail!("officer {old} is revoked: register them anew with `markaz officers add`");
+            }
+            let officer = NewOfficer {
+                name: record.name.clone(),
+                role: record.role,
+                markaz: record.markaz.clone(),
+            };
+            let registered = registry::register(store.as_ref(), officer, Actor::System)
+                .await
+                .context("the new token was not issued; the old one still works")?;
+            let reason = ShortText::parse(&format!("token rotated; now officer {}", registered.id))
+                .map_err(|e| anyhow::anyhow!("rotation reason: {}", e.message()))?;
+            registry::revoke(store.as_ref(), old, Some(reason), Actor::System)
+                .await
+                .with_context(|| {
+                    format!(
+                        "the new token was issued (officer {}) but the old one was not revoked: \
+                         run `markaz officers revoke {old}`",
+                        registered.id
+                    )
+                })?;
+            println!(
+                "officer {old} retired; the same officer is now {} ({})",
+                registered.id, record.role
+            );
+            println!("keep this token safe; it is shown only once:");
+            println!("{}", registered.token);
         }
         OfficersCommand::Revoke { id, reason } => {
             let Some(officer) = parse_officer_id(&id) else {

@@ -1,5 +1,10 @@
 //! Officer management for admins: register (the token is shown once), list,
-//! revoke. The same operations as `markaz officers` on the command line.
+//! revoke. The same operations as `markaz officers` on the command line, with
+//! one separation of duties: over HTTP an admin may register only `desk` and
+//! `supervisor` officers. The roles that read every confidential case or
+//! manage officers (`auditor`, `gender_desk`, `admin`) are registered on the
+//! server host with `markaz officers add`, so a stolen admin token cannot
+//! mint itself a way into every case.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -75,6 +80,11 @@ pub fn registry_problem(error: RegistryError) -> Problem {
     }
 }
 
+/// The roles an admin may register over HTTP.
+fn may_register_over_http(role: Role) -> bool {
+    matches!(role, Role::Desk | Role::Supervisor)
+}
+
 async fn register(
     State(state): State<AppState>,
     auth: Authorized<ManageOfficers>,
@@ -103,6 +113,12 @@ async fn register(
     let (Some(name), Some(role), Some(markaz)) = (name, role, markaz) else {
         return Err(Problem::validation(errors));
     };
+    if !may_register_over_http(role) {
+        return Err(Problem::forbidden(format!(
+            "a {role} officer is registered on the server host with `markaz officers add`, \
+             not over HTTP: here an admin may register desk and supervisor officers"
+        )));
+    }
     let officer = NewOfficer { name, role, markaz };
     let registered = registry::register(state.store.as_ref(), officer, actor(&auth.principal))
         .await

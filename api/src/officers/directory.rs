@@ -12,10 +12,16 @@
 //!
 //! Lookups go by the first bytes of the token's SHA-256; the full digest is
 //! then compared in constant time.
+//!
+//! A token still unknown after that catch-up read is remembered as unknown
+//! for `UNKNOWN_TOKEN_TTL` (in a bounded map), so that a client repeating a
+//! wrong or revoked token costs no store read, and no wait for the catch-up
+//! lock, each time. Officers registered meanwhile are still found: the
+//! periodic catch-up folds them, and the lookup in memory comes first.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
@@ -24,12 +30,17 @@ use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 
 use super::token::hash_token;
+use crate::http::bounded_keys::BoundedMap;
 
 /// How often changes written by other processes are looked for: as often as
 /// the store's own live feeds look for writes by other processes.
 const CROSS_PROCESS_REFRESH: Duration = Duration::from_millis(500);
 /// Events read per catch-up query.
 const CATCH_UP_PAGE: usize = 1_000;
+/// How long a token found unknown is answered unknown without a store read.
+const UNKNOWN_TOKEN_TTL: Duration = Duration::from_secs(2);
+/// Unknown tokens remembered at most.
+const UNKNOWN_TOKENS_KEPT: usize = 50_000;
 
 /// One officer as the directory knows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +146,8 @@ pub struct OfficerDirectory {
     folded: RwLock<Folded>,
     /// Serialises catch-up reads so two requests do not read the same pages.
     catching_up: tokio::sync::Mutex<()>,
+    /// Token hashes found unknown after a catch-up, and when.
+    unknown: BoundedMap<[u8; 32], Instant>,
 }
 
 impl OfficerDirectory {
@@ -144,6 +157,7 @@ impl OfficerDirectory {
             store,
             folded: RwLock::new(Folded::default()),
             catching_up: tokio::sync::Mutex::new(()),
+            unknown: BoundedMap::new(UNKNOWN_TOKENS_KEPT),
         });
         directory.catch_up().await?;
         Ok(directory)
@@ -156,8 +170,19 @@ impl OfficerDirectory {
         if let Some(found) = self.find_active(&hash) {
             return Ok(Some(found));
         }
+        if self
+            .unknown
+            .get(&hash)
+            .is_some_and(|seen| seen.elapsed() < UNKNOWN_TOKEN_TTL)
+        {
+            return Ok(None);
+        }
         self.catch_up().await?;
-        Ok(self.find_active(&hash))
+        let found = self.find_active(&hash);
+        if found.is_none() {
+            self.unknown.insert(hash, Instant::now());
+        }
+        Ok(found)
     }
 
     fn find_active(&self, hash: &[u8; 32]) -> Option<Principal> {
