@@ -148,10 +148,11 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     let background = vec![tokio::spawn(
         Arc::clone(&officers).follow(shutdown_seen.clone()),
     )];
-    let rate_limits = Arc::new(http::rate_limit::RateLimits::new(
+    let rate_limits = Arc::new(http::rate_limit::RateLimits::with_capacity(
         http::rate_limit::RateLimitPolicy::new(config.public_rate_limit, config.unknown_code_limit)
             .with_staff(config.staff_rate_limit),
         config.trusted_proxies.clone(),
+        config.max_tracked_clients,
     ));
     let streams = StreamLimits::new(
         config.limits.max_event_streams,

@@ -82,6 +82,8 @@ pub struct Config {
     pub unknown_code_limit: u32,
     /// Requests per minute per staff token.
     pub staff_rate_limit: u32,
+    /// Clients (and tokens) whose rate-limit state is kept, per limit.
+    pub max_tracked_clients: usize,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Address of the operations listener (`/metrics`, detailed health).
@@ -131,6 +133,7 @@ impl Config {
     pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
     pub const DEFAULT_UNKNOWN_CODE_LIMIT: u32 = 10;
     pub const DEFAULT_STAFF_RATE_LIMIT: u32 = 600;
+    pub const DEFAULT_MAX_TRACKED_CLIENTS: usize = 100_000;
     pub const DEFAULT_ADMIN_LISTEN: &'static str = "127.0.0.1:9090";
     pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
     pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
@@ -154,6 +157,7 @@ impl Config {
             public_rate_limit: Self::DEFAULT_PUBLIC_RATE_LIMIT,
             unknown_code_limit: Self::DEFAULT_UNKNOWN_CODE_LIMIT,
             staff_rate_limit: Self::DEFAULT_STAFF_RATE_LIMIT,
+            max_tracked_clients: Self::DEFAULT_MAX_TRACKED_CLIENTS,
             trusted_proxies: Vec::new(),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
             limits: ConnectionLimits::default(),
@@ -193,6 +197,7 @@ pub struct FileConfig {
     pub public_rate_limit: Option<u32>,
     pub unknown_code_limit: Option<u32>,
     pub staff_rate_limit: Option<u32>,
+    pub max_tracked_clients: Option<usize>,
     pub trusted_proxies: Option<Vec<String>>,
     pub admin_listen: Option<String>,
     pub header_read_timeout_secs: Option<u64>,
@@ -238,6 +243,7 @@ pub struct Overrides {
     pub public_rate_limit: Option<u32>,
     pub unknown_code_limit: Option<u32>,
     pub staff_rate_limit: Option<u32>,
+    pub max_tracked_clients: Option<usize>,
     pub trusted_proxies: Option<Vec<String>>,
     pub admin_listen: Option<String>,
     pub header_read_timeout_secs: Option<u64>,
@@ -335,6 +341,11 @@ impl Overrides {
             }),
             other => Ok(Duration::from_secs(other.unwrap_or(default))),
         };
+        let max_tracked_clients = count(
+            "max-tracked-clients",
+            self.max_tracked_clients.or(file.max_tracked_clients),
+            Config::DEFAULT_MAX_TRACKED_CLIENTS,
+        )?;
         let limits = ConnectionLimits {
             header_read_timeout: seconds(
                 "header-read-timeout-secs",
@@ -399,6 +410,7 @@ impl Overrides {
             public_rate_limit,
             unknown_code_limit,
             staff_rate_limit,
+            max_tracked_clients,
             trusted_proxies,
             admin_listen,
             limits,

@@ -40,7 +40,7 @@ pub struct GlobalArgs {
     /// TOML configuration file; its keys are the long option names with
     /// underscores (data_dir, listen, store, catalogue, reopen_window_days,
     /// min_position_wait_ms, ready_max_lag, shutdown_grace_secs, log_format,
-    /// public_rate_limit, unknown_code_limit, staff_rate_limit,
+    /// public_rate_limit, unknown_code_limit, staff_rate_limit, max_tracked_clients,
     /// trusted_proxies (a list), admin_listen, header_read_timeout_secs,
     /// request_timeout_secs, max_in_flight, max_connections,
     /// max_event_streams, max_event_streams_per_officer)

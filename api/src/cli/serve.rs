@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// Staff requests allowed per minute per bearer token [default: 600]
     #[arg(long, env = "MARKAZ_STAFF_RATE_LIMIT", value_name = "N")]
     pub staff_rate_limit: Option<u32>,
+    /// Clients (and staff tokens) whose rate-limit state is kept, per
+    /// limit; the least recently seen are forgotten beyond it [default: 100000]
+    #[arg(long, env = "MARKAZ_MAX_TRACKED_CLIENTS", value_name = "N")]
+    pub max_tracked_clients: Option<usize>,
     /// A reverse proxy (address or network, e.g. 10.0.0.0/24) whose
     /// X-Forwarded-For / Forwarded header names the client; repeat or
     /// separate with commas [default: none]
@@ -98,6 +102,7 @@ impl ServeArgs {
         overrides.public_rate_limit = self.public_rate_limit;
         overrides.unknown_code_limit = self.unknown_code_limit;
         overrides.staff_rate_limit = self.staff_rate_limit;
+        overrides.max_tracked_clients = self.max_tracked_clients;
         if !self.trusted_proxy.is_empty() {
             overrides.trusted_proxies = Some(self.trusted_proxy.clone());
         }

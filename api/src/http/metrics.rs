@@ -21,6 +21,18 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render_requests(&mut out);
     state.metrics.render_appends(&mut out);
+    gauge(
+        &mut out,
+        "markaz_rate_limit_tracked_clients",
+        "Client keys whose public rate-limit state is kept (bounded by --max-tracked-clients)",
+        state.rate_limits.tracked_clients(),
+    );
+    gauge(
+        &mut out,
+        "markaz_event_streams_open",
+        "Live event streams open (bounded by --max-event-streams)",
+        state.streams.open_streams(),
+    );
     match state.projections.status().await {
         Ok(status) => render_projections(&mut out, &status),
         Err(error) => {
