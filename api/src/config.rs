@@ -159,7 +159,10 @@ impl Config {
             staff_rate_limit: Self::DEFAULT_STAFF_RATE_LIMIT,
             max_tracked_clients: Self::DEFAULT_MAX_TRACKED_CLIENTS,
             trusted_proxies: Vec::new(),
-            admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            // Any free port: two servers made from these defaults (tests,
+            // benchmarks) must not fight over the admin port. `markaz serve`
+            // resolves its own default (`DEFAULT_ADMIN_LISTEN`).
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             limits: ConnectionLimits::default(),
         }
     }
@@ -486,8 +489,12 @@ mod tests {
         .unwrap();
         let config = Overrides::default().resolve(file).unwrap();
         assert_eq!(config.trusted_proxies.len(), 2);
-        assert!(config.trusted_proxies[0].contains(&"10.0.0.9".parse::<std::net::IpAddr>().unwrap()));
-        assert!(config.trusted_proxies[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(
+            config.trusted_proxies[0].contains(&"10.0.0.9".parse::<std::net::IpAddr>().unwrap())
+        );
+        assert!(
+            config.trusted_proxies[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap())
+        );
         assert_eq!(config.limits.max_in_flight, 64);
         assert_eq!(config.admin_listen, "127.0.0.1:9090".parse().unwrap());
         let overrides = Overrides {

@@ -100,4 +100,3 @@ pub async fn serve(
     graceful.shutdown().await;
     Ok(())
 }
-

@@ -16,7 +16,10 @@ async fn health_and_readiness_answer() {
         .expect(200);
     // The public listener says only whether the server is ready.
     let public = app.get("/readyz", None).await;
-    assert_eq!(public.expect(200), &serde_json::json!({ "status": "ready" }));
+    assert_eq!(
+        public.expect(200),
+        &serde_json::json!({ "status": "ready" })
+    );
     // Operators get the details on the admin listener.
     let ready = app.admin_get("/readyz").await;
     let ready = ready.expect(200);

@@ -94,10 +94,17 @@ async fn requests_beyond_the_in_flight_limit_are_shed_with_503_and_retry_after()
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert!(in_flight >= 3.0, "the held requests never arrived: {in_flight}");
+    assert!(
+        in_flight >= 3.0,
+        "the held requests never arrived: {in_flight}"
+    );
     let shed = app.get("/api/v1/complaints", Some(&desk)).await;
     shed.expect_problem(503, "unavailable");
-    assert!(shed.headers.contains_key("retry-after"), "{:?}", shed.headers);
+    assert!(
+        shed.headers.contains_key("retry-after"),
+        "{:?}",
+        shed.headers
+    );
     // Health is never shed.
     app.get("/healthz", None).await.expect(200);
     let metrics = app.admin_get("/metrics").await.text;
@@ -106,7 +113,11 @@ async fn requests_beyond_the_in_flight_limit_are_shed_with_503_and_retry_after()
     drop(held);
     let mut answered = 0;
     for _ in 0..500 {
-        answered = app.get("/api/v1/complaints", Some(&desk)).await.status.as_u16();
+        answered = app
+            .get("/api/v1/complaints", Some(&desk))
+            .await
+            .status
+            .as_u16();
         if answered == 200 {
             break;
         }
@@ -129,7 +140,8 @@ async fn the_read_models_recover_from_a_locked_file_without_a_restart() {
     // Another process holds the read-model file's write lock: the runner's
     // next batch cannot commit.
     let lock = rusqlite::Connection::open(app.config().read_models_path()).expect("opened");
-    lock.execute_batch("BEGIN IMMEDIATE").expect("the write lock is taken");
+    lock.execute_batch("BEGIN IMMEDIATE")
+        .expect("the write lock is taken");
     let second = app.file(&desk, &theft_report()).await;
     let third = app.file(&desk, &theft_report()).await;
     let last = third["position"].as_u64().unwrap();
@@ -146,13 +158,16 @@ async fn the_read_models_recover_from_a_locked_file_without_a_restart() {
     let detailed = app.admin_get("/readyz").await;
     assert_eq!(detailed.status, 503);
     assert!(
-        detailed.json["problems"].as_array().is_some_and(|p| !p.is_empty()),
+        detailed.json["problems"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty()),
         "{}",
         detailed.text
     );
 
     // The fault clears: the runner resumes by itself.
-    lock.execute_batch("ROLLBACK").expect("the lock is released");
+    lock.execute_batch("ROLLBACK")
+        .expect("the lock is released");
     drop(lock);
     assert!(
         projections
@@ -182,7 +197,10 @@ async fn the_read_models_recover_from_a_locked_file_without_a_restart() {
         )
         .await;
     let groups = figures.expect(200)["groups"].as_array().unwrap().clone();
-    let filed: u64 = groups.iter().map(|g| g["filed"].as_u64().unwrap_or(0)).sum();
+    let filed: u64 = groups
+        .iter()
+        .map(|g| g["filed"].as_u64().unwrap_or(0))
+        .sum();
     assert_eq!(filed, 3, "{groups:?}");
 }
 
@@ -204,9 +222,12 @@ async fn a_min_position_beyond_the_log_is_refused_at_once() {
     // Answered without waiting for the read models (the wait is 5 s).
     assert!(started.elapsed() < Duration::from_secs(4));
     let position = filed["position"].as_u64().unwrap();
-    app.get(&format!("/api/v1/complaints?min_position={position}"), Some(&desk))
-        .await
-        .expect(200);
+    app.get(
+        &format!("/api/v1/complaints?min_position={position}"),
+        Some(&desk),
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]
@@ -221,25 +242,49 @@ async fn a_trusted_proxy_names_the_client_and_nobody_else_can() {
     for client in ["203.0.113.1", "203.0.113.2"] {
         for _ in 0..2 {
             let answer = app
-                .send(reqwest::Method::GET, "/api/v1/categories", None, &from(client), None)
+                .send(
+                    reqwest::Method::GET,
+                    "/api/v1/categories",
+                    None,
+                    &from(client),
+                    None,
+                )
                 .await;
             answer.expect(200);
         }
-        app.send(reqwest::Method::GET, "/api/v1/categories", None, &from(client), None)
-            .await
-            .expect_problem(429, "rate_limited");
+        app.send(
+            reqwest::Method::GET,
+            "/api/v1/categories",
+            None,
+            &from(client),
+            None,
+        )
+        .await
+        .expect_problem(429, "rate_limited");
     }
 
     // Without a trusted proxy the header is ignored: one bucket for the peer.
     let app = spawn_app_with(|config| config.public_rate_limit = 2).await;
     for client in ["203.0.113.1", "203.0.113.2"] {
-        app.send(reqwest::Method::GET, "/api/v1/categories", None, &from(client), None)
-            .await
-            .expect(200);
-    }
-    app.send(reqwest::Method::GET, "/api/v1/categories", None, &from("203.0.113.3"), None)
+        app.send(
+            reqwest::Method::GET,
+            "/api/v1/categories",
+            None,
+            &from(client),
+            None,
+        )
         .await
-        .expect_problem(429, "rate_limited");
+        .expect(200);
+    }
+    app.send(
+        reqwest::Method::GET,
+        "/api/v1/categories",
+        None,
+        &from("203.0.113.3"),
+        None,
+    )
+    .await
+    .expect_problem(429, "rate_limited");
 }
 
 #[tokio::test]
@@ -307,7 +352,11 @@ async fn an_admin_may_add_only_desk_and_supervisor_officers_over_http() {
     let app = spawn_app().await;
     let admin = app.officer(Role::Admin, None).await;
     let before = app.changes_recorded().await;
-    for (role, markaz) in [("auditor", None), ("gender_desk", Some("KCH")), ("admin", None)] {
+    for (role, markaz) in [
+        ("auditor", None),
+        ("gender_desk", Some("KCH")),
+        ("admin", None),
+    ] {
         let answer = app
             .post(
                 "/api/v1/officers",
@@ -316,9 +365,17 @@ async fn an_admin_may_add_only_desk_and_supervisor_officers_over_http() {
             )
             .await;
         answer.expect_problem(403, "forbidden");
-        assert!(answer.text.contains("markaz officers add"), "{}", answer.text);
+        assert!(
+            answer.text.contains("markaz officers add"),
+            "{}",
+            answer.text
+        );
     }
-    assert_eq!(app.changes_recorded().await, before, "nothing was registered");
+    assert_eq!(
+        app.changes_recorded().await,
+        before,
+        "nothing was registered"
+    );
     for role in ["desk", "supervisor"] {
         app.post(
             "/api/v1/officers",
@@ -338,7 +395,10 @@ async fn bidirectional_controls_are_refused_in_names_and_texts() {
     report["complainant"]["name"] = json!("Ali \u{202E}nahK");
     let answer = app.post("/api/v1/complaints", Some(&desk), &report).await;
     let problem = answer.expect_problem(422, "validation");
-    assert_eq!(problem["errors"][0]["field"], "complainant.name", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["field"], "complainant.name",
+        "{problem}"
+    );
     assert!(answer.text.contains("U+202E"), "{}", answer.text);
     let mut report = theft_report();
     report["description"] = json!("stolen \u{2066}phone\u{2069} at the bazaar");
@@ -351,4 +411,79 @@ async fn bidirectional_controls_are_refused_in_names_and_texts() {
     app.post("/api/v1/complaints", Some(&desk), &report)
         .await
         .expect(201);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_and_a_rotated_one_replaces_the_old() {
+    use markaz_api::officers::registry::{self, NewOfficer};
+    use markaz_domain::{Actor, MarkazCode, PersonName, Timestamp};
+
+    let app = spawn_app().await;
+    let store = app.state().store.as_ref();
+    let desk = || NewOfficer {
+        name: PersonName::parse("Shazia Mengal").unwrap(),
+        role: Role::Desk,
+        markaz: Some(MarkazCode::parse("KCH").unwrap()),
+    };
+    let now = chrono::Utc::now();
+    let past = Timestamp::from_datetime(now - chrono::TimeDelta::seconds(1));
+    let expired = registry::register_with_expiry(store, desk(), Some(past), Actor::System)
+        .await
+        .unwrap();
+    app.get("/api/v1/complaints", Some(&expired.token))
+        .await
+        .expect(401);
+
+    // Over HTTP: an expiry in the future is kept and shown; one in the past is refused.
+    let admin = app.officer(Role::Admin, None).await;
+    let later = (now + chrono::TimeDelta::hours(1)).to_rfc3339();
+    let registered = app
+        .post(
+            "/api/v1/officers",
+            Some(&admin),
+            &json!({"name": "Temp Desk", "role": "desk", "markaz": "KCH", "expires_at": later}),
+        )
+        .await;
+    let token = registered.expect(201)["token"].as_str().unwrap().to_owned();
+    app.get("/api/v1/complaints", Some(&token))
+        .await
+        .expect(200);
+    let listed = app.get("/api/v1/officers", Some(&admin)).await;
+    let officers = listed.expect(200)["officers"].as_array().unwrap().clone();
+    let temp = officers.iter().find(|o| o["name"] == "Temp Desk").unwrap();
+    assert!(temp["expires_at"].is_string(), "{temp}");
+    let expired_listed = officers
+        .iter()
+        .find(|o| o["id"] == expired.id.to_string())
+        .unwrap();
+    assert_eq!(expired_listed["active"], false);
+    let answer = app
+        .post(
+            "/api/v1/officers",
+            Some(&admin),
+            &json!({"name": "Temp Desk", "role": "desk", "markaz": "KCH",
+                    "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    let problem = answer.expect_problem(422, "validation");
+    assert_eq!(problem["errors"][0]["field"], "expires_at");
+
+    // Rotation: the new token works, the old one no longer does.
+    let first = registry::register(store, desk(), Actor::System)
+        .await
+        .unwrap();
+    app.get("/api/v1/complaints", Some(&first.token))
+        .await
+        .expect(200);
+    let rotated = registry::rotate(store, first.id, None, Actor::System)
+        .await
+        .unwrap();
+    assert_eq!(rotated.id, first.id, "the officer stays the same");
+    app.state().officers.catch_up().await.unwrap();
+    app.get("/api/v1/complaints", Some(&rotated.token))
+        .await
+        .expect(200);
+    app.get("/api/v1/complaints", Some(&first.token))
+        .await
+        .expect(401);
 }

@@ -62,7 +62,9 @@ fn forwarded_hops(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
         for element in text.split(',') {
             let for_value = element.split(';').find_map(|pair| {
                 let (name, value) = pair.trim().split_once('=')?;
-                name.trim().eq_ignore_ascii_case("for").then(|| value.trim())
+                name.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| value.trim())
             });
             if let Some(value) = for_value {
                 hops.push(parse_node(value));
@@ -119,8 +121,14 @@ mod tests {
     fn headers_count_only_from_a_trusted_proxy() {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
         let forwarded = headers(&[("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(resolve(ip("10.0.0.5"), &forwarded, &trusted), ip("203.0.113.9"));
-        assert_eq!(resolve(ip("198.51.100.1"), &forwarded, &trusted), ip("198.51.100.1"));
+        assert_eq!(
+            resolve(ip("10.0.0.5"), &forwarded, &trusted),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            resolve(ip("198.51.100.1"), &forwarded, &trusted),
+            ip("198.51.100.1")
+        );
         assert_eq!(resolve(ip("10.0.0.5"), &forwarded, &[]), ip("10.0.0.5"));
     }
 
@@ -129,7 +137,10 @@ mod tests {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
         // The client wrote 1.2.3.4 itself; the proxy appended the real peer.
         let forwarded = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.7")]);
-        assert_eq!(resolve(ip("10.0.0.5"), &forwarded, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            resolve(ip("10.0.0.5"), &forwarded, &trusted),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]

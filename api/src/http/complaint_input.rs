@@ -133,7 +133,11 @@ impl FileBody {
         let gender = c.check("complainant.gender", Gender::parse(&person.gender));
         let phone = c.check("complainant.phone", Phone::parse(&person.phone));
         let cnic = c.optional("complainant.cnic", &person.cnic, Cnic::parse);
-        let address = c.optional("complainant.address", &person.address, ShortText::parse_input);
+        let address = c.optional(
+            "complainant.address",
+            &person.address,
+            ShortText::parse_input,
+        );
         let category = c
             .check("category", CategoryCode::parse(&self.category))
             .and_then(|code| match catalogue.get(&code) {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use markaz_domain::{Actor, MarkazCode, OfficerError, PersonName, Role, ShortText};
+use markaz_domain::{Actor, MarkazCode, OfficerError, PersonName, Role, ShortText, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -36,6 +36,9 @@ struct RegisterBody {
     role: String,
     #[serde(default)]
     markaz: Option<String>,
+    /// When the token stops working (RFC 3339, in the future); none: never.
+    #[serde(default)]
+    expires_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +57,7 @@ pub fn officer_json(officer: &OfficerRecord) -> Value {
         "markaz": officer.markaz.as_ref().map(|m| m.as_str()),
         "registered_at": officer.registered_at.to_rfc3339(),
         "revoked_at": officer.revoked_at.map(|at| at.to_rfc3339()),
+        "expires_at": officer.expires_at.map(|at| at.to_rfc3339()),
         "active": officer.is_active(),
     })
 }
@@ -110,7 +114,32 @@ async fn register(
             None
         }
     };
-    let (Some(name), Some(role), Some(markaz)) = (name, role, markaz) else {
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    let expires_at = match body.expires_at.as_deref() {
+        None => Some(None),
+        Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
+            Ok(at) if Timestamp::from_datetime(at.to_utc()) > now => {
+                Some(Some(Timestamp::from_datetime(at.to_utc())))
+            }
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    "expires_at",
+                    "is not in the future: give a later time, or leave it out for a token that \
+                     does not expire",
+                ));
+                None
+            }
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "expires_at",
+                    "not a time: give an RFC 3339 time, e.g. 2026-12-31T23:59:59Z",
+                ));
+                None
+            }
+        },
+    };
+    let (Some(name), Some(role), Some(markaz), Some(expires_at)) = (name, role, markaz, expires_at)
+    else {
         return Err(Problem::validation(errors));
     };
     if !may_register_over_http(role) {
@@ -120,9 +149,14 @@ async fn register(
         )));
     }
     let officer = NewOfficer { name, role, markaz };
-    let registered = registry::register(state.store.as_ref(), officer, actor(&auth.principal))
-        .await
-        .map_err(registry_problem)?;
+    let registered = registry::register_with_expiry(
+        state.store.as_ref(),
+        officer,
+        expires_at,
+        actor(&auth.principal),
+    )
+    .await
+    .map_err(registry_problem)?;
     state
         .officers
         .catch_up()

@@ -41,7 +41,11 @@ pub fn with_timeout(routes: Router<AppState>, timeout: Duration) -> Router<AppSt
 }
 
 /// Refuses requests beyond `max_in_flight` answered at once with 503.
-pub fn shed_load(routes: Router<AppState>, max_in_flight: usize, metrics: Arc<Metrics>) -> Router<AppState> {
+pub fn shed_load(
+    routes: Router<AppState>,
+    max_in_flight: usize,
+    metrics: Arc<Metrics>,
+) -> Router<AppState> {
     // One semaphore for every route (a plain concurrency-limit layer would
     // give each route its own).
     let limit = GlobalConcurrencyLimitLayer::new(max_in_flight.max(1));

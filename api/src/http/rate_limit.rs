@@ -44,9 +44,9 @@ use tower::{Layer, Service};
 use super::bounded_keys::BoundedMap;
 use super::client_address::client_address;
 
-use crate::metrics::Metrics;
 use super::problem::Problem;
 use crate::app::AppState;
+use crate::metrics::Metrics;
 
 /// A refill rate and a burst size.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -147,7 +147,12 @@ impl Bucket {
 pub const MAX_TRACKED_KEYS: usize = 100_000;
 
 /// A `governor` limiter over a bounded store.
-type KeyedLimiter<K> = RateLimiter<K, BoundedMap<K, governor::nanos::Nanos>, DefaultClock, NoOpMiddleware<<DefaultClock as Clock>::Instant>>;
+type KeyedLimiter<K> = RateLimiter<
+    K,
+    BoundedMap<K, governor::nanos::Nanos>,
+    DefaultClock,
+    NoOpMiddleware<<DefaultClock as Clock>::Instant>,
+>;
 
 fn quota(rate: Rate) -> Quota {
     let burst = NonZeroU32::new(rate.burst.clamp(1.0, f64::from(u32::MAX)) as u32)
@@ -163,7 +168,11 @@ fn quota(rate: Rate) -> Quota {
 }
 
 fn keyed<K: std::hash::Hash + Eq + Clone>(rate: Rate, capacity: usize) -> KeyedLimiter<K> {
-    RateLimiter::new(quota(rate), BoundedMap::new(capacity), DefaultClock::default())
+    RateLimiter::new(
+        quota(rate),
+        BoundedMap::new(capacity),
+        DefaultClock::default(),
+    )
 }
 
 /// The `governor` limiters of one policy.
@@ -181,7 +190,10 @@ impl Governors {
     }
 }
 
-fn wait_of<K: std::hash::Hash + Eq + Clone>(limiter: &KeyedLimiter<K>, key: &K) -> Result<(), Duration> {
+fn wait_of<K: std::hash::Hash + Eq + Clone>(
+    limiter: &KeyedLimiter<K>,
+    key: &K,
+) -> Result<(), Duration> {
     limiter
         .check_key(key)
         .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
@@ -253,7 +265,11 @@ impl RateLimits {
     }
 
     /// Like `new`, keeping the state of at most `capacity` keys per limit.
-    pub fn with_capacity(policy: RateLimitPolicy, trusted_proxies: Vec<IpNet>, capacity: usize) -> Self {
+    pub fn with_capacity(
+        policy: RateLimitPolicy,
+        trusted_proxies: Vec<IpNet>,
+        capacity: usize,
+    ) -> Self {
         RateLimits {
             governors: RwLock::new(Arc::new(Governors::new(&policy, capacity))),
             policy: RwLock::new(policy),
@@ -269,13 +285,21 @@ impl RateLimits {
 
     /// Replaces the limits; the public and staff buckets start afresh.
     pub fn set_policy(&self, policy: RateLimitPolicy) {
-        *self.governors.write().unwrap_or_else(PoisonError::into_inner) =
+        *self
+            .governors
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) =
             Arc::new(Governors::new(&policy, self.capacity));
         *self.policy.write().unwrap_or_else(PoisonError::into_inner) = policy;
     }
 
     fn governors(&self) -> Arc<Governors> {
-        Arc::clone(&self.governors.read().unwrap_or_else(PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .governors
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// Client keys whose public-limit state is kept now (at most the capacity).
@@ -498,10 +522,8 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = futures::future::Either<
-        S::Future,
-        futures::future::Ready<Result<Response, Infallible>>,
-    >;
+    type Future =
+        futures::future::Either<S::Future, futures::future::Ready<Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -592,16 +614,23 @@ mod tests {
             let client = IpAddr::V4(std::net::Ipv4Addr::from(n));
             assert_eq!(limits.admit(client, true, now), Ok(()));
         }
-        assert!(limits.tracked_clients() <= 10_000, "{}", limits.tracked_clients());
+        assert!(
+            limits.tracked_clients() <= 10_000,
+            "{}",
+            limits.tracked_clients()
+        );
         assert!(limits.unknown_codes.by_client.len() <= 10_000);
     }
 
     #[test]
     fn unknown_codes_block_tracking_but_not_other_public_requests() {
-        let limits = RateLimits::new(RateLimitPolicy {
-            public: Rate::per(100, Duration::from_secs(1)),
-            ..policy()
-        }, Vec::new());
+        let limits = RateLimits::new(
+            RateLimitPolicy {
+                public: Rate::per(100, Duration::from_secs(1)),
+                ..policy()
+            },
+            Vec::new(),
+        );
         let now = Instant::now();
         // Known codes give their token back.
         for _ in 0..5 {
@@ -626,10 +655,13 @@ mod tests {
 
     #[test]
     fn guesses_sent_at_once_cannot_share_the_last_token() {
-        let limits = RateLimits::new(RateLimitPolicy {
-            public: Rate::per(100, Duration::from_secs(1)),
-            ..policy()
-        }, Vec::new());
+        let limits = RateLimits::new(
+            RateLimitPolicy {
+                public: Rate::per(100, Duration::from_secs(1)),
+                ..policy()
+            },
+            Vec::new(),
+        );
         let now = Instant::now();
         // Both unknown-code tokens are taken by two requests still in
         // flight: a third sent meanwhile is refused before any answer.
@@ -646,10 +678,13 @@ mod tests {
 
     #[test]
     fn a_request_refused_by_the_public_limit_keeps_no_unknown_code_token() {
-        let limits = RateLimits::new(RateLimitPolicy {
-            public: Rate::per(1, Duration::from_secs(1)),
-            ..policy()
-        }, Vec::new());
+        let limits = RateLimits::new(
+            RateLimitPolicy {
+                public: Rate::per(1, Duration::from_secs(1)),
+                ..policy()
+            },
+            Vec::new(),
+        );
         let now = Instant::now();
         assert_eq!(limits.admit(CLIENT, false, now), Ok(()));
         for _ in 0..5 {

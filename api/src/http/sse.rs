@@ -53,11 +53,11 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::auth::{Authorized, ReadComplaints};
-use crate::metrics::SseClientGuard;
 use super::privacy::may_see;
 use super::problem::Problem;
 use super::stream_limits::StreamSlot;
 use crate::app::AppState;
+use crate::metrics::SseClientGuard;
 use crate::officers::{OfficerDirectory, Principal};
 
 /// How often a comment line keeps idle connections (and proxies) open.

@@ -51,12 +51,25 @@ pub struct OfficerRecord {
     pub markaz: Option<MarkazCode>,
     pub registered_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// When the officer's token stops working, if it does.
+    pub expires_at: Option<Timestamp>,
     token_hash: [u8; 32],
 }
 
 impl OfficerRecord {
+    /// Whether the officer's token works now: not revoked, not expired.
     pub fn is_active(&self) -> bool {
-        self.revoked_at.is_none()
+        self.is_active_at(Timestamp::from_datetime(chrono::Utc::now()))
+    }
+
+    /// Whether the officer's token works at `now`.
+    pub fn is_active_at(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|expiry| now < expiry)
+    }
+
+    /// Whether the token has passed its expiry (and was not revoked first).
+    pub fn is_expired(&self) -> bool {
+        self.revoked_at.is_none() && !self.is_active()
     }
 }
 
@@ -111,9 +124,25 @@ impl Folded {
                         markaz: registered.markaz,
                         registered_at: event.metadata.occurred_at,
                         revoked_at: None,
+                        expires_at: registered.expires_at,
                         token_hash: registered.token_hash,
                     },
                 );
+            }
+            Ok(DomainEvent::Officer(OfficerEvent::TokenRotated(rotated))) => {
+                let Some(officer) = self.officers.get_mut(&id) else {
+                    return;
+                };
+                // The old token no longer leads to the officer.
+                if let Some(ids) = self.by_hash_prefix.get_mut(&prefix(&officer.token_hash)) {
+                    ids.retain(|other| *other != id);
+                }
+                officer.token_hash = rotated.token_hash;
+                officer.expires_at = rotated.expires_at;
+                self.by_hash_prefix
+                    .entry(prefix(&rotated.token_hash))
+                    .or_default()
+                    .push(id);
             }
             Ok(DomainEvent::Officer(OfficerEvent::Revoked(_))) => {
                 if let Some(officer) = self.officers.get_mut(&id) {

@@ -234,6 +234,8 @@ impl OfficerRegisteredV1 {
             role: decoding.code(self.role)?,
             markaz: decoding.optional(MarkazCode::parse, &self.markaz)?,
             token_hash: self.token_hash,
+            // Version 1 had no expiry: such tokens do not expire.
+            expires_at: None,
         })
     }
 }

@@ -44,8 +44,8 @@ fn parse_text(
 /// The joiners Urdu needs (ZWNJ U+200C, ZWJ U+200D) and the plain marks
 /// (LRM U+200E, RLM U+200F) do not reorder text and stay allowed.
 const BIDI_CONTROLS: [char; 9] = [
-    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
-    '\u{2068}', '\u{2069}',
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}',
 ];
 
 /// Refuses `text` if it holds a bidirectional-control character. Checked on
