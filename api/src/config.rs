@@ -134,6 +134,8 @@ impl Config {
     pub const DEFAULT_UNKNOWN_CODE_LIMIT: u32 = 10;
     pub const DEFAULT_STAFF_RATE_LIMIT: u32 = 600;
     pub const DEFAULT_MAX_TRACKED_CLIENTS: usize = 100_000;
+    /// The largest count any limit accepts.
+    pub const MAX_COUNT: usize = 100_000_000;
     pub const DEFAULT_ADMIN_LISTEN: &'static str = "127.0.0.1:9090";
     pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
     pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
@@ -334,6 +336,10 @@ impl Overrides {
             Some(0) => Err(ConfigError::Invalid {
                 option,
                 problem: "must be at least 1".to_owned(),
+            }),
+            Some(n) if n > Config::MAX_COUNT => Err(ConfigError::Invalid {
+                option,
+                problem: format!("must be at most {}", Config::MAX_COUNT),
             }),
             other => Ok(other.unwrap_or(default)),
         };

@@ -49,6 +49,9 @@ pub enum BenchCommand {
 pub enum BenchTarget {
     /// Filings and tracking lookups over HTTP against a bare axum route
     Http(HttpBenchArgs),
+    /// Filings offered at 1x, 2x and 4x the measured capacity to a server in
+    /// its own process: p99 of admitted filings, share shed, memory
+    Overload(super::bench_overload::OverloadBenchArgs),
 }
 
 #[derive(Clone, Debug, Args)]
@@ -83,6 +86,9 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<()> {
             let report = bench_http(&args, config).await?;
             print!("{report}");
             Ok(())
+        }
+        BenchCommand::Bench(BenchTarget::Overload(args)) => {
+            super::bench_overload::bench_overload(&args).await
         }
     }
 }
@@ -371,7 +377,7 @@ async fn wait_for_read_models(
 }
 
 /// A filing body; the phone varies so the complaints are not all alike.
-fn filing_body(n: u64) -> Value {
+pub(crate) fn filing_body(n: u64) -> Value {
     json!({
         "complainant": {
             "name": "Abdul Wahid Kakar",

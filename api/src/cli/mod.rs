@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod bench_overload;
 pub mod demo;
 pub mod officers;
 pub mod projections;
