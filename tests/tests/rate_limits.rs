@@ -1,7 +1,8 @@
 //! Per-address rate limits of the public endpoints: a burst, then 429 with
 //! `Retry-After` and a problem body; unknown tracking codes are throttled
 //! much harder, so codes cannot be enumerated, while staff routes are not
-//! limited at all.
+//! behind the public limit (they have a per-token limit of their own, see
+//! `resilience.rs`).
 
 use markaz_domain::Role;
 use markaz_tests::{spawn_app, theft_report};

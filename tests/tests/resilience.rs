@@ -487,3 +487,20 @@ async fn an_expired_token_is_refused_and_a_rotated_one_replaces_the_old() {
         .await
         .expect(401);
 }
+
+#[tokio::test]
+async fn staff_requests_are_limited_per_token() {
+    let app = spawn_app_with(|config| config.staff_rate_limit = 3).await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let other = app.officer(Role::Desk, Some("KCH")).await;
+    for _ in 0..3 {
+        app.get("/api/v1/complaints", Some(&desk)).await.expect(200);
+    }
+    let refused = app.get("/api/v1/complaints", Some(&desk)).await;
+    refused.expect_problem(429, "rate_limited");
+    assert!(refused.headers.contains_key("retry-after"));
+    // Another officer's token has a bucket of its own.
+    app.get("/api/v1/complaints", Some(&other))
+        .await
+        .expect(200);
+}
