@@ -405,12 +405,15 @@ async fn follow(
                 .await
                 .map_err(|e| RunnerError::Task(e.to_string()))?;
             writer = (identity, projections);
-            result?;
+            // What the batch committed before a failing event counts too.
             progress.send_modify(|p| {
                 p.position = writer.1.set.position();
                 p.checkpoints = writer.1.set.checkpoints();
-                p.failure = None;
+                if result.is_ok() {
+                    p.failure = None;
+                }
             });
+            result?;
             let took = commit_started.elapsed();
             let pause = took.saturating_mul(options.commit_spacing);
             next_commit = Instant::now() + pause.min(MAX_COMMIT_PAUSE);

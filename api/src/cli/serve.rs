@@ -127,7 +127,7 @@ pub async fn run(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let running = app::start(config).await.context("markaz could not start")?;
     let sealing = sealing.map(|sealing| sealing.spawn(&running));
     println!("markaz listening on {}", running.base_url());
-    println!("operations (metrics, health) on {}", running.admin_url());
+    tracing::info!(url = %running.admin_url(), "operations listener (metrics, health)");
     shutdown_signal().await?;
     tracing::info!("shutdown requested; finishing requests in flight");
     running.shutdown().await;
