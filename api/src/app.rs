@@ -19,9 +19,10 @@ use tokio::task::JoinHandle;
 
 use crate::commands::Commands;
 use crate::config::{Config, StoreLocation};
-use crate::http;
+use crate::http::{self, stream_limits::StreamLimits};
 use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
 use crate::officers::OfficerDirectory;
+use crate::server::{self, ServeLimits};
 
 /// Everything a request handler may need.
 ///
@@ -53,8 +54,10 @@ pub struct Shared {
     /// Follows the event log into the read models; `wait_for_position` gives
     /// read-your-writes.
     pub projections: Arc<RunnerHandle>,
-    pub metrics: Arc<http::metrics::Metrics>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub rate_limits: Arc<http::rate_limit::RateLimits>,
+    /// Live event streams open, in all and per officer.
+    pub streams: StreamLimits,
     /// Becomes true when shutdown begins: endless answers (the event stream) end then.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -79,9 +82,10 @@ pub enum StartError {
     Projections(#[from] RunnerError),
     #[error(transparent)]
     Calendar(#[from] markaz_projections::CalendarError),
-    #[error("cannot listen on {addr}: {source}; choose another address with --listen")]
+    #[error("cannot listen on {addr}: {source}; choose another address with {option}")]
     Listen {
         addr: SocketAddr,
+        option: &'static str,
         source: std::io::Error,
     },
 }
@@ -119,6 +123,8 @@ pub fn load_catalogue(config: &Config) -> Result<Catalogue, StartError> {
 pub struct RunningApp {
     /// The address actually bound (useful with port 0).
     pub addr: SocketAddr,
+    /// The operations listener's address (`/metrics`, detailed health).
+    pub admin_addr: SocketAddr,
     pub state: AppState,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
@@ -132,7 +138,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         source,
     })?;
     let catalogue = Arc::new(load_catalogue(&config)?);
-    let metrics = Arc::new(http::metrics::Metrics::default());
+    let metrics = Arc::new(crate::metrics::Metrics::default());
     // Appends are counted for /metrics whatever the backend.
     let store = metrics.meter_store(open_store(&config).await?);
     let officers = OfficerDirectory::load(Arc::clone(&store)).await?;
@@ -148,9 +154,16 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     let background = vec![tokio::spawn(
         Arc::clone(&officers).follow(shutdown_seen.clone()),
     )];
-    let rate_limits = Arc::new(http::rate_limit::RateLimits::new(
-        http::rate_limit::RateLimitPolicy::new(config.public_rate_limit, config.unknown_code_limit),
+    let rate_limits = Arc::new(http::rate_limit::RateLimits::with_capacity(
+        http::rate_limit::RateLimitPolicy::new(config.public_rate_limit, config.unknown_code_limit)
+            .with_staff(config.staff_rate_limit),
+        config.trusted_proxies.clone(),
+        config.max_tracked_clients,
     ));
+    let streams = StreamLimits::new(
+        config.limits.max_event_streams,
+        config.limits.max_event_streams_per_officer,
+    );
     let state = AppState(Arc::new(Shared {
         config: Arc::new(config),
         commands: Commands::with_system_clock(Arc::clone(&store)),
@@ -162,35 +175,40 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         projections,
         metrics,
         rate_limits,
+        streams,
         shutdown: shutdown_seen.clone(),
     }));
-    let listen = state.config.listen;
-    let listener = TcpListener::bind(listen)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: listen,
-        source,
-    })?;
-    let router = http::router::build(state.clone());
-    let mut stop = shutdown_seen;
+    let (listener, addr) = bind(state.config.listen, "--listen").await?;
+    let (admin_listener, admin_addr) = bind(state.config.admin_listen, "--admin-listen").await?;
+    let limits = ServeLimits {
+        header_read_timeout: state.config.limits.header_read_timeout,
+        max_connections: state.config.limits.max_connections,
+    };
+    let public = tokio::spawn(server::serve(
+        listener,
+        http::router::build(state.clone()),
+        limits.clone(),
+        Arc::clone(&state.metrics),
+        shutdown_seen.clone(),
+    ));
+    let admin = tokio::spawn(server::serve(
+        admin_listener,
+        http::admin::build(state.clone()),
+        limits,
+        Arc::clone(&state.metrics),
+        shutdown_seen,
+    ));
     let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            // Either a shutdown request or the sender being dropped stops the server.
-            let _ = stop.wait_for(|stopping| *stopping).await;
-        })
-        .await
+        let (public, admin) = tokio::join!(public, admin);
+        for served in [public, admin] {
+            served.map_err(std::io::Error::other)??;
+        }
+        Ok(())
     });
-    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "markaz is serving");
+    tracing::info!(%addr, %admin_addr, data_dir = %state.config.data_dir.display(), "markaz is serving");
     Ok(RunningApp {
         addr,
+        admin_addr,
         state,
         shutdown,
         server,
@@ -198,10 +216,30 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     })
 }
 
+/// Binds a listener; `option` names the setting to change when it fails.
+async fn bind(
+    address: SocketAddr,
+    option: &'static str,
+) -> Result<(TcpListener, SocketAddr), StartError> {
+    let failed = |source| StartError::Listen {
+        addr: address,
+        option,
+        source,
+    };
+    let listener = TcpListener::bind(address).await.map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
+}
+
 impl RunningApp {
     /// The base URL of the server, e.g. `http://127.0.0.1:43117`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The base URL of the operations listener.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
     }
 
     /// Stops taking new requests, waits (up to the configured grace period)

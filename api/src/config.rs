@@ -90,6 +90,15 @@ pub struct Config {
     /// The address citizens reach this server at (e.g. `https://markaz.example.pk`),
     /// printed in receipts' QR codes; `None`: the `Host` of the request.
     pub public_url: Option<String>,
+    /// Requests per minute per staff token.
+    pub staff_rate_limit: u32,
+    /// Clients (and tokens) whose rate-limit state is kept, per limit.
+    pub max_tracked_clients: usize,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Address of the operations listener (`/metrics`, detailed health).
+    pub admin_listen: SocketAddr,
+    pub limits: ConnectionLimits,
 }
 
 /// The markaz's name in both languages of its pages and receipts.
@@ -108,6 +117,38 @@ impl Default for MarkazName {
     }
 }
 
+/// How much of the server one client, or all of them, may hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// A connection that has not sent a whole request head in this time
+    /// (also between requests on a kept-alive connection) is closed.
+    pub header_read_timeout: Duration,
+    /// A command or query not answered in this time is answered 503
+    /// (the event stream and the export are excepted).
+    pub request_timeout: Duration,
+    /// Requests being answered at once; more are refused at once with 503.
+    pub max_in_flight: usize,
+    /// Open connections per listener; further ones wait in the kernel's queue.
+    pub max_connections: usize,
+    /// Live event streams (`GET /api/v1/events`) in all.
+    pub max_event_streams: usize,
+    /// Live event streams per officer.
+    pub max_event_streams_per_officer: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(Config::DEFAULT_HEADER_READ_TIMEOUT_SECS),
+            request_timeout: Duration::from_secs(Config::DEFAULT_REQUEST_TIMEOUT_SECS),
+            max_in_flight: Config::DEFAULT_MAX_IN_FLIGHT,
+            max_connections: Config::DEFAULT_MAX_CONNECTIONS,
+            max_event_streams: Config::DEFAULT_MAX_EVENT_STREAMS,
+            max_event_streams_per_officer: Config::DEFAULT_MAX_EVENT_STREAMS_PER_OFFICER,
+        }
+    }
+}
+
 impl Config {
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
     pub const DEFAULT_DATA_DIR: &'static str = "./data";
@@ -117,6 +158,17 @@ impl Config {
     pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
     pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
     pub const DEFAULT_UNKNOWN_CODE_LIMIT: u32 = 10;
+    pub const DEFAULT_STAFF_RATE_LIMIT: u32 = 600;
+    pub const DEFAULT_MAX_TRACKED_CLIENTS: usize = 100_000;
+    /// The largest count any limit accepts.
+    pub const MAX_COUNT: usize = 100_000_000;
+    pub const DEFAULT_ADMIN_LISTEN: &'static str = "127.0.0.1:9090";
+    pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+    pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+    pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 4_096;
+    pub const DEFAULT_MAX_EVENT_STREAMS: usize = 500;
+    pub const DEFAULT_MAX_EVENT_STREAMS_PER_OFFICER: usize = 4;
 
     /// The defaults, with the given data directory (what tests start from).
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
@@ -135,6 +187,14 @@ impl Config {
             markaz_name: MarkazName::default(),
             public_url: None,
             calendar: Calendar::default(),
+            staff_rate_limit: Self::DEFAULT_STAFF_RATE_LIMIT,
+            max_tracked_clients: Self::DEFAULT_MAX_TRACKED_CLIENTS,
+            trusted_proxies: Vec::new(),
+            // Any free port: two servers made from these defaults (tests,
+            // benchmarks) must not fight over the admin port. `markaz serve`
+            // resolves its own default (`DEFAULT_ADMIN_LISTEN`).
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            limits: ConnectionLimits::default(),
         }
     }
 
@@ -178,6 +238,16 @@ pub struct FileConfig {
     /// Markaz in another zone: `[markaz_time_zones]` with `CODE = "Zone/Name"`.
     #[serde(default)]
     pub markaz_time_zones: BTreeMap<String, String>,
+    pub staff_rate_limit: Option<u32>,
+    pub max_tracked_clients: Option<usize>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub admin_listen: Option<String>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub request_timeout_secs: Option<u64>,
+    pub max_in_flight: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_event_streams: Option<usize>,
+    pub max_event_streams_per_officer: Option<usize>,
 }
 
 impl FileConfig {
@@ -218,6 +288,16 @@ pub struct Overrides {
     pub markaz_name_ur: Option<String>,
     pub public_url: Option<String>,
     pub time_zone: Option<String>,
+    pub staff_rate_limit: Option<u32>,
+    pub max_tracked_clients: Option<usize>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub admin_listen: Option<String>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub request_timeout_secs: Option<u64>,
+    pub max_in_flight: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_event_streams: Option<usize>,
+    pub max_event_streams_per_officer: Option<usize>,
 }
 
 impl Overrides {
@@ -296,6 +376,90 @@ impl Overrides {
             None => None,
         };
         let calendar = calendar(self.time_zone.or(file.time_zone), &file.markaz_time_zones)?;
+        let staff_rate_limit = limit(
+            "staff-rate-limit",
+            self.staff_rate_limit.or(file.staff_rate_limit),
+            Config::DEFAULT_STAFF_RATE_LIMIT,
+        )?;
+        let admin_text = self
+            .admin_listen
+            .or(file.admin_listen)
+            .unwrap_or_else(|| Config::DEFAULT_ADMIN_LISTEN.to_owned());
+        let admin_listen = admin_text
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError::Invalid {
+                option: "admin-listen",
+                problem: format!(
+                    "`{admin_text}` is not an address: give IP:PORT, e.g. 127.0.0.1:9090"
+                ),
+            })?;
+        let trusted_proxies = self
+            .trusted_proxies
+            .or(file.trusted_proxies)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|text| text.split(','))
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(parse_proxy)
+            .collect::<Result<Vec<_>, _>>()?;
+        let count = |option: &'static str, value: Option<usize>, default: usize| match value {
+            Some(0) => Err(ConfigError::Invalid {
+                option,
+                problem: "must be at least 1".to_owned(),
+            }),
+            Some(n) if n > Config::MAX_COUNT => Err(ConfigError::Invalid {
+                option,
+                problem: format!("must be at most {}", Config::MAX_COUNT),
+            }),
+            other => Ok(other.unwrap_or(default)),
+        };
+        let seconds = |option: &'static str, value: Option<u64>, default: u64| match value {
+            Some(0) => Err(ConfigError::Invalid {
+                option,
+                problem: "must be at least 1 second".to_owned(),
+            }),
+            other => Ok(Duration::from_secs(other.unwrap_or(default))),
+        };
+        let max_tracked_clients = count(
+            "max-tracked-clients",
+            self.max_tracked_clients.or(file.max_tracked_clients),
+            Config::DEFAULT_MAX_TRACKED_CLIENTS,
+        )?;
+        let limits = ConnectionLimits {
+            header_read_timeout: seconds(
+                "header-read-timeout-secs",
+                self.header_read_timeout_secs
+                    .or(file.header_read_timeout_secs),
+                Config::DEFAULT_HEADER_READ_TIMEOUT_SECS,
+            )?,
+            request_timeout: seconds(
+                "request-timeout-secs",
+                self.request_timeout_secs.or(file.request_timeout_secs),
+                Config::DEFAULT_REQUEST_TIMEOUT_SECS,
+            )?,
+            max_in_flight: count(
+                "max-in-flight",
+                self.max_in_flight.or(file.max_in_flight),
+                Config::DEFAULT_MAX_IN_FLIGHT,
+            )?,
+            max_connections: count(
+                "max-connections",
+                self.max_connections.or(file.max_connections),
+                Config::DEFAULT_MAX_CONNECTIONS,
+            )?,
+            max_event_streams: count(
+                "max-event-streams",
+                self.max_event_streams.or(file.max_event_streams),
+                Config::DEFAULT_MAX_EVENT_STREAMS,
+            )?,
+            max_event_streams_per_officer: count(
+                "max-event-streams-per-officer",
+                self.max_event_streams_per_officer
+                    .or(file.max_event_streams_per_officer),
+                Config::DEFAULT_MAX_EVENT_STREAMS_PER_OFFICER,
+            )?,
+        };
         Ok(Config {
             listen,
             data_dir: self
@@ -328,6 +492,11 @@ impl Overrides {
             markaz_name,
             public_url,
             calendar,
+            staff_rate_limit,
+            max_tracked_clients,
+            trusted_proxies,
+            admin_listen,
+            limits,
         })
     }
 }
@@ -382,6 +551,19 @@ fn calendar(
         calendar = calendar.with_markaz(code.as_str(), zone("markaz_time_zones", name)?);
     }
     Ok(calendar)
+}
+
+/// Parses one `--trusted-proxy`: an address (`10.0.0.5`) or a network
+/// (`10.0.0.0/24`).
+fn parse_proxy(text: &str) -> Result<ipnet::IpNet, ConfigError> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| ConfigError::Invalid {
+            option: "trusted-proxy",
+            problem: format!(
+                "`{text}` is neither an address nor a network: give e.g. 10.0.0.5 or 10.0.0.0/24"
+            ),
+        })
 }
 
 /// Why the configuration could not be built.
@@ -447,6 +629,30 @@ mod tests {
         };
         let error = overrides.resolve(FileConfig::default()).unwrap_err();
         assert!(error.to_string().contains("Asia/Quetta"), "{error}");
+    }
+
+    #[test]
+    fn trusted_proxies_and_limits_are_read() {
+        let file = FileConfig::parse(
+            "trusted_proxies = [\"10.0.0.0/24\", \"192.0.2.7\"]\nmax_in_flight = 64\n",
+        )
+        .unwrap();
+        let config = Overrides::default().resolve(file).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(
+            config.trusted_proxies[0].contains(&"10.0.0.9".parse::<std::net::IpAddr>().unwrap())
+        );
+        assert!(
+            config.trusted_proxies[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap())
+        );
+        assert_eq!(config.limits.max_in_flight, 64);
+        assert_eq!(config.admin_listen, "127.0.0.1:9090".parse().unwrap());
+        let overrides = Overrides {
+            trusted_proxies: Some(vec!["proxy.local".to_owned()]),
+            ..Overrides::default()
+        };
+        let error = overrides.resolve(FileConfig::default()).unwrap_err();
+        assert!(error.to_string().contains("trusted-proxy"), "{error}");
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod http;
 pub mod idempotency_store;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod officers;
+pub mod server;
 pub mod timeline;
 pub mod web;

@@ -30,6 +30,7 @@ pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Ro
 pub use officer::{
     decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,
     OfficerError, OfficerEvent, OfficerRegistered, OfficerRevoked, OfficerState,
+    OfficerTokenRotated,
 };
 pub use time::Timestamp;
 pub use values::{

@@ -1,7 +1,9 @@
 //! The officer aggregate: registration and revocation of the people who use
 //! the service, each in one stream `officer-<uuid>`.
 //!
-//! Only a hash of an officer's token is ever recorded.
+//! Only a hash of an officer's token is ever recorded. A token may carry an
+//! expiry, after which it is refused like a revoked one; rotating a token
+//! replaces its hash (and expiry) and keeps the officer and their history.
 
 use uuid::Uuid;
 
@@ -13,6 +15,7 @@ use crate::values::{MarkazCode, PersonName, ShortText};
 pub enum OfficerEvent {
     Registered(OfficerRegistered),
     Revoked(OfficerRevoked),
+    TokenRotated(OfficerTokenRotated),
 }
 
 impl OfficerEvent {
@@ -21,6 +24,7 @@ impl OfficerEvent {
         match self {
             OfficerEvent::Registered(_) => "OfficerRegistered",
             OfficerEvent::Revoked(_) => "OfficerRevoked",
+            OfficerEvent::TokenRotated(_) => "OfficerTokenRotated",
         }
     }
 }
@@ -34,11 +38,21 @@ pub struct OfficerRegistered {
     pub markaz: Option<MarkazCode>,
     /// SHA-256 (or similar) of the bearer token; the token itself is never stored.
     pub token_hash: [u8; 32],
+    /// When the token stops working; `None` for a token that does not expire.
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OfficerRevoked {
     pub reason: Option<ShortText>,
+}
+
+/// A new token replaces the officer's old one, which stops working.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfficerTokenRotated {
+    pub token_hash: [u8; 32],
+    /// When the new token stops working; `None` for no expiry.
+    pub expires_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,9 +71,14 @@ pub enum OfficerAction {
         role: Role,
         markaz: Option<MarkazCode>,
         token_hash: [u8; 32],
+        expires_at: Option<Timestamp>,
     },
     Revoke {
         reason: Option<ShortText>,
+    },
+    RotateToken {
+        token_hash: [u8; 32],
+        expires_at: Option<Timestamp>,
     },
 }
 
@@ -71,6 +90,7 @@ pub struct OfficerState {
     pub role: Option<Role>,
     pub markaz: Option<MarkazCode>,
     pub token_hash: Option<[u8; 32]>,
+    pub expires_at: Option<Timestamp>,
     pub registered_at: Option<Timestamp>,
     pub revoked: bool,
     pub revoked_at: Option<Timestamp>,
@@ -83,9 +103,15 @@ impl OfficerState {
         self.id.is_some()
     }
 
-    /// Whether the officer's token should be accepted.
+    /// Whether the officer's token should be accepted (at any time before
+    /// its expiry, if it has one: see `is_active_at`).
     pub fn is_active(&self) -> bool {
         self.is_registered() && !self.revoked
+    }
+
+    /// Whether the officer's token is accepted at `now`.
+    pub fn is_active_at(&self, now: Timestamp) -> bool {
+        self.is_active() && self.expires_at.is_none_or(|expiry| now < expiry)
     }
 }
 
@@ -146,6 +172,7 @@ pub fn decide_officer(
             role,
             markaz,
             token_hash,
+            expires_at,
         } => {
             if state.is_registered() {
                 return Err(OfficerError::AlreadyRegistered);
@@ -159,6 +186,7 @@ pub fn decide_officer(
                 role: *role,
                 markaz: markaz.clone(),
                 token_hash: *token_hash,
+                expires_at: *expires_at,
             })])
         }
         OfficerAction::Revoke { reason } => {
@@ -170,6 +198,21 @@ pub fn decide_officer(
             }
             Ok(vec![OfficerEvent::Revoked(OfficerRevoked {
                 reason: reason.clone(),
+            })])
+        }
+        OfficerAction::RotateToken {
+            token_hash,
+            expires_at,
+        } => {
+            if !state.is_registered() {
+                return Err(OfficerError::NotFound);
+            }
+            if state.revoked {
+                return Err(OfficerError::AlreadyRevoked);
+            }
+            Ok(vec![OfficerEvent::TokenRotated(OfficerTokenRotated {
+                token_hash: *token_hash,
+                expires_at: *expires_at,
             })])
         }
     }
@@ -189,7 +232,12 @@ pub fn evolve_officer(
             state.role = Some(registered.role);
             state.markaz = registered.markaz.clone();
             state.token_hash = Some(registered.token_hash);
+            state.expires_at = registered.expires_at;
             state.registered_at = Some(at);
+        }
+        OfficerEvent::TokenRotated(rotated) => {
+            state.token_hash = Some(rotated.token_hash);
+            state.expires_at = rotated.expires_at;
         }
         OfficerEvent::Revoked(_) => {
             // Revocation is final: nothing un-revokes an officer.

@@ -18,14 +18,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use markaz_domain::codec::latest_version;
-use markaz_domain::codec::v1::ComplaintFiledV1;
+use markaz_domain::codec::v1::{ComplaintFiledV1, OfficerRegisteredV1};
 use markaz_domain::{
     decode, encode, known_types, AccessedView, AuditEvent, CaseAccessed, CategoryCode, Channel,
     Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintId,
     ComplaintRated, ComplaintReferred, ComplaintReopened, ComplaintResolved, ComplaintWithdrawn,
     Description, DomainEvent, Gender, GenderDeskReasons, LogSealed, MarkazCode, OfficerEvent,
-    OfficerId, OfficerRegistered, OfficerRevoked, Outcome, PersonName, Phone, Rating, ReferralKind,
-    Role, ShortText, Timestamp, TrackingCode,
+    OfficerId, OfficerRegistered, OfficerRevoked, OfficerTokenRotated, Outcome, PersonName, Phone,
+    Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -63,6 +63,17 @@ fn sample_filed() -> ComplaintFiled {
         acknowledge_by: Timestamp::from_micros(1_772_384_400_000_000),
         resolve_by: Timestamp::from_micros(1_772_614_800_000_000),
         non_cognizable: true,
+    }
+}
+
+fn sample_officer(expires_at: Option<Timestamp>) -> OfficerRegistered {
+    OfficerRegistered {
+        officer_id: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
+        name: PersonName::parse("Inspector Rahila Kakar").unwrap(),
+        role: Role::GenderDesk,
+        markaz: Some(MarkazCode::parse("KCH").unwrap()),
+        token_hash: core::array::from_fn(|i| (i as u8).wrapping_mul(37)),
+        expires_at,
     }
 }
 
@@ -113,13 +124,23 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
                 reason: text("Matter settled by the elders"),
             })))
         }
-        ("OfficerRegistered", 1) => latest(DomainEvent::Officer(OfficerEvent::Registered(
-            OfficerRegistered {
-                officer_id: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
-                name: PersonName::parse("Inspector Rahila Kakar").unwrap(),
-                role: Role::GenderDesk,
-                markaz: Some(MarkazCode::parse("KCH").unwrap()),
-                token_hash: core::array::from_fn(|i| (i as u8).wrapping_mul(37)),
+        ("OfficerRegistered", 1) => {
+            let bytes =
+                postcard::to_stdvec(&OfficerRegisteredV1::from_domain(&sample_officer(None)))
+                    .ok()?;
+            // Version 1 had no expiry: it decodes as a token that does not expire.
+            (
+                bytes,
+                DomainEvent::Officer(OfficerEvent::Registered(sample_officer(None))),
+            )
+        }
+        ("OfficerRegistered", 2) => latest(DomainEvent::Officer(OfficerEvent::Registered(
+            sample_officer(Some(Timestamp::from_micros(1_767_225_600_000_000))),
+        ))),
+        ("OfficerTokenRotated", 1) => latest(DomainEvent::Officer(OfficerEvent::TokenRotated(
+            OfficerTokenRotated {
+                token_hash: core::array::from_fn(|i| (i as u8).wrapping_mul(41).wrapping_add(3)),
+                expires_at: Some(Timestamp::from_micros(1_798_761_600_000_000)),
             },
         ))),
         ("OfficerRevoked", 1) => latest(DomainEvent::Officer(OfficerEvent::Revoked(

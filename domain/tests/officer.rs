@@ -16,6 +16,7 @@ fn register(role: Role, markaz: Option<&str>) -> OfficerAction {
         role,
         markaz: markaz.map(|m| MarkazCode::parse(m).unwrap()),
         token_hash: [7; 32],
+        expires_at: None,
     }
 }
 
@@ -147,4 +148,27 @@ fn officer_event_type_names() {
     let events = decide_officer(&state, &command).unwrap();
     assert!(matches!(&events[..], [OfficerEvent::Registered(_)]));
     assert_eq!(events[0].type_name(), "OfficerRegistered");
+}
+
+#[test]
+fn a_rotated_token_replaces_the_old_one_and_may_expire() {
+    let expiry = markaz_domain::Timestamp::from_micros(T0.as_micros() + 3_600_000_000);
+    let rotate = OfficerAction::RotateToken {
+        token_hash: [9; 32],
+        expires_at: Some(expiry),
+    };
+    let state = given(&[register(Role::Desk, Some("KCH")), rotate.clone()]);
+    assert_eq!(state.token_hash, Some([9; 32]));
+    assert_eq!(state.expires_at, Some(expiry));
+    assert!(state.is_active_at(T0));
+    assert!(
+        !state.is_active_at(expiry),
+        "the token is refused from its expiry on"
+    );
+    // Nobody's token is rotated after revocation, nor before registration.
+    let revoked = given(&[register(Role::Desk, Some("KCH")), revoke()]);
+    let error = run(&revoked, rotate.clone(), Actor::System).unwrap_err();
+    assert_eq!(error, OfficerError::AlreadyRevoked);
+    let error = run(&OfficerState::default(), rotate, Actor::System).unwrap_err();
+    assert_eq!(error, OfficerError::NotFound);
 }

@@ -3,9 +3,16 @@
 //!
 //! Progress is published on a watch channel after every commit, which is what
 //! `wait_for_position` awaits (read-your-writes without polling). A failure
-//! (an event that cannot be decoded, a read model out of step with the log, a
-//! database error) stops the runner; the error is logged, kept in the status
-//! and returned to waiters, and nothing after the failing event is applied.
+//! (the store unreachable, a full disk, a read-only or locked read-model
+//! file, an event that cannot be decoded) pauses the runner: the error is
+//! logged, kept in the status and returned to waiters, nothing after the
+//! failing event is applied, and the runner tries again after a pause that
+//! doubles up to `MAX_RETRY_PAUSE`. Each attempt reopens the read-model file
+//! and starts from the checkpoints committed in it (a failed batch rolled
+//! back as a whole), so when the fault clears the runner resumes by itself
+//! with no event lost or applied twice. The error is cleared from the status
+//! once a batch commits again, or the read models are found to hold the
+//! whole log.
 //!
 //! Under a steady stream of appends, commits are paced: after a commit that
 //! took `t`, the next one starts no sooner than `commit_spacing × t` later
@@ -97,7 +104,10 @@ impl RunnerError {
         }
     }
 
-    /// Whether waiting and following the log again can cure this failure.
+    /// Whether the failure is the environment's (a store that does not answer,
+    /// a feed that ended), expected to pass, rather than one that needs an
+    /// operator (a full disk, a file made read-only, an unreadable event).
+    /// Both are retried; they are logged at different levels.
     fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -106,8 +116,9 @@ impl RunnerError {
     }
 }
 
-/// The first pause before following the log again after a transient failure;
-/// it doubles up to `MAX_RETRY_PAUSE`.
+/// The first pause before following the log again after a failure; it
+/// doubles up to `MAX_RETRY_PAUSE`, and starts again from here once the
+/// runner has recovered.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(200);
 const MAX_RETRY_PAUSE: Duration = Duration::from_secs(5);
 
@@ -234,6 +245,16 @@ impl RunnerHandle {
         }
     }
 
+    /// Waits until every projection has committed `position` with no failure
+    /// pending (a runner retrying after a fault has recovered), at most
+    /// `timeout`; returns whether it did.
+    pub async fn wait_for_recovery(&self, position: u64, timeout: Duration) -> bool {
+        let mut progress = self.progress.clone();
+        let recovered = progress.wait_for(|p| p.position >= position && p.failure.is_none());
+        let outcome = tokio::time::timeout(timeout, recovered).await;
+        matches!(outcome, Ok(Ok(_)))
+    }
+
     /// Checkpoints, head, lag (in events, counted by the store: positions are
     /// byte offsets on EventStoreDB) and the error that stopped the runner.
     pub async fn status(&self) -> Result<RunnerStatus, StoreError> {
@@ -343,15 +364,20 @@ async fn run(
             }
             Err(error) => error,
         };
+        let recovered_since_last = progress.borrow().failure.is_none();
+        if recovered_since_last {
+            pause = FIRST_RETRY_PAUSE;
+        }
         progress.send_modify(|p| {
             p.failure = Some(error.to_string());
             p.undecodable = error.undecodable_position();
         });
-        if !error.is_transient() {
-            tracing::error!(%error, "projections stopped");
-            return;
+        let retry_in_ms = pause.as_millis() as u64;
+        if error.is_transient() {
+            tracing::warn!(%error, retry_in_ms, "projections paused; retrying");
+        } else {
+            tracing::error!(%error, retry_in_ms, "projections failed; retrying (fix the cause, e.g. free disk space)");
         }
-        tracing::warn!(%error, retry_in_ms = pause.as_millis() as u64, "projections paused");
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(MAX_RETRY_PAUSE);
     }
@@ -372,7 +398,15 @@ async fn follow(
         if checkpoint > head {
             return Err(RunnerError::AheadOfLog { checkpoint, head });
         }
-        progress.send_replace(progress_of(&writer.1));
+        progress.send_modify(|p| {
+            p.position = writer.1.set.position();
+            p.checkpoints = writer.1.set.checkpoints();
+            // Nothing left to apply: nothing is failing.
+            if checkpoint == head {
+                p.failure = None;
+                p.undecodable = None;
+            }
+        });
         let mut feed = store.subscribe_all(writer.1.set.position()).await?;
         let mut swap_check = tokio::time::interval(options.swap_check_every);
         swap_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -407,11 +441,16 @@ async fn follow(
                 })
                 .await
                 .map_err(|e| RunnerError::Task(e.to_string()))?;
-            progress.send_modify(|p| {
-                p.position = projections.set.position();
-                p.checkpoints = projections.set.checkpoints();
-            });
             writer = (identity, projections);
+            // What the batch committed before a failing event counts too.
+            progress.send_modify(|p| {
+                p.position = writer.1.set.position();
+                p.checkpoints = writer.1.set.checkpoints();
+                if result.is_ok() {
+                    p.failure = None;
+                    p.undecodable = None;
+                }
+            });
             result?;
             let took = commit_started.elapsed();
             let pause = took.saturating_mul(options.commit_spacing);

@@ -534,6 +534,7 @@ async fn officer_events_only_move_the_checkpoints() {
             role: markaz_domain::Role::GenderDesk,
             markaz: Some(markaz_domain::MarkazCode::parse("KCH").unwrap()),
             token_hash: [7; 32],
+            expires_at: None,
         },
     )));
     let outcome = s

@@ -192,6 +192,7 @@ async fn an_officer_is_registered_and_revoked() {
             role: Role::Desk,
             markaz: Some(MarkazCode::parse("QTA01").expect("markaz")),
             token_hash: [7; 32],
+            expires_at: None,
         },
     };
     let meta = meta_for(register.command_id, at, &Actor::System);

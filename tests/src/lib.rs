@@ -114,6 +114,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
     let mut config = Config::with_data_dir(dir.path());
     config.listen = "127.0.0.1:0".parse().expect("an address");
+    config.admin_listen = "127.0.0.1:0".parse().expect("an address");
     config.min_position_wait = Duration::from_secs(5);
     config.shutdown_grace = Duration::from_secs(5);
     let esdb = (test_store() == TestStore::Esdb).then(|| {
@@ -139,6 +140,21 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.running().base_url(), path)
+    }
+
+    /// A URL on the operations listener (`/metrics`, detailed health).
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("{}{}", self.running().admin_url(), path)
+    }
+
+    /// The app's configuration (as it was started).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The running app's shared state, for tests that inject faults.
+    pub fn state(&self) -> &markaz_api::app::AppState {
+        &self.running().state
     }
 
     /// Stops the server gracefully and starts a new one on the same data directory.
@@ -259,6 +275,12 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         answer(request.send().await.expect("the server answers")).await
+    }
+
+    /// A GET on the operations listener.
+    pub async fn admin_get(&self, path: &str) -> Answer {
+        let request = self.client.get(self.admin_url(path));
+        answer(request.send().await.expect("the admin listener answers")).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {

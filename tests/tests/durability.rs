@@ -304,14 +304,37 @@ async fn queries_with_min_position_see_the_command_they_follow() {
 }
 
 #[tokio::test]
-async fn a_position_never_reached_is_503_with_retry_after() {
+async fn a_position_the_read_models_have_not_reached_is_503_with_retry_after() {
     let app = spawn_app_with(|config| config.min_position_wait = Duration::from_millis(200)).await;
     let desk = app.officer(Role::Desk, Some("KCH")).await;
+    // Another process holds the read-model file's write lock, so the
+    // projections cannot apply the filing.
+    let lock = rusqlite::Connection::open(app.config().read_models_path()).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let filed = app.file(&desk, &theft_report()).await;
+    let position = filed["position"].as_u64().unwrap();
     let answer = app
-        .get("/api/v1/complaints?min_position=1000000", Some(&desk))
+        .get(
+            &format!("/api/v1/complaints?min_position={position}"),
+            Some(&desk),
+        )
         .await;
     answer.expect_problem(503, "unavailable");
     assert!(answer.headers.contains_key("retry-after"));
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    assert!(
+        app.state()
+            .projections
+            .wait_for_recovery(position, Duration::from_secs(30))
+            .await
+    );
+    app.get(
+        &format!("/api/v1/complaints?min_position={position}"),
+        Some(&desk),
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ fn sample(text: &str, prefix: &str) -> Option<f64> {
 }
 
 async fn metrics(app: &TestApp) -> String {
-    let answer = app.get("/metrics", None).await;
+    let answer = app.admin_get("/metrics").await;
     assert_eq!(answer.status, 200);
     assert!(answer.headers["content-type"]
         .to_str()

@@ -1,7 +1,8 @@
 //! Per-address rate limits of the public endpoints: a burst, then 429 with
 //! `Retry-After` and a problem body; unknown tracking codes are throttled
 //! much harder, so codes cannot be enumerated, while staff routes are not
-//! limited at all.
+//! behind the public limit (they have a per-token limit of their own, see
+//! `resilience.rs`).
 
 use markaz_domain::Role;
 use markaz_tests::{spawn_app, theft_report};
@@ -76,7 +77,7 @@ async fn guessing_tracking_codes_is_stopped_after_a_few_misses() {
     app.get("/api/v1/categories", None).await.expect(200);
 
     // Operators see the guessing in the metrics.
-    let metrics = app.get("/metrics", None).await.text;
+    let metrics = app.admin_get("/metrics").await.text;
     for line in [
         "markaz_unknown_tracking_codes_total 10",
         "markaz_rate_limited_total{limit=\"unknown_codes\"} 3",

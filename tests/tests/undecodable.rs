@@ -53,8 +53,15 @@ async fn an_undecodable_event_stops_the_read_models_but_not_commands_or_timeline
         )
         .await;
     assert_eq!(status, 503, "{problem}");
-    // The instance stays ready and says why its read models stand still.
-    let (status, ready) = server.get("/readyz", None).await;
+    // The instance stays ready, and says on the operations listener why its
+    // read models stand still.
+    let (status, public) = server.get("/readyz", None).await;
+    assert_eq!(
+        (status, &public["status"]),
+        (200, &json!("ready")),
+        "{public}"
+    );
+    let (status, ready) = server.admin_get("/readyz").await;
     assert_eq!(status, 200, "{ready}");
     assert_eq!(ready["status"], "degraded");
     assert_eq!(ready["projections"]["undecodable_position"], bad);

@@ -49,6 +49,9 @@ pub enum BenchCommand {
 pub enum BenchTarget {
     /// Filings and tracking lookups over HTTP against a bare axum route
     Http(HttpBenchArgs),
+    /// Filings offered at 1x, 2x and 4x the measured capacity to a server in
+    /// its own process: p99 of admitted filings, share shed, memory
+    Overload(super::bench_overload::OverloadBenchArgs),
 }
 
 #[derive(Clone, Debug, Args)]
@@ -83,6 +86,9 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<()> {
             let report = bench_http(&args, config).await?;
             print!("{report}");
             Ok(())
+        }
+        BenchCommand::Bench(BenchTarget::Overload(args)) => {
+            super::bench_overload::bench_overload(&args).await
         }
     }
 }
@@ -220,6 +226,7 @@ async fn start_local(config: &Config) -> anyhow::Result<Target> {
     local.data_dir = data_dir.clone();
     local.store = crate::config::StoreLocation::Embedded;
     local.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    local.admin_listen = SocketAddr::from(([127, 0, 0, 1], 0));
     local.shutdown_grace = Duration::from_secs(5);
     let running = app::start(local)
         .await
@@ -233,6 +240,7 @@ async fn start_local(config: &Config) -> anyhow::Result<Target> {
     running.state.rate_limits.set_policy(RateLimitPolicy {
         public: unlimited,
         unknown_codes: unlimited,
+        staff: unlimited,
     });
     let officer = NewOfficer {
         name: PersonName::parse("Benchmark Desk")?,
@@ -369,7 +377,7 @@ async fn wait_for_read_models(
 }
 
 /// A filing body; the phone varies so the complaints are not all alike.
-fn filing_body(n: u64) -> Value {
+pub(crate) fn filing_body(n: u64) -> Value {
     json!({
         "complainant": {
             "name": "Abdul Wahid Kakar",

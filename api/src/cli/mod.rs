@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod bench_overload;
 pub mod demo;
 pub mod officers;
 pub mod projections;
@@ -40,7 +41,10 @@ pub struct GlobalArgs {
     /// TOML configuration file; its keys are the long option names with
     /// underscores (data_dir, listen, store, catalogue, reopen_window_days,
     /// min_position_wait_ms, ready_max_lag, shutdown_grace_secs, log_format,
-    /// public_rate_limit, unknown_code_limit, time_zone, and a
+    /// public_rate_limit, unknown_code_limit, staff_rate_limit, max_tracked_clients,
+    /// trusted_proxies (a list), admin_listen, header_read_timeout_secs,
+    /// request_timeout_secs, max_in_flight, max_connections,
+    /// max_event_streams, max_event_streams_per_officer, time_zone, and a
     /// [markaz_time_zones] table of CODE = "Zone/Name")
     #[arg(long, global = true, env = "MARKAZ_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -27,9 +27,10 @@ pub async fn run(command: ProjectionsCommand, config: &Config) -> anyhow::Result
             let store = open_store(config)
                 .await
                 .context("cannot open the event store")?;
-            let summary = rebuild_with_progress_bar(store.as_ref(), &config.data_dir, &config.calendar)
-                .await
-                .context("the rebuild failed; the live read models are unchanged")?;
+            let summary =
+                rebuild_with_progress_bar(store.as_ref(), &config.data_dir, &config.calendar)
+                    .await
+                    .context("the rebuild failed; the live read models are unchanged")?;
             println!(
                 "read models rebuilt from {} events (position {}) into {}",
                 summary.events,

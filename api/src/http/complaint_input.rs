@@ -153,11 +153,15 @@ impl FileBody {
     pub fn validate(&self, catalogue: &Catalogue) -> Result<NewComplaint, Problem> {
         let mut c = Checker::default();
         let person = &self.complainant;
-        let name = c.check("complainant.name", PersonName::parse(&person.name));
+        let name = c.check("complainant.name", PersonName::parse_input(&person.name));
         let gender = c.check("complainant.gender", Gender::parse(&person.gender));
         let phone = c.check("complainant.phone", Phone::parse(&person.phone));
         let cnic = c.optional("complainant.cnic", &person.cnic, Cnic::parse);
-        let address = c.optional("complainant.address", &person.address, ShortText::parse);
+        let address = c.optional(
+            "complainant.address",
+            &person.address,
+            ShortText::parse_input,
+        );
         let category = c
             .check("category", CategoryCode::parse(&self.category))
             .and_then(|code| match catalogue.get(&code) {
@@ -175,8 +179,8 @@ impl FileBody {
                     None
                 }
             });
-        let description = c.check("description", Description::parse(&self.description));
-        let location = c.optional("location", &self.location, ShortText::parse);
+        let description = c.check("description", Description::parse_input(&self.description));
+        let location = c.optional("location", &self.location, ShortText::parse_input);
         let channel = c.optional("channel", &self.channel, Channel::parse);
         let valid = (|| {
             Some(NewComplaint {
@@ -201,7 +205,7 @@ impl FileBody {
 impl AcknowledgeBody {
     pub fn validate(&self) -> Result<ComplaintAction, Problem> {
         let mut c = Checker::default();
-        let note = c.optional("note", &self.note, ShortText::parse);
+        let note = c.optional("note", &self.note, ShortText::parse_input);
         let action = note.map(|note| ComplaintAction::Acknowledge { note });
         c.finish(action)
     }
@@ -210,9 +214,9 @@ impl AcknowledgeBody {
 impl ReferBody {
     pub fn validate(&self) -> Result<ComplaintAction, Problem> {
         let mut c = Checker::default();
-        let to = c.check("to", ShortText::parse(&self.to));
+        let to = c.check("to", ShortText::parse_input(&self.to));
         let kind = c.check("kind", ReferralKind::parse(&self.kind));
-        let reason = c.check("reason", ShortText::parse(&self.reason));
+        let reason = c.check("reason", ShortText::parse_input(&self.reason));
         let action = (|| {
             Some(ComplaintAction::Refer {
                 to: to?,
@@ -228,7 +232,7 @@ impl ResolveBody {
     pub fn validate(&self) -> Result<ComplaintAction, Problem> {
         let mut c = Checker::default();
         let outcome = c.check("outcome", Outcome::parse(&self.outcome));
-        let summary = c.check("summary", ShortText::parse(&self.summary));
+        let summary = c.check("summary", ShortText::parse_input(&self.summary));
         let action = (|| {
             Some(ComplaintAction::Resolve {
                 outcome: outcome?,
@@ -242,7 +246,7 @@ impl ResolveBody {
 impl ReasonBody {
     pub fn reason(&self) -> Result<ShortText, Problem> {
         let mut c = Checker::default();
-        let reason = c.check("reason", ShortText::parse(&self.reason));
+        let reason = c.check("reason", ShortText::parse_input(&self.reason));
         c.finish(reason)
     }
 }
@@ -254,7 +258,7 @@ impl RateBody {
             Ok(stars) => c.check("stars", Rating::new(stars)),
             Err(_) => c.check("stars", Rating::new(0)),
         };
-        let comment = c.optional("comment", &self.comment, ShortText::parse);
+        let comment = c.optional("comment", &self.comment, ShortText::parse_input);
         let action = (|| {
             Some(ComplaintAction::Rate {
                 stars: stars?,

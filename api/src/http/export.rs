@@ -8,6 +8,10 @@
 //! problem+json answer; a failure in the middle ends the connection without
 //! the final chunk, so a client cannot mistake a cut export for a whole one.
 //!
+//! The export stops (the connection ends without the final chunk) when the
+//! caller's token is revoked while it runs: the officer directory is asked
+//! before every page leaves.
+//!
 //! An export shows every complaint's personal data unmasked, so before each
 //! page leaves, the access log records (as `export`) each complaint the page
 //! shows personal data of (its filing) and each gender-desk case it touches:
@@ -37,7 +41,7 @@ use super::problem::Problem;
 use super::query_params::ApiQuery;
 use crate::app::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
-use crate::officers::Principal;
+use crate::officers::{OfficerDirectory, Principal};
 use markaz_domain::ComplaintDecider;
 
 /// The media type of the answer.
@@ -66,6 +70,8 @@ enum ExportError {
     AccessLog(#[from] AccessLogError),
     #[error("reading {stream} failed: {detail}")]
     Complaint { stream: String, detail: String },
+    #[error("the exporting officer's token was revoked")]
+    Revoked,
 }
 
 async fn export(
@@ -80,6 +86,7 @@ async fn export(
     tracing::info!(officer = %auth.principal.officer_id, from, "audit export started");
     let recorder = AccessRecorder {
         store: Arc::clone(&state.store),
+        officers: Arc::clone(&state.officers),
         principal: auth.principal,
         seen: HashSet::new(),
     };
@@ -109,6 +116,7 @@ async fn export(
 /// Records, once per complaint, what an export page shows of it.
 struct AccessRecorder {
     store: Arc<dyn EventStore>,
+    officers: Arc<OfficerDirectory>,
     principal: Principal,
     /// Complaint streams already recorded, or found to need no record.
     seen: HashSet<String>,
@@ -121,6 +129,9 @@ impl AccessRecorder {
         page: Result<Vec<RecordedEvent>, StoreError>,
     ) -> Result<Vec<u8>, ExportError> {
         let page = page?;
+        if !self.officers.is_active(self.principal.officer_id) {
+            return Err(ExportError::Revoked);
+        }
         let mut shown = Vec::new();
         for event in &page {
             if !event.stream.starts_with(COMPLAINT_PREFIX) || self.seen.contains(&event.stream) {

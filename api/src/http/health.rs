@@ -1,7 +1,16 @@
-//! `/healthz` (the process answers) and `/readyz` (the store answers and the
-//! read models are not too far behind).
+//! `/healthz` (the process answers) and `/readyz` (the event store answers,
+//! the event writer is not failing, the projection runner is following the
+//! log and is not too far behind).
+//!
+//! The public listener's `/readyz` says only `ready` or `not ready`: error
+//! texts and log positions are for operators, on the admin listener, whose
+//! `/readyz` gives every part and why it is not ready.
+
+use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -9,60 +18,129 @@ use serde_json::{json, Value};
 use super::problem::Problem;
 use crate::app::AppState;
 
-pub fn routes() -> Router<AppState> {
+/// How long after a failed append the writer counts as failing, when no
+/// append has succeeded since. Readiness must come back on its own once the
+/// fault clears, and a server that is not ready may receive no writes to
+/// prove it, so a failure is held only this long.
+const WRITER_FAILURE_HOLD: Duration = Duration::from_secs(10);
+
+/// The public listener's health routes.
+pub fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/readyz", get(public_readyz))
+}
+
+/// The admin listener's health routes.
+pub fn detailed_routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(detailed_readyz))
 }
 
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
-    let head = state.store.head_position().await.map_err(|error| {
-        Problem::unavailable(format!("the event store does not answer: {error}"), 1)
-    })?;
-    let projections = state.projections.status().await.map_err(|error| {
-        Problem::unavailable(format!("the event store does not answer: {error}"), 1)
-    })?;
-    // An event this build cannot decode stops the read models, loudly, but
-    // not the instance: commands and timelines read the log itself, so the
-    // instance stays in service and says what stopped.
-    if let (Some(error), Some(position)) = (&projections.error, projections.undecodable_position) {
-        tracing::warn!(position, %error, "ready, but the read models are stopped");
-        return Ok(Json(json!({
-            "status": "degraded",
+/// Every part of readiness, for operators.
+struct Readiness {
+    ready: bool,
+    details: Value,
+}
+
+async fn readiness(state: &AppState) -> Readiness {
+    let mut problems = Vec::new();
+    let head = match state.store.head_position().await {
+        Ok(head) => Some(head),
+        Err(error) => {
+            problems.push(format!("the event store does not answer: {error}"));
+            None
+        }
+    };
+    let writer = match state.metrics.writer_failure() {
+        Some(failure) if failure.at.elapsed() < WRITER_FAILURE_HOLD => {
+            problems.push(format!("the last append failed: {}", failure.error));
+            json!({
+                "state": "failing",
+                "error": failure.error,
+                "seconds_ago": failure.at.elapsed().as_secs(),
+            })
+        }
+        Some(failure) => json!({
+            "state": "unproven",
+            "last_error": failure.error,
+            "seconds_ago": failure.at.elapsed().as_secs(),
+        }),
+        None => json!({ "state": "ok" }),
+    };
+    let mut degraded = None;
+    let projections = match state.projections.status().await {
+        Ok(status) => {
+            match (&status.error, status.undecodable_position) {
+                // An event this build cannot decode stops the read models,
+                // loudly, but not the instance: commands and timelines read
+                // the log itself, so it stays in service and says what stopped.
+                (Some(error), Some(position)) => {
+                    tracing::warn!(position, %error, "ready, but the read models are stopped");
+                    degraded = Some(format!(
+                        "stopped in front of the event at position {position}, which this build \
+                         cannot decode: queries answer as of position {}; commands and timelines \
+                         go on; `markaz audit verify` names it",
+                        status.position
+                    ));
+                }
+                (Some(error), None) => {
+                    problems.push(format!("the projections are retrying after: {error}"));
+                }
+                (None, _) => {}
+            }
+            if degraded.is_none() && status.lag > state.config.ready_max_lag {
+                problems.push(format!(
+                    "the read models are {} events behind the log (limit {})",
+                    status.lag, state.config.ready_max_lag
+                ));
+            }
+            json!(status)
+        }
+        Err(error) => {
+            problems.push(format!("the projection status cannot be read: {error}"));
+            Value::Null
+        }
+    };
+    let ready = problems.is_empty();
+    Readiness {
+        ready,
+        details: json!({
+            "status": match (ready, &degraded) {
+                (false, _) => "not ready",
+                (true, Some(_)) => "degraded",
+                (true, None) => "ready",
+            },
+            "read_models": degraded,
+            "problems": problems,
             "store": state.store.backend_name(),
             "head_position": head,
-            "read_models": format!(
-                "stopped in front of the event at position {position}, which this build cannot \
-                 decode: queries answer as of position {}; commands and timelines go on; \
-                 `markaz audit verify` names it",
-                projections.position
-            ),
+            "writer": writer,
             "projections": projections,
-        })));
+        }),
     }
-    if let Some(error) = &projections.error {
-        return Err(Problem::unavailable(
-            format!("the projections stopped: {error}; see the server log"),
-            5,
-        ));
+}
+
+async fn public_readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
+    let readiness = readiness(&state).await;
+    if !readiness.ready {
+        tracing::debug!(details = %readiness.details, "not ready");
+        return Err(Problem::unavailable("not ready", 1));
     }
-    if projections.lag > state.config.ready_max_lag {
-        return Err(Problem::unavailable(
-            format!(
-                "the read models are {} events behind the log (limit {}): catching up",
-                projections.lag, state.config.ready_max_lag
-            ),
-            1,
-        ));
-    }
-    Ok(Json(json!({
-        "status": "ready",
-        "store": state.store.backend_name(),
-        "head_position": head,
-        "projections": projections,
-    })))
+    Ok(Json(json!({ "status": "ready" })))
+}
+
+async fn detailed_readyz(State(state): State<AppState>) -> Response {
+    let readiness = readiness(&state).await;
+    let status = if readiness.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(readiness.details)).into_response()
 }

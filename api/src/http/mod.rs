@@ -1,8 +1,11 @@
 //! The HTTP layer: routes, extractors, error answers and the privacy rules.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod bounded_keys;
+pub mod client_address;
 pub mod command_errors;
 pub mod complaint_input;
 pub mod complaints;
@@ -14,6 +17,7 @@ pub mod if_match;
 pub mod metrics;
 pub mod officers;
 pub mod openapi;
+pub mod overload;
 pub mod performance;
 pub mod privacy;
 pub mod problem;
@@ -24,4 +28,5 @@ pub mod receipt;
 pub mod request_context;
 pub mod router;
 pub mod sse;
+pub mod stream_limits;
 pub mod tracking;

@@ -1,12 +1,17 @@
 //! Officer management for admins: register (the token is shown once), list,
-//! revoke. The same operations as `markaz officers` on the command line.
+//! revoke. The same operations as `markaz officers` on the command line, with
+//! one separation of duties: over HTTP an admin may register only `desk` and
+//! `supervisor` officers. The roles that read every confidential case or
+//! manage officers (`auditor`, `gender_desk`, `admin`) are registered on the
+//! server host with `markaz officers add`, so a stolen admin token cannot
+//! mint itself a way into every case.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use markaz_domain::{Actor, MarkazCode, OfficerError, PersonName, Role, ShortText};
+use markaz_domain::{Actor, MarkazCode, OfficerError, PersonName, Role, ShortText, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -31,6 +36,9 @@ struct RegisterBody {
     role: String,
     #[serde(default)]
     markaz: Option<String>,
+    /// When the token stops working (RFC 3339, in the future); none: never.
+    #[serde(default)]
+    expires_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +57,7 @@ pub fn officer_json(officer: &OfficerRecord) -> Value {
         "markaz": officer.markaz.as_ref().map(|m| m.as_str()),
         "registered_at": officer.registered_at.to_rfc3339(),
         "revoked_at": officer.revoked_at.map(|at| at.to_rfc3339()),
+        "expires_at": officer.expires_at.map(|at| at.to_rfc3339()),
         "active": officer.is_active(),
     })
 }
@@ -75,6 +84,11 @@ pub fn registry_problem(error: RegistryError) -> Problem {
     }
 }
 
+/// The roles an admin may register over HTTP.
+fn may_register_over_http(role: Role) -> bool {
+    matches!(role, Role::Desk | Role::Supervisor)
+}
+
 async fn register(
     State(state): State<AppState>,
     auth: Authorized<ManageOfficers>,
@@ -82,7 +96,7 @@ async fn register(
 ) -> Result<Response, Problem> {
     let body = body.value;
     let mut errors = Vec::new();
-    let name = PersonName::parse(&body.name)
+    let name = PersonName::parse_input(&body.name)
         .map_err(|error| errors.push(FieldError::new("name", error.message())))
         .ok();
     let role = Role::parse(&body.role);
@@ -100,13 +114,49 @@ async fn register(
             None
         }
     };
-    let (Some(name), Some(role), Some(markaz)) = (name, role, markaz) else {
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    let expires_at = match body.expires_at.as_deref() {
+        None => Some(None),
+        Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
+            Ok(at) if Timestamp::from_datetime(at.to_utc()) > now => {
+                Some(Some(Timestamp::from_datetime(at.to_utc())))
+            }
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    "expires_at",
+                    "is not in the future: give a later time, or leave it out for a token that \
+                     does not expire",
+                ));
+                None
+            }
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "expires_at",
+                    "not a time: give an RFC 3339 time, e.g. 2026-12-31T23:59:59Z",
+                ));
+                None
+            }
+        },
+    };
+    let (Some(name), Some(role), Some(markaz), Some(expires_at)) = (name, role, markaz, expires_at)
+    else {
         return Err(Problem::validation(errors));
     };
+    if !may_register_over_http(role) {
+        return Err(Problem::forbidden(format!(
+            "a {role} officer is registered on the server host with `markaz officers add`, \
+             not over HTTP: here an admin may register desk and supervisor officers"
+        )));
+    }
     let officer = NewOfficer { name, role, markaz };
-    let registered = registry::register(state.store.as_ref(), officer, actor(&auth.principal))
-        .await
-        .map_err(registry_problem)?;
+    let registered = registry::register_with_expiry(
+        state.store.as_ref(),
+        officer,
+        expires_at,
+        actor(&auth.principal),
+    )
+    .await
+    .map_err(registry_problem)?;
     state
         .officers
         .catch_up()
@@ -143,7 +193,7 @@ async fn revoke(
     let not_found =
         || Problem::not_found("no officer has this id: check it with GET /api/v1/officers");
     let id = parse_officer_id(&id).ok_or_else(not_found)?;
-    let reason = match body.value.reason.as_deref().map(ShortText::parse) {
+    let reason = match body.value.reason.as_deref().map(ShortText::parse_input) {
         None => None,
         Some(Ok(reason)) => Some(reason),
         Some(Err(error)) => {

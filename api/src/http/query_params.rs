@@ -58,11 +58,28 @@ where
 }
 
 /// Waits until the read models include `min_position` (if given): 503 with
-/// `Retry-After` when they do not catch up in time.
+/// `Retry-After` when they do not catch up in time. A position beyond the
+/// log's head is refused at once (400): no write ever returned it, so waiting
+/// could only end in a timeout.
 pub async fn wait_for(state: &AppState, min_position: Option<u64>) -> Result<(), Problem> {
     let Some(position) = min_position else {
         return Ok(());
     };
+    if position > state.projections.position() {
+        let head = state.store.head_position().await.map_err(|error| {
+            tracing::warn!(%error, "min_position: the event store does not answer");
+            Problem::unavailable("the event store does not answer: retry shortly", 1)
+        })?;
+        if position > head {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                "min_position",
+                format!(
+                    "position {position} is beyond the end of the log ({head}): give a \
+                     position a write returned"
+                ),
+            )]));
+        }
+    }
     match state
         .projections
         .wait_for_position(position, state.config.min_position_wait)

@@ -11,7 +11,9 @@
 //! * `x-request-id`: kept if the client sent a usable one (1 to 200 visible
 //!   ASCII characters), otherwise generated; echoed on the response.
 //! * The span `request` carries method, path, request id and, once
-//!   authenticated, the officer (recorded by `auth`).
+//!   authenticated, the officer (recorded by `auth`). A tracking code in the
+//!   path is replaced by `{code}`: the code is the citizen's only credential
+//!   and logs are read by more people than the case.
 //! * Metrics count the answer by method, route template and status, and time
 //!   it (see `metrics`); requests in flight are counted until answered or
 //!   abandoned.
@@ -35,7 +37,7 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::metrics::Metrics;
+use crate::metrics::Metrics;
 
 /// The header that carries the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -85,6 +87,21 @@ fn request_id(request: &Request, ids: &RequestIds) -> HeaderValue {
         })
         .cloned()
         .unwrap_or_else(|| ids.next_id())
+}
+
+/// The path as it may be logged: the segment after `/track/` (a tracking
+/// code, or a mistyped one) becomes `{code}`, whether or not a route matched.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    const TRACK: &str = "/track/";
+    match path.find(TRACK) {
+        Some(start) => {
+            let code_start = start + TRACK.len();
+            let rest = &path[code_start..];
+            let after_code = rest.find('/').map_or("", |end| &rest[end..]);
+            format!("{}{{code}}{after_code}", &path[..code_start]).into()
+        }
+        None => path.into(),
+    }
 }
 
 /// The method as a label; methods outside the standard set count as
@@ -159,7 +176,7 @@ where
         let span = tracing::info_span!(
             "request",
             method = %request.method(),
-            path = %request.uri().path(),
+            path = %loggable_path(request.uri().path()),
             request_id = id.to_str().unwrap_or_default(),
             officer = tracing::field::Empty,
         );
@@ -202,6 +219,19 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tracking_codes_are_kept_out_of_logged_paths() {
+        assert_eq!(
+            loggable_path("/api/v1/track/ABCD-EFGH-JKLM"),
+            "/api/v1/track/{code}"
+        );
+        assert_eq!(
+            loggable_path("/api/v1/track/ABCD-EFGH-JKLM/rating"),
+            "/api/v1/track/{code}/rating"
+        );
+        assert_eq!(loggable_path("/api/v1/complaints"), "/api/v1/complaints");
+    }
 
     #[test]
     fn unusual_methods_share_one_label() {

@@ -10,8 +10,11 @@
 //! A start beyond the end of the log is refused (400): nothing could be sent
 //! until the log got there, and a revocation before it would go unseen.
 //!
-//! The stream ends when the caller's token is revoked or the server shuts
-//! down. A revocation is seen in the same feed, so no event after it reaches
+//! Streams are capped in all and per officer (`stream_limits`); beyond the
+//! cap the request is answered 503 with `Retry-After`.
+//!
+//! The stream ends when the caller's token is revoked or expires, or the
+//! server shuts down. A revocation is seen in the same feed, so no event after it reaches
 //! the caller; the officer directory is also asked about the caller before
 //! every event and every `REVOCATION_CHECK_EVERY`, which catches a revocation
 //! the feed does not carry (one made before the stream's start position).
@@ -50,10 +53,11 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::auth::{Authorized, ReadComplaints};
-use super::metrics::SseClientGuard;
 use super::privacy::may_see;
 use super::problem::Problem;
+use super::stream_limits::StreamSlot;
 use crate::app::AppState;
+use crate::metrics::SseClientGuard;
 use crate::officers::{OfficerDirectory, Principal};
 use crate::timeline::actor_json;
 
@@ -107,6 +111,10 @@ async fn events(
     request: axum::extract::Request,
 ) -> Response {
     let (parts, _) = request.into_parts();
+    let slot = match state.streams.open(auth.principal.officer_id) {
+        Ok(slot) => slot,
+        Err(problem) => return problem.into_response(),
+    };
     let asked = match start_position(&parts) {
         Ok(asked) => asked,
         Err(problem) => return problem.into_response(),
@@ -143,6 +151,7 @@ async fn events(
         stop: state.shutdown.clone(),
         revocation_check,
         _client: state.metrics.sse_client(),
+        _slot: slot,
     };
     Sse::new(follower.into_stream())
         .keep_alive(
@@ -186,6 +195,7 @@ struct Follower {
     stop: watch::Receiver<bool>,
     revocation_check: tokio::time::Interval,
     _client: SseClientGuard,
+    _slot: StreamSlot,
 }
 
 /// What the next step of a follower produced.

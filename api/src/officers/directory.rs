@@ -12,10 +12,16 @@
 //!
 //! Lookups go by the first bytes of the token's SHA-256; the full digest is
 //! then compared in constant time.
+//!
+//! A token still unknown after that catch-up read is remembered as unknown
+//! for `UNKNOWN_TOKEN_TTL` (in a bounded map), so that a client repeating a
+//! wrong or revoked token costs no store read, and no wait for the catch-up
+//! lock, each time. Officers registered meanwhile are still found: the
+//! periodic catch-up folds them, and the lookup in memory comes first.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{Actor, MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
@@ -24,12 +30,17 @@ use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 
 use super::token::hash_token;
+use crate::http::bounded_keys::BoundedMap;
 
 /// How often changes written by other processes are looked for: as often as
 /// the store's own live feeds look for writes by other processes.
 const CROSS_PROCESS_REFRESH: Duration = Duration::from_millis(500);
 /// Events read per catch-up query.
 const CATCH_UP_PAGE: usize = 1_000;
+/// How long a token found unknown is answered unknown without a store read.
+const UNKNOWN_TOKEN_TTL: Duration = Duration::from_secs(2);
+/// Unknown tokens remembered at most.
+const UNKNOWN_TOKENS_KEPT: usize = 50_000;
 
 /// One officer as the directory knows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,12 +51,25 @@ pub struct OfficerRecord {
     pub markaz: Option<MarkazCode>,
     pub registered_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// When the officer's token stops working, if it does.
+    pub expires_at: Option<Timestamp>,
     token_hash: [u8; 32],
 }
 
 impl OfficerRecord {
+    /// Whether the officer's token works now: not revoked, not expired.
     pub fn is_active(&self) -> bool {
-        self.revoked_at.is_none()
+        self.is_active_at(Timestamp::from_datetime(chrono::Utc::now()))
+    }
+
+    /// Whether the officer's token works at `now`.
+    pub fn is_active_at(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|expiry| now < expiry)
+    }
+
+    /// Whether the token has passed its expiry (and was not revoked first).
+    pub fn is_expired(&self) -> bool {
+        self.revoked_at.is_none() && !self.is_active()
     }
 }
 
@@ -110,9 +134,25 @@ impl Folded {
                         markaz: registered.markaz,
                         registered_at: event.metadata.occurred_at,
                         revoked_at: None,
+                        expires_at: registered.expires_at,
                         token_hash: registered.token_hash,
                     },
                 );
+            }
+            Ok(DomainEvent::Officer(OfficerEvent::TokenRotated(rotated))) => {
+                let Some(officer) = self.officers.get_mut(&id) else {
+                    return;
+                };
+                // The old token no longer leads to the officer.
+                if let Some(ids) = self.by_hash_prefix.get_mut(&prefix(&officer.token_hash)) {
+                    ids.retain(|other| *other != id);
+                }
+                officer.token_hash = rotated.token_hash;
+                officer.expires_at = rotated.expires_at;
+                self.by_hash_prefix
+                    .entry(prefix(&rotated.token_hash))
+                    .or_default()
+                    .push(id);
             }
             Ok(DomainEvent::Officer(OfficerEvent::Revoked(_))) => {
                 if let Some(officer) = self.officers.get_mut(&id) {
@@ -145,6 +185,8 @@ pub struct OfficerDirectory {
     folded: RwLock<Folded>,
     /// Serialises catch-up reads so two requests do not read the same pages.
     catching_up: tokio::sync::Mutex<()>,
+    /// Token hashes found unknown after a catch-up, and when.
+    unknown: BoundedMap<[u8; 32], Instant>,
 }
 
 impl OfficerDirectory {
@@ -154,6 +196,7 @@ impl OfficerDirectory {
             store,
             folded: RwLock::new(Folded::default()),
             catching_up: tokio::sync::Mutex::new(()),
+            unknown: BoundedMap::new(UNKNOWN_TOKENS_KEPT),
         });
         directory.catch_up().await?;
         Ok(directory)
@@ -166,8 +209,19 @@ impl OfficerDirectory {
         if let Some(found) = self.find_active(&hash) {
             return Ok(Some(found));
         }
+        if self
+            .unknown
+            .get(&hash)
+            .is_some_and(|seen| seen.elapsed() < UNKNOWN_TOKEN_TTL)
+        {
+            return Ok(None);
+        }
         self.catch_up().await?;
-        Ok(self.find_active(&hash))
+        let found = self.find_active(&hash);
+        if found.is_none() {
+            self.unknown.insert(hash, Instant::now());
+        }
+        Ok(found)
     }
 
     fn find_active(&self, hash: &[u8; 32]) -> Option<Principal> {

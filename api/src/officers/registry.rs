@@ -5,7 +5,7 @@
 use markaz_domain::OfficerDecider;
 use markaz_domain::{
     Actor, MarkazCode, OfficerAction, OfficerCommand, OfficerError, OfficerId, PersonName, Role,
-    ShortText,
+    ShortText, Timestamp,
 };
 use markaz_store::command_loop::{handle_command, CommandError};
 use markaz_store::EventStore;
@@ -71,10 +71,21 @@ async fn run(
     Ok(handled.position)
 }
 
-/// Registers a new officer with a fresh token.
+/// Registers a new officer with a fresh token that does not expire.
 pub async fn register(
     store: &dyn EventStore,
     officer: NewOfficer,
+    actor: Actor,
+) -> Result<Registered, RegistryError> {
+    register_with_expiry(store, officer, None, actor).await
+}
+
+/// Registers a new officer with a fresh token that stops working at
+/// `expires_at` (never, if `None`).
+pub async fn register_with_expiry(
+    store: &dyn EventStore,
+    officer: NewOfficer,
+    expires_at: Option<Timestamp>,
     actor: Actor,
 ) -> Result<Registered, RegistryError> {
     let id = OfficerId(random_uuid()?);
@@ -85,6 +96,7 @@ pub async fn register(
         role: officer.role,
         markaz: officer.markaz,
         token_hash: token.hash,
+        expires_at,
     };
     let position = run(store, id, actor, action).await?;
     Ok(Registered {
@@ -102,6 +114,28 @@ pub async fn revoke(
     actor: Actor,
 ) -> Result<u64, RegistryError> {
     run(store, id, actor, OfficerAction::Revoke { reason }).await
+}
+
+/// Gives officer `id` a fresh token (stopping at `expires_at`, if given);
+/// their old token stops working. The officer, their role and their history
+/// stay as they are.
+pub async fn rotate(
+    store: &dyn EventStore,
+    id: OfficerId,
+    expires_at: Option<Timestamp>,
+    actor: Actor,
+) -> Result<Registered, RegistryError> {
+    let token = NewToken::generate()?;
+    let action = OfficerAction::RotateToken {
+        token_hash: token.hash,
+        expires_at,
+    };
+    let position = run(store, id, actor, action).await?;
+    Ok(Registered {
+        id,
+        token: token.text,
+        position,
+    })
 }
 
 /// Parses an officer id given on the command line or in a path.

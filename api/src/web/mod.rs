@@ -12,8 +12,8 @@
 
 mod api_client;
 mod assets;
-pub mod console;
 mod code_input;
+pub mod console;
 mod i18n;
 mod landing;
 mod layout;

@@ -88,9 +88,17 @@ fn officer_json(event: &OfficerEvent) -> Value {
                 "role": e.role.as_str(),
                 "markaz": e.markaz.as_ref().map(|m| m.as_str()),
                 "token_hash": token_hash,
+                "expires_at": e.expires_at.map(|at| at.to_rfc3339()),
             })
         }
         OfficerEvent::Revoked(e) => json!({ "reason": text(&e.reason) }),
+        OfficerEvent::TokenRotated(e) => {
+            let token_hash: String = e.token_hash.iter().map(|b| format!("{b:02x}")).collect();
+            json!({
+                "token_hash": token_hash,
+                "expires_at": e.expires_at.map(|at| at.to_rfc3339()),
+            })
+        }
     }
 }
 

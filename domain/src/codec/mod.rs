@@ -13,6 +13,7 @@ mod enums;
 mod error;
 mod frozen;
 mod json;
+pub mod officer_v2;
 mod registry;
 pub mod v1;
 pub mod v2;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::audit_v1::{CaseAccessedV1, LogSealedV1};
 use super::frozen::Decoding;
+use super::officer_v2::{OfficerRegisteredV2, OfficerTokenRotatedV1};
 use super::v1::{
     ComplaintAcknowledgedV1, ComplaintFiledV1, ComplaintRatedV1, ComplaintReferredV1,
     ComplaintReopenedV1, ComplaintResolvedV1, ComplaintWithdrawnV1, OfficerRegisteredV1,
@@ -27,8 +28,9 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("ComplaintRated", &[1]),
     ("ComplaintReopened", &[1]),
     ("ComplaintWithdrawn", &[1]),
-    ("OfficerRegistered", &[1]),
+    ("OfficerRegistered", &[1, 2]),
     ("OfficerRevoked", &[1]),
+    ("OfficerTokenRotated", &[1]),
     ("LogSealed", &[1]),
     ("CaseAccessed", &[1]),
 ];
@@ -62,8 +64,9 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             ComplaintEvent::Withdrawn(e) => (1, to_bytes(&ComplaintWithdrawnV1::from_domain(e))),
         },
         DomainEvent::Officer(event) => match event {
-            OfficerEvent::Registered(e) => (1, to_bytes(&OfficerRegisteredV1::from_domain(e))),
+            OfficerEvent::Registered(e) => (2, to_bytes(&OfficerRegisteredV2::from_domain(e))),
             OfficerEvent::Revoked(e) => (1, to_bytes(&OfficerRevokedV1::from_domain(e))),
+            OfficerEvent::TokenRotated(e) => (1, to_bytes(&OfficerTokenRotatedV1::from_domain(e))),
         },
         DomainEvent::Audit(event) => match event {
             AuditEvent::LogSealed(e) => (1, to_bytes(&LogSealedV1::from_domain(e))),
@@ -125,6 +128,12 @@ pub fn decode(
         )),
         ("OfficerRegistered", 1) => officer(OfficerEvent::Registered(
             take::<OfficerRegisteredV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("OfficerRegistered", 2) => officer(OfficerEvent::Registered(
+            take::<OfficerRegisteredV2>(d, payload)?.into_domain(d)?,
+        )),
+        ("OfficerTokenRotated", 1) => officer(OfficerEvent::TokenRotated(
+            take::<OfficerTokenRotatedV1>(d, payload)?.into_domain(),
         )),
         ("OfficerRevoked", 1) => officer(OfficerEvent::Revoked(
             take::<OfficerRevokedV1>(d, payload)?.into_domain(d)?,

@@ -235,6 +235,8 @@ impl OfficerRegisteredV1 {
             role: decoding.code(self.role)?,
             markaz: self.markaz.map(MarkazCode::from_stored),
             token_hash: self.token_hash,
+            // Version 1 had no expiry: such tokens do not expire.
+            expires_at: None,
         })
     }
 }

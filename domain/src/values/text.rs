@@ -38,6 +38,32 @@ fn parse_text(
     Ok(text.to_owned())
 }
 
+/// Bidirectional-control characters (embeddings, overrides and isolates):
+/// they make a text display in another order than it is stored, which lets
+/// a name or note spoof what a console, a report or the access log shows.
+/// The joiners Urdu needs (ZWNJ U+200C, ZWJ U+200D) and the plain marks
+/// (LRM U+200E, RLM U+200F) do not reorder text and stay allowed.
+const BIDI_CONTROLS: [char; 9] = [
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}',
+];
+
+/// Refuses `text` if it holds a bidirectional-control character. Checked on
+/// input only: events already stored decode as they are.
+fn refuse_bidi_controls(field: &'static str, text: &str) -> Result<(), ValueError> {
+    match text.chars().find(|c| BIDI_CONTROLS.contains(c)) {
+        Some(bad) => Err(ValueError::new(
+            field,
+            format!(
+                "contains the bidirectional-control character U+{:04X}, which can make \
+                 text display in a misleading order: remove it",
+                u32::from(bad)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $field:literal, $max:expr, $multiline:expr) => {
         $(#[$doc])*
@@ -59,6 +85,13 @@ macro_rules! text_type {
             /// never makes stored history unreadable.
             pub fn from_stored(stored: String) -> Self {
                 $name(stored)
+            }
+
+            /// Like `parse`, for new input (a request, a command line): also
+            /// refuses bidirectional-control characters.
+            pub fn parse_input(input: &str) -> Result<Self, ValueError> {
+                refuse_bidi_controls($field, input)?;
+                Self::parse(input)
             }
 
             pub fn as_str(&self) -> &str {
@@ -120,6 +153,21 @@ text_type!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_are_refused_on_input_but_joiners_kept() {
+        let spoof = "Ali \u{202E}nahK";
+        let error = PersonName::parse_input(spoof).unwrap_err();
+        assert_eq!(error.field(), "name");
+        assert!(error.message().contains("U+202E"), "{}", error.message());
+        assert!(ShortText::parse_input("note \u{2066}x\u{2069}").is_err());
+        assert!(Description::parse_input("a\u{202A}b").is_err());
+        // Stored text decodes as it is.
+        assert!(PersonName::parse(spoof).is_ok());
+        // Urdu's zero-width joiners are ordinary text.
+        let urdu = "نور\u{200C}محمد\u{200D}";
+        assert_eq!(PersonName::parse_input(urdu).unwrap().as_str(), urdu);
+    }
 
     #[test]
     fn trims_and_counts_characters_not_bytes() {

@@ -4,8 +4,8 @@ use markaz_domain::{
     CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent,
     ComplaintFiled, ComplaintId, ComplaintRated, ComplaintReferred, ComplaintReopened,
     ComplaintResolved, ComplaintWithdrawn, Description, DomainEvent, Gender, GenderDeskReasons,
-    MarkazCode, OfficerEvent, OfficerId, OfficerRegistered, OfficerRevoked, Outcome, PersonName,
-    Phone, Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
+    MarkazCode, OfficerEvent, OfficerId, OfficerRegistered, OfficerRevoked, OfficerTokenRotated,
+    Outcome, PersonName, Phone, Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -140,18 +140,26 @@ pub fn officer_event() -> impl Strategy<Value = OfficerEvent> {
             person_name(),
             select(Role::ALL.to_vec()),
             optional(markaz()),
-            any::<[u8; 32]>()
+            any::<[u8; 32]>(),
+            optional(any::<i64>())
         )
-            .prop_map(|(id, name, role, markaz, token_hash)| {
+            .prop_map(|(id, name, role, markaz, token_hash, expires_at)| {
                 OfficerEvent::Registered(OfficerRegistered {
                     officer_id: OfficerId(Uuid::from_u128(id)),
                     name,
                     role,
                     markaz,
                     token_hash,
+                    expires_at: expires_at.map(Timestamp::from_micros),
                 })
             }),
         optional(short_text()).prop_map(|reason| OfficerEvent::Revoked(OfficerRevoked { reason })),
+        (any::<[u8; 32]>(), optional(any::<i64>())).prop_map(|(token_hash, expires_at)| {
+            OfficerEvent::TokenRotated(OfficerTokenRotated {
+                token_hash,
+                expires_at: expires_at.map(Timestamp::from_micros),
+            })
+        }),
     ]
 }
 

@@ -214,6 +214,12 @@ impl Server {
         self.send(self.client.get(url), token).await
     }
 
+    /// A GET on the operations listener (detailed health, metrics).
+    pub async fn admin_get(&self, path: &str) -> (u16, Value) {
+        let url = format!("{}{path}", self.running.admin_url());
+        self.send(self.client.get(url), None).await
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
         let url = format!("{}{path}", self.running.base_url());
         self.send(self.client.post(url).json(body), Some(token))
