@@ -80,7 +80,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP API, the projections and the event store in one process
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Register, list and revoke officers
     #[command(subcommand)]
     Officers(officers::OfficersCommand),
@@ -144,7 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve(args) => serve::run(config, args).await,
+        Command::Serve(args) => serve::run(config, *args).await,
         Command::Officers(command) => officers::run(command, &config).await,
         Command::Projections(command) => projections::run(command, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,
