@@ -94,6 +94,7 @@ async fn openapi_json() -> Response {
         operations::openapi,
         operations::docs,
     ),
+    components(schemas(Ready)),
     modifiers(&BearerAuth),
     tags(
         (name = "public", description = "For citizens: no token"),
@@ -490,6 +491,8 @@ pub struct RegisterOfficerBody {
     pub role: Role,
     /// Required for desk, gender_desk and supervisor.
     pub markaz: Option<String>,
+    /// When the token stops working (in the future); none: never.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// 201: the token is shown this once; only its hash is kept.
@@ -508,6 +511,8 @@ pub struct Officer {
     pub markaz: Option<String>,
     pub registered_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the token stops working; none: never.
+    pub expires_at: Option<DateTime<Utc>>,
     pub active: bool,
 }
 
@@ -654,6 +659,14 @@ pub struct ProjectionStatus {
     pub undecodable_position: Option<u64>,
 }
 
+/// The public listener's readiness: nothing more than whether to send traffic.
+#[derive(Serialize, ToSchema)]
+pub struct PublicReady {
+    /// `ready` (the 503 problem says `not ready`).
+    pub status: String,
+}
+
+/// The detailed readiness on the admin listener (not served publicly).
 #[derive(Serialize, ToSchema)]
 pub struct Ready {
     /// `ready`, or `degraded` when an undecodable event stopped the read
@@ -961,7 +974,7 @@ mod operations {
             (status = 201, body = RegisteredOfficer),
             (status = 400, body = Problem, content_type = "application/problem+json"),
             (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json", description = "Not an admin, or a role (auditor, gender_desk, admin) registered only with the CLI on the server host"),
             (status = 422, body = Problem, content_type = "application/problem+json"),
         ),
         security(("bearer" = [])))]
@@ -1059,15 +1072,17 @@ mod operations {
     #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
     pub fn healthz() {}
 
-    /// The store answers and the read models are not too far behind
+    /// Ready for traffic: the store answers, the writer is not failing and the read models are
+    /// not too far behind. The admin listener (`--admin-listen`) serves the same path with the
+    /// details (`Ready`), and `/metrics`.
     #[utoipa::path(get, path = "/readyz", tag = "operations",
         responses(
-            (status = 200, body = Ready),
-            (status = 503, body = Problem, content_type = "application/problem+json"),
+            (status = 200, body = PublicReady),
+            (status = 503, body = Problem, content_type = "application/problem+json", description = "not ready", headers(("Retry-After" = u64))),
         ))]
     pub fn readyz() {}
 
-    /// Prometheus metrics: requests, latencies, appends, projection positions and lag
+    /// Prometheus metrics (admin listener only): requests, latencies, shedding, appends, projection positions and lag
     #[utoipa::path(get, path = "/metrics", tag = "operations",
         responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
     pub fn metrics() {}
