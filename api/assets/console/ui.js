@@ -75,9 +75,20 @@ export function select(options, value) {
   );
 }
 
-/** Today's UTC day as YYYY-MM-DD, `offset` days away. */
-export function utcDay(offset = 0) {
-  const date = new Date(Date.now() + offset * 86400000);
+/**
+ * The calendar day (YYYY-MM-DD) that `date` falls on in the IANA zone `zone`:
+ * the server counts its figures in the markaz's days, not the browser's.
+ */
+export function dayIn(zone, date = new Date()) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(date);
+  const part = (type) => parts.find((p) => p.type === type)?.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** The calendar day `n` days after `day` (YYYY-MM-DD); calendar arithmetic, so no zone or DST shifts it. */
+export function addDays(day, n) {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + n);
   return date.toISOString().slice(0, 10);
 }
 

@@ -6,13 +6,21 @@ import { h } from '../dom.js';
 import { currentLang, formatNumber, t } from '../i18n.js';
 import { countBars, dailySeries, percentBars } from '../charts.js';
 import { followEvents } from '../events.js';
-import { errorBox, utcDay } from '../ui.js';
+import { addDays, dayIn, errorBox } from '../ui.js';
 import { categories, categoryName } from './counter.js';
 
 export async function render(root, context) {
   const list = await categories().catch(() => []);
-  const fromInput = h('input', { type: 'date', id: 'range-from', dir: 'ltr', value: context.params.get('from') || utcDay(-13) });
-  const toInput = h('input', { type: 'date', id: 'range-to', dir: 'ltr', value: context.params.get('to') || utcDay(0) });
+  let zone;
+  try {
+    zone = await markazZone();
+  } catch (error) {
+    root.append(error.status === 403 ? context.forbidden() : errorBox(error));
+    return undefined;
+  }
+  const today = () => dayIn(zone);
+  const fromInput = h('input', { type: 'date', id: 'range-from', dir: 'ltr', value: context.params.get('from') || addDays(today(), -13) });
+  const toInput = h('input', { type: 'date', id: 'range-to', dir: 'ltr', value: context.params.get('to') || today() });
   const picker = h(
     'form',
     { class: 'range card', id: 'range-form' },
@@ -22,7 +30,7 @@ export async function render(root, context) {
     toInput,
     h('button', { type: 'submit', id: 'range-apply' }, t('filter.apply')),
     [7, 30, 90].map((n) =>
-      h('button', { type: 'button', class: 'secondary', onclick: () => context.navigate(`#/dashboard?from=${utcDay(1 - n)}&to=${utcDay(0)}`) }, t('dash.last_days', { n })),
+      h('button', { type: 'button', class: 'secondary', onclick: () => context.navigate(`#/dashboard?from=${addDays(today(), 1 - n)}&to=${today()}`) }, t('dash.last_days', { n })),
     ),
   );
   picker.addEventListener('submit', (event) => {
@@ -44,7 +52,7 @@ export async function render(root, context) {
     }
     running = true;
     try {
-      const figures = await load(fromInput.value, toInput.value, latest);
+      const figures = await load(fromInput.value, toInput.value, today(), latest);
       body.replaceChildren(draw(figures, list));
       updated.textContent = t('dash.updated', { time: new Date().toLocaleTimeString(currentLang() === 'ur' ? 'ur-PK' : 'en-GB') });
     } catch (error) {
@@ -81,10 +89,18 @@ export async function render(root, context) {
   };
 }
 
-async function load(from, to, minPosition) {
+/**
+ * The IANA zone whose days the server counts this supervisor's figures in
+ * (the markaz's own; the browser's clock may sit in another zone, or in UTC).
+ */
+async function markazZone() {
+  const answer = await api('GET', '/performance', { query: { by: 'day' } });
+  return answer.json.time_zone || 'Asia/Karachi';
+}
+
+async function load(from, to, today, minPosition) {
   const get = (query) =>
     api('GET', '/performance', { query: { ...query, min_position: minPosition || undefined } }).then((a) => a.json.groups);
-  const today = utcDay(0);
   const [todayRows, byDay, byCategory, byOfficer] = await Promise.all([
     get({ from: today, to: today, by: 'day' }),
     get({ from, to, by: 'day' }),
