@@ -9,6 +9,9 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{
+    CalendarError, CalendarTable, CalendarTables, HolidayEntry, WorkingCalendar,
+};
 use crate::values::{CategoryCode, ValueError};
 
 /// One kind of complaint.
@@ -41,12 +44,16 @@ pub enum CatalogueError {
     Invalid { code: String, problem: String },
     #[error(transparent)]
     Value(#[from] ValueError),
+    #[error("the catalogue's calendar: {0}")]
+    Calendar(#[from] CalendarError),
 }
 
-/// The categories in force, in display order.
+/// The categories in force, in display order, and the working calendar
+/// their working-day deadlines are counted on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Catalogue {
     categories: Vec<Category>,
+    calendar: WorkingCalendar,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +61,10 @@ pub struct Catalogue {
 struct CatalogueFile {
     #[serde(default)]
     category: Vec<Category>,
+    #[serde(default)]
+    calendar: Option<CalendarTable>,
+    #[serde(default)]
+    holiday: Option<Vec<HolidayEntry>>,
 }
 
 /// The longest deadline a category may set: ten years.
@@ -94,13 +105,33 @@ impl Catalogue {
                 ));
             }
         }
-        Ok(Catalogue { categories })
+        Ok(Catalogue {
+            categories,
+            calendar: WorkingCalendar::default(),
+        })
     }
 
-    /// Reads a catalogue from `[[category]]` tables with the fields of [`Category`].
+    /// Reads a catalogue from `[[category]]` tables with the fields of
+    /// [`Category`], and its calendar from the `[calendar]` and `[[holiday]]`
+    /// tables (see [`CalendarTables`]; Pakistan's when absent).
     pub fn from_toml_str(text: &str) -> Result<Self, CatalogueError> {
         let file: CatalogueFile = toml::from_str(text)?;
-        Catalogue::new(file.category)
+        let calendar = WorkingCalendar::from_tables(CalendarTables {
+            calendar: file.calendar,
+            holiday: file.holiday,
+        })?;
+        Ok(Catalogue::new(file.category)?.with_calendar(calendar))
+    }
+
+    /// The same categories counted on another calendar.
+    pub fn with_calendar(mut self, calendar: WorkingCalendar) -> Self {
+        self.calendar = calendar;
+        self
+    }
+
+    /// The working calendar in force: the working week and the holidays.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.calendar
     }
 
     pub fn get(&self, code: &CategoryCode) -> Option<&Category> {
@@ -227,6 +258,7 @@ impl Default for Catalogue {
                 ),
                 entry("other", "Other", "دیگر", true, false, 24, 336),
             ],
+            calendar: WorkingCalendar::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! actor arrive inside each command, so replaying history is deterministic.
 
 pub mod audit;
+pub mod calendar;
 pub mod catalogue;
 pub mod codec;
 pub mod complaint;
@@ -15,6 +16,7 @@ pub mod time;
 pub mod values;
 
 pub use audit::{AccessedView, AuditEvent, CaseAccessed, LogSealed};
+pub use calendar::{CalendarError, DeadlineRule, Holiday, WorkingCalendar};
 pub use catalogue::{Catalogue, CatalogueError, Category};
 pub use codec::{
     decode, encode, known_types, to_json, AggregateEvent, CodecError, DomainEvent, EncodedEvent,
