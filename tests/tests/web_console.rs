@@ -354,6 +354,35 @@ async fn the_dashboard_shows_a_filing_made_elsewhere_within_two_seconds() {
         filed_at.elapsed()
     );
     assert_eq!(kpi(&browser, "kpi-backlog").await, "2");
+
+    // One acknowledgement in time: a share of one case reads "1/1", not "100%".
+    let first = filed["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/complaints/{first}/acknowledge"),
+        Some(&desk),
+        &serde_json::json!({}),
+    )
+    .await
+    .expect(200);
+    let acknowledged_at = Instant::now();
+    let shares = loop {
+        let texts = browser
+            .run("return [...document.querySelectorAll('#chart-category .chart-value')].map((e) => e.textContent)")
+            .await;
+        let texts: Vec<String> = serde_json::from_value(texts).unwrap_or_default();
+        if texts.iter().any(|text| text == "1/1") {
+            break texts;
+        }
+        assert!(
+            acknowledged_at.elapsed() < Duration::from_secs(2),
+            "no share reads 1/1 two seconds after an acknowledgement: {texts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert!(
+        shares.iter().all(|text| !text.contains('%')),
+        "a share of fewer than three cases shows a percentage: {shares:?}"
+    );
     for chart in [
         "#chart-series",
         "#chart-backlog",

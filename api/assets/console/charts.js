@@ -7,31 +7,42 @@ import { formatNumber } from './i18n.js';
 const W = 440;
 
 /**
- * Horizontal percentage bars, two per row (e.g. within the acknowledgement
- * and the resolution deadline). rows: [{label, values: [pct|null, pct|null]}].
+ * Horizontal share bars, two per row (e.g. within the acknowledgement and the
+ * resolution deadline). rows: [{label, values: [share|null, share|null]}],
+ * a share being the API's `{count, cases, pct}`. Below the API's minimum of
+ * cases `pct` is null: the row then says "1 of 2" and draws no bar, since a
+ * percentage of one or two cases says more than it knows.
  */
 export function percentBars(rows, seriesNames, id) {
   const rowH = 46;
   const top = 26;
   const left = 8;
-  const barW = W - 60;
+  const barW = W - 110;
   const height = top + Math.max(rows.length, 1) * rowH + 4;
   const svg = s('svg', { viewBox: `0 0 ${W} ${height}`, class: 'chart', role: 'img', id, preserveAspectRatio: 'xMinYMin meet' });
   svg.append(legend(seriesNames));
   rows.forEach((row, i) => {
     const y = top + i * rowH;
     svg.append(s('text', { x: left, y: y + 11, class: 'chart-label' }, row.label));
-    row.values.forEach((value, j) => {
+    row.values.forEach((share, j) => {
       const by = y + 15 + j * 13;
       svg.append(s('rect', { x: left, y: by, width: barW, height: 10, class: 'bar-track' }));
-      if (value !== null && value !== undefined) {
-        svg.append(s('rect', { x: left, y: by, width: Math.max(1, (barW * value) / 100), height: 10, class: `bar s${j}` }));
+      const pct = share?.pct;
+      if (pct !== null && pct !== undefined) {
+        svg.append(s('rect', { x: left, y: by, width: Math.max(1, (barW * pct) / 100), height: 10, class: `bar s${j}` }));
       }
-      svg.append(s('text', { x: left + barW + 6, y: by + 9, class: 'chart-value' }, value === null || value === undefined ? '—' : `${formatNumber(value)}%`));
+      svg.append(s('text', { x: left + barW + 6, y: by + 9, class: 'chart-value', 'data-cases': share?.cases ?? 0 }, shareText(share)));
     });
   });
   if (!rows.length) svg.append(s('text', { x: left, y: top + 20, class: 'chart-label' }, '—'));
   return svg;
+}
+
+/** "66.7% (2/3)" from three cases on, "1/2" below, "—" for none. */
+function shareText(share) {
+  if (!share || !share.cases) return '—';
+  const counts = `${formatNumber(share.count)}/${formatNumber(share.cases)}`;
+  return share.pct === null || share.pct === undefined ? counts : `${formatNumber(share.pct)}% (${counts})`;
 }
 
 /** Vertical bars of counts, e.g. the open backlog by age. bars: [{label, value}]. */

@@ -152,13 +152,13 @@ function draw({ from, to, todayRows, byDay, byCategory, byOfficer }, list) {
         'section',
         { class: 'card' },
         h('h2', {}, t('dash.sla_by_category')),
-        percentBars(byCategory.filter((r) => r.filed || r.acknowledged || r.resolved).map((r) => ({ label: categoryName(list, r.group), values: [r.ack_within_sla_pct, r.resolved_within_sla_pct] })), slaNames, 'chart-category'),
+        percentBars(byCategory.filter((r) => r.filed || r.acknowledged || r.resolved).map((r) => ({ label: categoryName(list, r.group), values: [r.ack_within_sla, r.resolved_within_sla] })), slaNames, 'chart-category'),
       ),
       h(
         'section',
         { class: 'card' },
         h('h2', {}, t('dash.sla_by_officer')),
-        percentBars(byOfficer.map((r) => ({ label: officerLabel(r), values: [r.ack_within_sla_pct, r.resolved_within_sla_pct] })), slaNames, 'chart-officer'),
+        percentBars(byOfficer.map((r) => ({ label: officerLabel(r), values: [r.ack_within_sla, r.resolved_within_sla] })), slaNames, 'chart-officer'),
       ),
     ),
     h(
