@@ -95,7 +95,7 @@ async fn openapi_json() -> Response {
         operations::docs,
     ),
     components(schemas(Ready)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &LimitAnswers),
     tags(
         (name = "public", description = "For citizens: no token"),
         (name = "complaints", description = "Commands and queries of complaints (staff)"),
@@ -120,6 +120,74 @@ impl Modify for BearerAuth {
                 .to_owned(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Lists the answers that the layers around every API operation give, on
+/// every operation: the rate limits' 429 and the overload shedding's (and,
+/// for commands and queries, the request timeout's) 503, both with
+/// `Retry-After`. They come from layers, not handlers, so the operations'
+/// own declarations would otherwise forget them.
+struct LimitAnswers;
+
+impl LimitAnswers {
+    const RATE_LIMITED: &'static str = "RateLimited";
+    const UNAVAILABLE: &'static str = "Unavailable";
+
+    fn answer(description: &str) -> utoipa::openapi::Response {
+        use utoipa::openapi::{header::HeaderBuilder, schema, Content, Ref, ResponseBuilder};
+        let retry_after = HeaderBuilder::new()
+            .schema(Some(schema::Object::with_type(schema::Type::Integer)))
+            .description(Some("Seconds to wait before trying again"))
+            .build();
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .header("Retry-After", retry_after)
+            .build()
+    }
+}
+
+impl Modify for LimitAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, RefOr};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.responses.insert(
+            Self::RATE_LIMITED.to_owned(),
+            RefOr::T(Self::answer(
+                "Too many requests from this client or token (code `rate_limited`)",
+            )),
+        );
+        components.responses.insert(
+            Self::UNAVAILABLE.to_owned(),
+            RefOr::T(Self::answer(
+                "Temporarily unavailable (code `unavailable`): the server is answering as many \
+                 requests as it can, the request took too long, or the event store cannot be \
+                 reached; retry after Retry-After (a command with the same Idempotency-Key)",
+            )),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                for (status, name) in [("429", Self::RATE_LIMITED), ("503", Self::UNAVAILABLE)] {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
     }
 }
 
@@ -1194,6 +1262,29 @@ mod tests {
             .as_array()
             .unwrap()
             .contains(&serde_json::json!("receipt_hash")));
+    }
+
+    #[test]
+    fn every_api_operation_lists_the_limits_answers() {
+        let json = serde_json::to_value(document()).unwrap();
+        let mut checked = 0;
+        for (path, item) in json["paths"].as_object().unwrap() {
+            if !path.starts_with("/api/v1/") {
+                continue;
+            }
+            for (method, operation) in item.as_object().unwrap() {
+                for status in ["429", "503"] {
+                    assert!(
+                        operation["responses"][status].is_object(),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "only {checked} operations checked");
+        let limited = &json["components"]["responses"]["RateLimited"];
+        assert!(limited["headers"]["Retry-After"].is_object());
     }
 
     #[test]
