@@ -123,31 +123,34 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Lists the answers that the layers around every API operation give, on
-/// every operation: the rate limits' 429 and the overload shedding's (and,
-/// for commands and queries, the request timeout's) 503, both with
-/// `Retry-After`. They come from layers, not handlers, so the operations'
-/// own declarations would otherwise forget them.
+/// Lists the answers that every API operation may give whatever it does, on
+/// every operation: 400 for what the extractors cannot read (query, headers,
+/// body, a `min_position` past the log), the rate limits' 429 and the
+/// overload shedding's (and, for commands and queries, the request
+/// timeout's) 503, both with `Retry-After`. They come from layers and shared
+/// extractors, not handlers, so the operations' own declarations would
+/// otherwise forget them.
 struct LimitAnswers;
 
 impl LimitAnswers {
+    const BAD_REQUEST: &'static str = "BadRequest";
     const RATE_LIMITED: &'static str = "RateLimited";
     const UNAVAILABLE: &'static str = "Unavailable";
 
-    fn answer(description: &str) -> utoipa::openapi::Response {
+    fn answer(description: &str, retry_after: bool) -> utoipa::openapi::Response {
         use utoipa::openapi::{header::HeaderBuilder, schema, Content, Ref, ResponseBuilder};
+        let answer = ResponseBuilder::new().description(description).content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        );
+        if !retry_after {
+            return answer.build();
+        }
         let retry_after = HeaderBuilder::new()
             .schema(Some(schema::Object::with_type(schema::Type::Integer)))
             .description(Some("Seconds to wait before trying again"))
             .build();
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/problem+json",
-                Content::new(Some(Ref::from_schema_name("Problem"))),
-            )
-            .header("Retry-After", retry_after)
-            .build()
+        answer.header("Retry-After", retry_after).build()
     }
 }
 
@@ -156,9 +159,19 @@ impl Modify for LimitAnswers {
         use utoipa::openapi::{Ref, RefOr};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.responses.insert(
+            Self::BAD_REQUEST.to_owned(),
+            RefOr::T(Self::answer(
+                "A malformed request: a query parameter, header (`Idempotency-Key`, `If-Match`) \
+                 or body that cannot be read, or a `min_position` beyond the log's end \
+                 (codes `bad_request`, `invalid_query`); `errors` names the fields",
+                false,
+            )),
+        );
+        components.responses.insert(
             Self::RATE_LIMITED.to_owned(),
             RefOr::T(Self::answer(
                 "Too many requests from this client or token (code `rate_limited`)",
+                true,
             )),
         );
         components.responses.insert(
@@ -167,6 +180,7 @@ impl Modify for LimitAnswers {
                 "Temporarily unavailable (code `unavailable`): the server is answering as many \
                  requests as it can, the request took too long, or the event store cannot be \
                  reached; retry after Retry-After (a command with the same Idempotency-Key)",
+                true,
             )),
         );
         for (path, item) in openapi.paths.paths.iter_mut() {
@@ -181,7 +195,12 @@ impl Modify for LimitAnswers {
             ];
             for operation in operations.into_iter().flatten() {
                 let responses = &mut operation.responses.responses;
-                for (status, name) in [("429", Self::RATE_LIMITED), ("503", Self::UNAVAILABLE)] {
+                let shared = [
+                    ("400", Self::BAD_REQUEST),
+                    ("429", Self::RATE_LIMITED),
+                    ("503", Self::UNAVAILABLE),
+                ];
+                for (status, name) in shared {
                     responses
                         .entry(status.to_owned())
                         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
@@ -1059,6 +1078,7 @@ mod operations {
             (status = 403, body = Problem, content_type = "application/problem+json"),
             (status = 404, body = Problem, content_type = "application/problem+json"),
             (status = 409, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json", description = "The reason is invalid (empty, too long or with control characters)"),
         ),
         security(("bearer" = [])))]
     pub fn officers_revoke() {}
@@ -1273,7 +1293,7 @@ mod tests {
                 continue;
             }
             for (method, operation) in item.as_object().unwrap() {
-                for status in ["429", "503"] {
+                for status in ["400", "429", "503"] {
                     assert!(
                         operation["responses"][status].is_object(),
                         "{method} {path} lacks {status}"
