@@ -317,6 +317,35 @@ async fn reads_of_gender_desk_cases_and_personal_data_are_recorded() {
         (json!("listing"), json!("gender_desk"))
     );
 
+    // The history comes a page at a time.
+    let access_path = format!("/api/v1/audit/complaints/{id}/access");
+    let (status, first) = server
+        .get(&format!("{access_path}?limit=3"), Some(&auditor))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["entries"].as_array().unwrap().len(), 3);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (_, second) = server
+        .get(
+            &format!("{access_path}?limit=3&cursor={cursor}"),
+            Some(&auditor),
+        )
+        .await;
+    let rest = second["entries"].as_array().unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0]["what"], "listing");
+    assert!(second["next_cursor"].is_null(), "{second}");
+    assert_eq!(log["entries"].as_array().unwrap().len(), 4);
+    for bad in ["?cursor=later", "?limit=0", "?limit=1001"] {
+        let (status, problem) = server
+            .get(&format!("{access_path}{bad}"), Some(&auditor))
+            .await;
+        assert_eq!(status, 400, "{bad}: {problem}");
+    }
+
     // A masked read of an ordinary case leaves no entry.
     let (_, theft) = server.post("/api/v1/complaints", &desk, &theft()).await;
     let theft_id = theft["id"].as_str().unwrap().to_owned();

@@ -133,50 +133,93 @@ pub async fn list(
     store: &dyn EventStore,
     complaint: ComplaintId,
 ) -> Result<Vec<AccessEntry>, AccessLogError> {
-    let stream = access_stream(complaint);
-    debug_assert_eq!(complaint_of_access_stream(&stream), Some(complaint));
     let mut entries = Vec::new();
-    let mut from_version = 1;
+    let mut after = 0;
     loop {
-        let page = store.read_stream(&stream, from_version, PAGE).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        from_version = last.version + 1;
-        for recorded in page {
-            let unreadable = |reason: String| AccessLogError::Unreadable {
-                complaint,
-                version: recorded.version,
-                reason,
-            };
-            let accessed = match decode(
-                &recorded.event_type,
-                recorded.schema_version,
-                &recorded.payload,
-            ) {
-                Ok(DomainEvent::Audit(AuditEvent::CaseAccessed(accessed))) => accessed,
-                Ok(other) => return Err(unreadable(format!("it is a {}", other.type_name()))),
-                Err(error) => return Err(unreadable(error.to_string())),
-            };
-            entries.push(AccessEntry {
-                version: recorded.version,
-                position: recorded.position,
-                at: recorded.metadata.occurred_at,
-                officer: accessed.officer,
-                role: accessed.role,
-                what: accessed.what,
-                personal_data: accessed.personal_data,
-                gender_desk: accessed.gender_desk,
-            });
+        let page = page(store, complaint, after, PAGE).await?;
+        entries.extend(page.entries);
+        match page.next_after {
+            Some(next) => after = next,
+            None => return Ok(entries),
         }
     }
-    Ok(entries)
+}
+
+/// One page of a case's access history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessPage {
+    pub entries: Vec<AccessEntry>,
+    /// The version to continue after, when more entries may follow.
+    pub next_after: Option<u64>,
+}
+
+/// Up to `limit` recorded accesses to `complaint` after entry `after`
+/// (0: from the first), oldest first. A case read thousands of times is
+/// answered a page at a time, never read whole for one request.
+pub async fn page(
+    store: &dyn EventStore,
+    complaint: ComplaintId,
+    after: u64,
+    limit: usize,
+) -> Result<AccessPage, AccessLogError> {
+    let stream = access_stream(complaint);
+    debug_assert_eq!(complaint_of_access_stream(&stream), Some(complaint));
+    let limit = limit.max(1);
+    let records = store
+        .read_stream(&stream, after.saturating_add(1), limit)
+        .await?;
+    let full = records.len() == limit;
+    let entries = records
+        .into_iter()
+        .map(|recorded| entry(complaint, recorded))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_after = full
+        .then(|| entries.last().map(|last| last.version))
+        .flatten();
+    Ok(AccessPage {
+        entries,
+        next_after,
+    })
+}
+
+/// Reads one stored `CaseAccessed` record.
+fn entry(
+    complaint: ComplaintId,
+    recorded: markaz_store::RecordedEvent,
+) -> Result<AccessEntry, AccessLogError> {
+    let unreadable = |reason: String| AccessLogError::Unreadable {
+        complaint,
+        version: recorded.version,
+        reason,
+    };
+    let accessed = match decode(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    ) {
+        Ok(DomainEvent::Audit(AuditEvent::CaseAccessed(accessed))) => accessed,
+        Ok(other) => return Err(unreadable(format!("it is a {}", other.type_name()))),
+        Err(error) => return Err(unreadable(error.to_string())),
+    };
+    Ok(AccessEntry {
+        version: recorded.version,
+        position: recorded.position,
+        at: recorded.metadata.occurred_at,
+        officer: accessed.officer,
+        role: accessed.role,
+        what: accessed.what,
+        personal_data: accessed.personal_data,
+        gender_desk: accessed.gender_desk,
+    })
 }
 
 /// The answer of `GET /audit/complaints/{id}/access` and `markaz audit access`.
+/// `next_cursor` is the cursor of the following page (`None`: the last page,
+/// or the whole history).
 pub fn entries_json(
     complaint: ComplaintId,
     entries: &[AccessEntry],
+    next_cursor: Option<String>,
     officers: &OfficerDirectory,
 ) -> Value {
     let entries: Vec<Value> = entries
@@ -197,5 +240,5 @@ pub fn entries_json(
             })
         })
         .collect();
-    json!({ "id": complaint.to_string(), "entries": entries })
+    json!({ "id": complaint.to_string(), "entries": entries, "next_cursor": next_cursor })
 }

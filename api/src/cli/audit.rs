@@ -257,7 +257,7 @@ pub async fn access(config: &Config, id: &str) -> anyhow::Result<Value> {
     let officers = OfficerDirectory::load(store)
         .await
         .context("cannot read the officers")?;
-    Ok(access_log::entries_json(id, &entries, &officers))
+    Ok(access_log::entries_json(id, &entries, None, &officers))
 }
 
 /// `markaz audit performance`: figures at the end of `--as-of`.

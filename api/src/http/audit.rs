@@ -153,19 +153,58 @@ async fn complaint_at(
     Ok(Json(history::past_complaint_json(&past, &state.officers)))
 }
 
-/// `GET /audit/complaints/{id}/access`
+/// The page size of an access history unless `limit` says otherwise.
+const ACCESS_PAGE_DEFAULT: u32 = 100;
+/// The largest page of an access history one request may ask for.
+const ACCESS_PAGE_MAX: u32 = 1_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// `GET /audit/complaints/{id}/access[?limit=N&cursor=C]`: a page of the
+/// history, oldest first; `next_cursor` continues it.
 async fn access(
     State(state): State<AppState>,
     _auth: Authorized<Audit>,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AccessQuery>,
 ) -> Result<Json<Value>, Problem> {
     let id = parse_complaint_id(&id)?;
-    let entries = access_log::list(state.store.as_ref(), id)
+    let mut errors = Vec::new();
+    let limit = query.limit.unwrap_or(ACCESS_PAGE_DEFAULT);
+    if !(1..=ACCESS_PAGE_MAX).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            format!("must be between 1 and {ACCESS_PAGE_MAX}"),
+        ));
+    }
+    // The cursor is the version of the last entry of the previous page.
+    let after = match query.cursor.as_deref().map(str::parse::<u64>) {
+        None => 0,
+        Some(Ok(version)) => version,
+        Some(Err(_)) => {
+            errors.push(FieldError::new(
+                "cursor",
+                "not a cursor of this history: give the next_cursor of the previous page",
+            ));
+            0
+        }
+    };
+    if !errors.is_empty() {
+        return Err(Problem::invalid_query(errors));
+    }
+    let page = access_log::page(state.store.as_ref(), id, after, limit as usize)
         .await
         .map_err(access_problem)?;
+    let next_cursor = page.next_after.map(|version| version.to_string());
     Ok(Json(access_log::entries_json(
         id,
-        &entries,
+        &page.entries,
+        next_cursor,
         &state.officers,
     )))
 }

@@ -680,7 +680,10 @@ pub struct AccessEntry {
 #[derive(Serialize, ToSchema)]
 pub struct AccessLog {
     pub id: Uuid,
+    /// Oldest first.
     pub entries: Vec<AccessEntry>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1103,7 +1106,9 @@ mod operations {
 
     /// Who was shown a complaint, when, with or without personal data (auditor)
     #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}/access", tag = "audit",
-        params(("id" = Uuid, Path)),
+        params(("id" = Uuid, Path),
+            ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries per page (default 100)"),
+            ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")),
         responses(
             (status = 200, body = AccessLog),
             (status = 401, body = Problem, content_type = "application/problem+json"),
