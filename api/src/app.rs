@@ -19,48 +19,11 @@ use tokio::task::JoinHandle;
 
 use crate::commands::Commands;
 use crate::config::{Config, StoreLocation};
+use crate::http::state::{AppState, Shared};
 use crate::http::{self, stream_limits::StreamLimits};
 use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
 use crate::officers::OfficerDirectory;
 use crate::server::{self, ServeLimits};
-
-/// Everything a request handler may need.
-///
-/// The router clones it into every request (with each route's service and for
-/// each `State` extractor), so it is one shared allocation: a clone is one
-/// reference count, not one per part, which under load on several cores is a
-/// measurable share of a cheap request.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// What `AppState` shares.
-pub struct Shared {
-    pub config: Arc<Config>,
-    pub store: Arc<dyn EventStore>,
-    /// The one way commands reach the store (see `commands`).
-    pub commands: Commands,
-    pub officers: Arc<OfficerDirectory>,
-    pub idempotency: IdempotencyStore,
-    pub catalogue: Arc<Catalogue>,
-    pub read_models: ReadModels,
-    /// Follows the event log into the read models; `wait_for_position` gives
-    /// read-your-writes.
-    pub projections: Arc<RunnerHandle>,
-    pub metrics: Arc<crate::metrics::Metrics>,
-    pub rate_limits: Arc<http::rate_limit::RateLimits>,
-    /// Live event streams open, in all and per officer.
-    pub streams: StreamLimits,
-    /// Becomes true when shutdown begins: endless answers (the event stream) end then.
-    pub shutdown: watch::Receiver<bool>,
-}
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +127,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         config.limits.max_event_streams,
         config.limits.max_event_streams_per_officer,
     );
-    let state = AppState(Arc::new(Shared {
+    let state = AppState::new(Shared {
         config: Arc::new(config),
         commands: Commands::with_system_clock(Arc::clone(&store)),
         store,
@@ -177,7 +140,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         rate_limits,
         streams,
         shutdown: shutdown_seen.clone(),
-    }));
+    });
     let (listener, addr) = bind(state.config.listen, "--listen").await?;
     let (admin_listener, admin_addr) = bind(state.config.admin_listen, "--admin-listen").await?;
     let limits = ServeLimits {
@@ -269,8 +232,9 @@ impl RunningApp {
         // (a batch in progress commits or rolls back as a whole).
         // If a clone is still held somewhere, the runner stops when the last
         // one is dropped instead.
-        let runner = Arc::try_unwrap(self.state.0)
-            .ok()
+        let runner = self
+            .state
+            .into_shared()
             .and_then(|shared| Arc::try_unwrap(shared.projections).ok());
         if let Some(runner) = runner {
             runner.stop().await;

@@ -153,7 +153,7 @@ impl TestApp {
     }
 
     /// The running app's shared state, for tests that inject faults.
-    pub fn state(&self) -> &markaz_api::app::AppState {
+    pub fn state(&self) -> &markaz_api::http::state::AppState {
         &self.running().state
     }
 

@@ -8,8 +8,8 @@ use axum::Router;
 
 use super::problem::{method_not_allowed, route_not_found};
 use super::request_context::RequestContextLayer;
+use super::state::AppState;
 use super::{health, metrics};
-use crate::app::AppState;
 
 /// Builds the operations listener's routes.
 pub fn build(state: AppState) -> Router {

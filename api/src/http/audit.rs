@@ -20,7 +20,7 @@ use super::complaints::parse_complaint_id;
 use super::privacy::Disclosure;
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, parse_time, ApiPath, ApiQuery};
-use crate::app::AppState;
+use super::state::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::audit::history::{self, HistoryError, PointInTime};
 use crate::audit::verify;

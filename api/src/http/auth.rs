@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use markaz_domain::Role;
 
 use super::problem::Problem;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::officers::Principal;
 
 /// Something a role may or may not do.

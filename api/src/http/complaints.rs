@@ -27,8 +27,8 @@ use super::if_match::IfMatch;
 use super::openapi::vocabulary;
 use super::problem::Problem;
 use super::query_params::{look_up, ApiPath};
+use super::state::AppState;
 use super::tracking::{parse_code, unknown_tracking_code};
-use crate::app::AppState;
 use crate::commands::{Acted, CommandFailure, Filed};
 use crate::officers::Principal;
 

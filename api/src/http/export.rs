@@ -39,7 +39,7 @@ use serde::Deserialize;
 use super::auth::{Audit, Authorized};
 use super::problem::Problem;
 use super::query_params::ApiQuery;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::officers::{OfficerDirectory, Principal};
 use markaz_domain::ComplaintDecider;

@@ -12,7 +12,7 @@ use super::auth::{Authorized, ReadGenderDeskQueue};
 use super::privacy::mask_tracking_code;
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, query_problem, wait_for, ApiQuery};
-use crate::app::AppState;
+use super::state::AppState;
 use crate::officers::Principal;
 
 pub fn routes() -> Router<AppState> {

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::problem::Problem;
-use crate::app::AppState;
+use super::state::AppState;
 
 /// How long after a failed append the writer counts as failing, when no
 /// append has succeeded since. Readiness must come back on its own once the

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::problem::{Problem, PROBLEM_JSON};
-use crate::app::AppState;
+use super::state::AppState;
 use crate::idempotency_store::StoredAnswer;
 use crate::ids::time_ordered_uuid;
 

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use markaz_projections::RunnerStatus;
 
-use crate::app::AppState;
+use super::state::AppState;
 use crate::metrics::registry::{escape, gauge};
 
 pub fn routes() -> Router<AppState> {

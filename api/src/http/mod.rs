@@ -28,5 +28,6 @@ pub mod receipt;
 pub mod request_context;
 pub mod router;
 pub mod sse;
+pub mod state;
 pub mod stream_limits;
 pub mod tracking;

@@ -19,7 +19,7 @@ use super::auth::{Authorized, ManageOfficers};
 use super::body::ApiJson;
 use super::problem::{FieldError, Problem};
 use super::query_params::ApiPath;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::officers::registry::{self, parse_officer_id, NewOfficer, RegistryError};
 use crate::officers::{OfficerRecord, Principal};
 

@@ -24,7 +24,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_scalar::{Scalar, Servable};
 use uuid::Uuid;
 
-use crate::app::AppState;
+use super::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     let docs: Router<AppState> = Scalar::with_url("/docs", document().clone())

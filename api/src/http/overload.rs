@@ -23,7 +23,7 @@ use tower::timeout::error::Elapsed;
 use tower::ServiceBuilder;
 
 use super::problem::Problem;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::metrics::Metrics;
 
 /// What a shed client is asked to wait, in seconds.

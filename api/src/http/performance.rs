@@ -15,7 +15,7 @@ use super::auth::{Authorized, ReadPerformance};
 use super::gender_desk::scope;
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, parse_day, query_problem, wait_for, ApiQuery};
-use crate::app::AppState;
+use super::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/performance", get(performance))

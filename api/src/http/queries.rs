@@ -26,7 +26,7 @@ use super::problem::{FieldError, Problem};
 use super::query_params::{
     look_up, now, parse_local_time, query_problem, wait_for, ApiPath, ApiQuery,
 };
-use crate::app::AppState;
+use super::state::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::commands::visible;
 use crate::officers::Principal;

@@ -11,7 +11,7 @@ use markaz_projections::{Calendar, QueryError, Tz, WaitError};
 use serde::de::DeserializeOwned;
 
 use super::problem::{FieldError, Problem};
-use crate::app::AppState;
+use super::state::AppState;
 
 /// Like axum's `Query`, but a bad query string is a problem+json 400.
 pub struct ApiQuery<T>(pub T);

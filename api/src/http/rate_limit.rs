@@ -45,7 +45,7 @@ use super::bounded_keys::BoundedMap;
 use super::client_address::client_address;
 
 use super::problem::Problem;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::metrics::Metrics;
 
 /// A refill rate and a burst size.

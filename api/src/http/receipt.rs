@@ -22,7 +22,7 @@ use super::command_errors::failure_problem;
 use super::complaints::{complaint_not_found, parse_complaint_id};
 use super::problem::Problem;
 use super::query_params::ApiPath;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::commands::visible;
 

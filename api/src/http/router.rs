@@ -8,11 +8,11 @@ use axum::Router;
 use super::body::BODY_LIMIT;
 use super::problem::{method_not_allowed, route_not_found};
 use super::request_context::RequestContextLayer;
+use super::state::AppState;
 use super::{
     audit, complaints, gender_desk, health, officers, openapi, overload, performance, queries,
     rate_limit, sse, tracking,
 };
-use crate::app::AppState;
 
 /// Builds the application for `state`: the public listener's routes.
 /// `/metrics` and detailed health are on the admin listener (`admin`).

@@ -14,7 +14,7 @@ use markaz_domain::TrackingCode;
 
 use super::problem::Problem;
 use super::query_params::{look_up, wait_for, ApiPath, ApiQuery};
-use crate::app::AppState;
+use super::state::AppState;
 
 pub fn public_routes() -> Router<AppState> {
     Router::new().route("/track/{code}", get(track))

@@ -16,8 +16,8 @@ use axum::routing::get;
 use axum::Router;
 
 use super::receipt_qr;
-use crate::app::AppState;
 use crate::http::problem::Problem;
+use crate::http::state::AppState;
 
 /// The routes of the console and of the receipt's QR code.
 pub fn routes() -> Router<AppState> {

@@ -29,7 +29,7 @@ use serde::Deserialize;
 pub use assets::DOCS_HTML;
 pub use security_headers::{security_headers, CONTENT_SECURITY_POLICY};
 
-use crate::app::AppState;
+use crate::http::state::AppState;
 use api_client::ApiClient;
 
 /// What the page handlers share.

@@ -16,9 +16,9 @@ use axum::Router;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
-use crate::app::AppState;
 use crate::http::problem::Problem;
 use crate::http::query_params::ApiPath;
+use crate::http::state::AppState;
 use crate::http::tracking::parse_code;
 
 pub fn routes() -> Router<AppState> {
