@@ -1,12 +1,16 @@
 //! The black-box suites that do not look inside the SQLite file, run again
 //! with `markaz serve --store esdb://127.0.0.1:PORT?tls=false`: each app gets
 //! its own KurrentDB test server (`spawn_app` picks it because this program's
-//! name starts with `esdb_`), or the node `MARKAZ_ESDB_URL` names.
+//! name starts with `esdb_`), or the node `MARKAZ_ESDB_URL` names. `privacy`
+//! runs the command loop with If-Match, the access log (its own `access-`
+//! streams appended with no expected version) and receipt reprints there.
 
 #[path = "bad_input.rs"]
 mod bad_input;
 #[path = "lifecycle.rs"]
 mod lifecycle;
+#[path = "privacy.rs"]
+mod privacy;
 #[path = "roles.rs"]
 mod roles;
 #[path = "sse.rs"]
