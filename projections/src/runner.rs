@@ -39,7 +39,7 @@
 //! end); the runner then applies it within the next batch.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::{FutureExt, Stream, StreamExt};
@@ -172,6 +172,12 @@ pub struct RunnerStatus {
     /// why the runner stopped: the read models stand still, commands and
     /// timelines (read from the log) go on.
     pub undecodable_position: Option<u64>,
+    /// For how long, in whole seconds, the read models have stood at
+    /// `position` while behind the log, as seen by the calls of `status`
+    /// (0 while they move or are caught up). A feed that stalls without
+    /// failing (a subscription that keeps resubscribing, say) shows here
+    /// long before it gives up.
+    pub stalled_secs: u64,
 }
 
 /// A running projection runner. Dropping it stops the runner (a batch being
@@ -182,6 +188,9 @@ pub struct RunnerHandle {
     progress: watch::Receiver<Progress>,
     task: JoinHandle<()>,
     batch_thread: Arc<BatchThread>,
+    /// The position `status` last saw the read models behind the log at, and
+    /// since when: the stall clock.
+    behind_at: Mutex<Option<(u64, std::time::Instant)>>,
 }
 
 impl RunnerHandle {
@@ -209,6 +218,7 @@ impl RunnerHandle {
             progress,
             task,
             batch_thread,
+            behind_at: Mutex::new(None),
         })
     }
 
@@ -257,6 +267,27 @@ impl RunnerHandle {
 
     /// Checkpoints, head, lag (in events, counted by the store: positions are
     /// byte offsets on EventStoreDB) and the error that stopped the runner.
+    /// How long the read models have stood at `position` while behind the
+    /// log (`lag` > 0), by what successive calls saw; moving or catching up
+    /// restarts the clock.
+    fn stalled_secs(&self, position: u64, lag: u64) -> u64 {
+        let mut behind_at = self
+            .behind_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if lag == 0 {
+            *behind_at = None;
+            return 0;
+        }
+        match *behind_at {
+            Some((seen, since)) if seen == position => since.elapsed().as_secs(),
+            _ => {
+                *behind_at = Some((position, std::time::Instant::now()));
+                0
+            }
+        }
+    }
+
     pub async fn status(&self) -> Result<RunnerStatus, StoreError> {
         let head = self.store.head_position().await?;
         let progress = self.progress.borrow().clone();
@@ -279,6 +310,7 @@ impl RunnerHandle {
                 lag,
             });
         }
+        let stalled_secs = self.stalled_secs(progress.position, lag);
         Ok(RunnerStatus {
             head,
             position: progress.position,
@@ -286,6 +318,7 @@ impl RunnerHandle {
             projections,
             error: progress.failure,
             undecodable_position: progress.undecodable,
+            stalled_secs,
         })
     }
 

@@ -134,6 +134,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// The KurrentDB test server under this app, for fault injection (`None`
+    /// on SQLite, or when `MARKAZ_ESDB_URL` names a real node).
+    pub fn esdb_faults(&self) -> Option<&kurrentdb_test_server::Faults> {
+        let target = self._esdb.as_ref()?;
+        target.server().map(|server| server.faults())
+    }
+
     fn running(&self) -> &RunningApp {
         self.running.as_ref().expect("the app is running")
     }

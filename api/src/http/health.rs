@@ -24,6 +24,12 @@ use super::state::AppState;
 /// prove it, so a failure is held only this long.
 const WRITER_FAILURE_HOLD: Duration = Duration::from_secs(10);
 
+/// After how many seconds read models standing still behind the log make the
+/// server not ready. Even a rebuild-sized batch commits well within it; a
+/// feed that keeps resubscribing without delivering would otherwise go
+/// unseen until it gives up (about half a minute on EventStoreDB).
+const STALL_LIMIT_SECS: u64 = 10;
+
 /// The public listener's health routes.
 pub fn public_routes() -> Router<AppState> {
     Router::new()
@@ -93,6 +99,13 @@ async fn readiness(state: &AppState) -> Readiness {
                     problems.push(format!("the projections are retrying after: {error}"));
                 }
                 (None, _) => {}
+            }
+            if degraded.is_none() && status.stalled_secs >= STALL_LIMIT_SECS {
+                problems.push(format!(
+                    "the read models have stood at position {} for {} s while {} events behind \
+                     the log: the feed is stuck",
+                    status.position, status.stalled_secs, status.lag
+                ));
             }
             if degraded.is_none() && status.lag > state.config.ready_max_lag {
                 problems.push(format!(
