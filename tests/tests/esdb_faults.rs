@@ -86,3 +86,37 @@ async fn readiness_follows_a_broken_feed_down_and_back_up() {
     assert_eq!(ids.len(), 2, "{list}");
     assert!(ids.contains(&id.as_str()) && ids.contains(&during_id));
 }
+
+#[tokio::test]
+async fn a_feed_dropped_now_and_then_keeps_the_server_ready() {
+    let app = spawn_app().await;
+    let Some(faults) = app.esdb_faults().cloned() else {
+        println!("skipped: a real node cannot be told to fail (MARKAZ_ESDB_URL is set)");
+        return;
+    };
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    readiness_until(&app, "ready", |status, _| status == 200).await;
+    // Every subscription breaks after each event it delivers: a flaky link
+    // that still makes progress.
+    faults.drop_subscriptions_after(Some(1));
+    let mut last = Value::Null;
+    for _ in 0..10 {
+        last = app.file(&desk, &theft_report()).await;
+        let ready = app.admin_get("/readyz").await;
+        assert_eq!(
+            ready.status, 200,
+            "a transient drop took readiness down: {}",
+            ready.text
+        );
+    }
+    // Every filing made it into the read models, through the drops.
+    let id = last["id"].as_str().unwrap();
+    app.status(&desk, id, last["position"].as_u64().unwrap())
+        .await
+        .expect(200);
+    let ready = readiness_until(&app, "caught up", |status, json| {
+        status == 200 && json["projections"]["lag"] == 0
+    })
+    .await;
+    assert_eq!(ready["problems"], serde_json::json!([]));
+}
