@@ -380,3 +380,37 @@ async fn seals_made_on_sqlite_verify_after_the_move_to_eventstoredb() {
         (streams[0].as_str(), 7)
     );
 }
+
+/// Sealing on EventStoreDB itself: seals made there, at byte-offset
+/// positions and with the seal events in the log they cover, verify there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seals_made_on_eventstoredb_verify_there() {
+    use markaz_store::seal::{make_seal, record_seal, verify_log, LogWalker, VerifyOptions};
+
+    let target = Target::from_env();
+    let (esdb, _) = connect(target.url()).await;
+    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let mut walker = LogWalker::default();
+    let name = stream();
+    for round in 0..3u64 {
+        let version = esdb.stream_version(&name).await.expect("version");
+        let batch = (1..=4).map(|n| event(round * 4 + n)).collect();
+        esdb.append(&name, ExpectedVersion::Exact(version), batch)
+            .await
+            .expect("append");
+        let seal = make_seal(&esdb, &mut walker, &key, Timestamp::from_micros(0))
+            .await
+            .expect("seal");
+        record_seal(&esdb, &seal, event(99).metadata)
+            .await
+            .expect("record the seal");
+    }
+    let trusted = [key.verifying_key()];
+    let options = VerifyOptions {
+        trusted_keys: &trusted,
+        ..VerifyOptions::default()
+    };
+    let report = verify_log(&esdb, options).await.expect("verify");
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.seals_checked, 3);
+}
