@@ -176,6 +176,7 @@ async fn a_node_that_stays_down_is_reported_unavailable() {
 async fn a_server_without_server_features_is_served_with_defaults() {
     let server = TestServer::start_with(Config {
         features: Features::Unimplemented,
+        ..Config::default()
     });
     let (store, _) = connect(&server.url()).await;
     let stream = stream();
@@ -413,4 +414,47 @@ async fn seals_made_on_eventstoredb_verify_there() {
     let report = verify_log(&esdb, options).await.expect("verify");
     assert!(report.is_ok(), "{report:?}");
     assert_eq!(report.seals_checked, 3);
+}
+
+/// A test server started again on its file has the same log: what the
+/// backend wrote before reads back at the same versions, the feed delivers
+/// it from the start, and appends go on from there.
+#[tokio::test]
+async fn a_test_server_started_again_on_its_file_keeps_the_log() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = Config {
+        file: Some(dir.path().join("kurrentdb.jsonl")),
+        ..Config::default()
+    };
+    let name = stream();
+    let first_positions: Vec<u64> = {
+        let server = TestServer::start_with(config.clone());
+        let (store, _) = connect(&server.url()).await;
+        store
+            .append(&name, ExpectedVersion::NoStream, vec![event(1), event(2)])
+            .await
+            .expect("append");
+        let read = store.read_stream(&name, 1, 10).await.expect("read");
+        read.iter().map(|event| event.position).collect()
+    };
+    let server = TestServer::start_with(config);
+    let (store, _) = connect(&server.url()).await;
+    let read = store.read_stream(&name, 1, 10).await.expect("read again");
+    assert_eq!(read.len(), 2);
+    assert_eq!(
+        read.iter().map(|event| event.position).collect::<Vec<_>>(),
+        first_positions
+    );
+    let mut feed = store.subscribe_all(0).await.expect("subscribe");
+    let first = tokio::time::timeout(PATIENCE, feed.next())
+        .await
+        .expect("the feed delivers the kept events")
+        .expect("the feed is open")
+        .expect("an event");
+    assert_eq!((first.stream.as_str(), first.version), (name.as_str(), 1));
+    let outcome = store
+        .append(&name, ExpectedVersion::Exact(2), vec![event(3)])
+        .await
+        .expect("append after the restart");
+    assert_eq!(outcome.version, 3);
 }

@@ -48,9 +48,12 @@ pub enum Features {
 }
 
 /// Options of a server.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     pub features: Features,
+    /// Keep the log in this file (JSON lines), reading back what is there:
+    /// a server started again on it has the same log. In memory if `None`.
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// A running server; it stops when dropped.
@@ -79,8 +82,17 @@ impl TestServer {
         let faults = Faults::new(address.port());
         let stats = Arc::new(Stats::default());
         let (length, _) = watch::channel(0);
+        let log = match &config.file {
+            Some(path) => log::Log::open(path).unwrap_or_else(|error| {
+                panic!(
+                    "cannot open the test server's file {}: {error}",
+                    path.display()
+                )
+            }),
+            None => log::Log::new(),
+        };
         let shared = streams::Shared {
-            log: Arc::new(Mutex::new(log::Log::new())),
+            log: Arc::new(Mutex::new(log)),
             length,
             faults: faults.clone(),
             stats: Arc::clone(&stats),

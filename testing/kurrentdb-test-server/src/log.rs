@@ -6,8 +6,17 @@
 //! in bytes plus a header, so positions are large, increasing and far apart;
 //! an event's commit and prepare positions are equal (each append is an
 //! implicit transaction of its own records).
+//!
+//! With a file (`Log::open`), every record is also written to it as one JSON
+//! line once its operation is done, and a server started on the same file
+//! reads them back: the same records at the same positions, deletions and
+//! tombstones included. The file is flushed after each operation, not
+//! fsynced: it survives the server, not the machine.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
 
 use prost::bytes::Bytes;
 use uuid::Uuid;
@@ -104,6 +113,8 @@ pub struct Log {
     records: Vec<Record>,
     streams: HashMap<String, StreamIndex>,
     end: u64,
+    /// The file the records go to, and how many of them are in it already.
+    journal: Option<(BufWriter<File>, usize)>,
 }
 
 impl Log {
@@ -119,6 +130,90 @@ impl Log {
         log
     }
 
+    /// The log kept in `path`: the records already there, read back, or a
+    /// fresh log whose records start the file.
+    pub fn open(path: &Path) -> std::io::Result<Log> {
+        let lines: Vec<String> = match File::open(path) {
+            Ok(file) => BufReader::new(file).lines().collect::<Result<_, _>>()?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => return Err(error),
+        };
+        let mut log = Log::new();
+        if !lines.is_empty() {
+            log = Log {
+                end: FIRST_POSITION,
+                ..Log::default()
+            };
+            for (number, line) in lines.iter().enumerate() {
+                let record = journal::parse(line).map_err(|problem| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{} line {}: {problem}", path.display(), number + 1),
+                    )
+                })?;
+                log.restore(record);
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        // A log read back is all in the file; a fresh one's records are not yet.
+        let written = if lines.is_empty() {
+            0
+        } else {
+            log.records.len()
+        };
+        log.journal = Some((BufWriter::new(file), written));
+        log.flush()?;
+        Ok(log)
+    }
+
+    /// Writes the records not yet in the file, if there is one.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        let Some((file, written)) = &mut self.journal else {
+            return Ok(());
+        };
+        for record in &self.records[*written..] {
+            writeln!(file, "{}", journal::line(record))?;
+        }
+        *written = self.records.len();
+        file.flush()
+    }
+
+    /// Puts a record read from the file back in its place, with the effect
+    /// its operation had (a `$tb` in a `$$` stream, a tombstone).
+    fn restore(&mut self, record: Record) {
+        let size = record_size(
+            &record.stream,
+            &record.event_type,
+            &record.content_type,
+            &record.custom_metadata,
+            &record.data,
+        );
+        self.end = record.position + size.div_ceil(8) * 8;
+        let stream = record.stream.clone();
+        if record.event_type == "$streamDeleted" {
+            self.streams.entry(stream.clone()).or_default().tombstoned = true;
+        }
+        if record.event_type == "$metadata" {
+            if let Some(target) = stream.strip_prefix("$$") {
+                let truncate_before = serde_json::from_slice::<serde_json::Value>(&record.data)
+                    .ok()
+                    .and_then(|meta| meta["$tb"].as_u64());
+                if let Some(truncate_before) = truncate_before {
+                    self.streams
+                        .entry(target.to_owned())
+                        .or_default()
+                        .truncate_before = truncate_before;
+                }
+            }
+        }
+        self.records.push(record);
+        let index = self.records.len() - 1;
+        self.streams.entry(stream).or_default().records.push(index);
+    }
+
     pub fn records(&self) -> &[Record] {
         &self.records
     }
@@ -129,12 +224,13 @@ impl Log {
     }
 
     fn push(&mut self, stream: &str, revision: u64, event: Proposed) -> usize {
-        let size = RECORD_OVERHEAD
-            + stream.len() as u64
-            + event.event_type.len() as u64
-            + event.content_type.len() as u64
-            + event.custom_metadata.len() as u64
-            + event.data.len() as u64;
+        let size = record_size(
+            stream,
+            &event.event_type,
+            &event.content_type,
+            &event.custom_metadata,
+            &event.data,
+        );
         let record = Record {
             stream: stream.to_owned(),
             revision,
@@ -342,6 +438,89 @@ pub enum ReadError {
     Deleted,
 }
 
+/// The bytes a record takes in the log, before alignment.
+fn record_size(
+    stream: &str,
+    event_type: &str,
+    content_type: &str,
+    metadata: &[u8],
+    data: &[u8],
+) -> u64 {
+    RECORD_OVERHEAD
+        + stream.len() as u64
+        + event_type.len() as u64
+        + content_type.len() as u64
+        + metadata.len() as u64
+        + data.len() as u64
+}
+
+/// One record as one line of the file: JSON, the bytes in hex.
+mod journal {
+    use prost::bytes::Bytes;
+    use serde_json::{json, Value};
+    use uuid::Uuid;
+
+    use super::Record;
+
+    pub fn line(record: &Record) -> String {
+        json!({
+            "stream": record.stream,
+            "revision": record.revision,
+            "id": record.id.to_string(),
+            "event_type": record.event_type,
+            "content_type": record.content_type,
+            "created": record.created,
+            "metadata": hex(&record.custom_metadata),
+            "data": hex(&record.data),
+            "position": record.position,
+        })
+        .to_string()
+    }
+
+    pub fn parse(line: &str) -> Result<Record, String> {
+        let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let text = |field: &str| {
+            value[field]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("`{field}` is missing"))
+        };
+        let number = |field: &str| {
+            value[field]
+                .as_u64()
+                .ok_or_else(|| format!("`{field}` is not a number"))
+        };
+        Ok(Record {
+            stream: text("stream")?,
+            revision: number("revision")?,
+            id: Uuid::parse_str(&text("id")?).map_err(|e| e.to_string())?,
+            event_type: text("event_type")?,
+            content_type: text("content_type")?,
+            created: value["created"]
+                .as_i64()
+                .ok_or("`created` is not a number")?,
+            custom_metadata: unhex(&text("metadata")?)?,
+            data: unhex(&text("data")?)?,
+            position: number("position")?,
+        })
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn unhex(text: &str) -> Result<Bytes, String> {
+        if text.len() % 2 != 0 {
+            return Err("odd-length hex".to_owned());
+        }
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<u8>, _>>()
+            .map(Bytes::from)
+    }
+}
+
 fn system_event(event_type: &str, data: &[u8]) -> Proposed {
     Proposed {
         id: Uuid::new_v4(),
@@ -362,6 +541,53 @@ fn now_ticks() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_opened_again_on_its_file_has_the_same_records_and_deletions() {
+        let dir = std::env::temp_dir().join(format!("kurrentdb-log-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.jsonl");
+        let mut log = Log::open(&path).unwrap();
+        log.append("kept", Expected::NoStream, vec![event(), event()])
+            .unwrap();
+        log.append("deleted", Expected::NoStream, vec![event()])
+            .unwrap();
+        log.soft_delete("deleted", Expected::Any).unwrap();
+        log.append("gone", Expected::NoStream, vec![event()])
+            .unwrap();
+        log.tombstone("gone", Expected::Any).unwrap();
+        log.flush().unwrap();
+        let before: Vec<(String, u64, Uuid, u64)> = log
+            .records()
+            .iter()
+            .map(|r| (r.stream.clone(), r.revision, r.id, r.position))
+            .collect();
+        let end = log.end_position();
+        drop(log);
+
+        let mut again = Log::open(&path).unwrap();
+        let after: Vec<(String, u64, Uuid, u64)> = again
+            .records()
+            .iter()
+            .map(|r| (r.stream.clone(), r.revision, r.id, r.position))
+            .collect();
+        assert_eq!(after, before);
+        assert_eq!(again.end_position(), end);
+        assert_eq!(again.stream("kept").map(|r| r.len()), Ok(2));
+        assert_eq!(again.stream("deleted").err(), Some(ReadError::NotFound));
+        assert_eq!(again.stream("gone").err(), Some(ReadError::Deleted));
+        // The soft-deleted stream continues its numbering, and new records
+        // reach the file too.
+        let written = again
+            .append("deleted", Expected::NoStream, vec![event()])
+            .unwrap();
+        assert_eq!(written.revision, 1);
+        again.flush().unwrap();
+        drop(again);
+        let third = Log::open(&path).unwrap();
+        assert_eq!(third.records().len(), before.len() + 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn event() -> Proposed {
         Proposed {

@@ -174,6 +174,11 @@ impl streams_server::Streams for StreamsService {
         let outcome = {
             let mut log = self.shared.log();
             let outcome = log.append(&stream, expected, events);
+            log.flush().map_err(|error| {
+                Status::internal(format!(
+                    "the test server's file could not be written: {error}"
+                ))
+            })?;
             self.shared.notify(&log);
             outcome
         };
@@ -229,6 +234,11 @@ impl streams_server::Streams for StreamsService {
         let position = {
             let mut log = self.shared.log();
             let outcome = log.soft_delete(&stream, expected);
+            log.flush().map_err(|error| {
+                Status::internal(format!(
+                    "the test server's file could not be written: {error}"
+                ))
+            })?;
             self.shared.notify(&log);
             outcome
         }
@@ -268,6 +278,11 @@ impl streams_server::Streams for StreamsService {
         let position = {
             let mut log = self.shared.log();
             let outcome = log.tombstone(&stream, expected);
+            log.flush().map_err(|error| {
+                Status::internal(format!(
+                    "the test server's file could not be written: {error}"
+                ))
+            })?;
             self.shared.notify(&log);
             outcome
         }
