@@ -510,7 +510,7 @@ mod journal {
     }
 
     fn unhex(text: &str) -> Result<Bytes, String> {
-        if text.len() % 2 != 0 {
+        if !text.len().is_multiple_of(2) {
             return Err("odd-length hex".to_owned());
         }
         (0..text.len())
