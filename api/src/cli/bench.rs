@@ -52,6 +52,17 @@ pub enum BenchTarget {
     /// Filings offered at 1x, 2x and 4x the measured capacity to a server in
     /// its own process: p99 of admitted filings, share shed, memory
     Overload(super::bench_overload::OverloadBenchArgs),
+    /// Serves only the bare axum route (`GET /bare`) until interrupted, so
+    /// that a load generator in another process (wrk) measures the baseline
+    /// the same way it measures `markaz serve`
+    BareRoute(BareRouteArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct BareRouteArgs {
+    /// Where to listen
+    #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
+    pub listen: SocketAddr,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -89,6 +100,18 @@ pub async fn run(command: BenchCommand, config: &Config) -> anyhow::Result<()> {
         }
         BenchCommand::Bench(BenchTarget::Overload(args)) => {
             super::bench_overload::bench_overload(&args).await
+        }
+        BenchCommand::Bench(BenchTarget::BareRoute(args)) => {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            println!("bare route on http://{}/bare", listener.local_addr()?);
+            axum::serve(listener, bare_router())
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("the bare route's server failed")
         }
     }
 }
@@ -415,9 +438,14 @@ async fn expect_status(request: reqwest::RequestBuilder, expected: u16) -> Resul
     Ok(bytes)
 }
 
+/// The baseline: a tiny JSON answer from an axum router with nothing else.
+fn bare_router() -> Router {
+    Router::new().route("/bare", get(|| async { Json(json!({ "status": "ok" })) }))
+}
+
 /// A bare axum route on loopback port 0, served until the task is aborted.
 async fn serve_bare_route() -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let router = Router::new().route("/bare", get(|| async { Json(json!({ "status": "ok" })) }));
+    let router = bare_router();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .context("cannot listen for the bare route")?;
