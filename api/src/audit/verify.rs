@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
+use markaz_store::log_pages::LogPages;
 use markaz_store::seal::{verify_log, LogVerification, Seal, SealError, SealFile, VerifyOptions};
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use serde_json::{json, Value};
@@ -75,14 +76,9 @@ pub async fn undecodable_events(
             }
         }
         None => {
-            let mut after = 0;
-            loop {
-                let page = store.read_all(after, PAGE).await?;
+            let mut pages = LogPages::after(store, 0).page_size(PAGE);
+            while let Some(page) = pages.next_page().await? {
                 page.iter().for_each(|event| report.check(event));
-                match page.last() {
-                    Some(last) => after = last.position,
-                    None => break,
-                }
             }
         }
     }

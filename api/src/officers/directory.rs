@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{Actor, MarkazCode, OfficerEvent, OfficerId, PersonName, Role, Timestamp};
+use markaz_store::log_pages::LogPages;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use subtle::ConstantTimeEq;
 use tokio::sync::watch;
@@ -289,13 +290,13 @@ impl OfficerDirectory {
     /// Reads and applies everything after the last applied event.
     pub async fn catch_up(&self) -> Result<(), StoreError> {
         let _guard = self.catching_up.lock().await;
-        loop {
-            let page = self.store.read_all(self.consumed(), CATCH_UP_PAGE).await?;
+        // To the end of the log: a short page is not the end on every backend.
+        let mut pages =
+            LogPages::after(self.store.as_ref(), self.consumed()).page_size(CATCH_UP_PAGE);
+        while let Some(page) = pages.next_page().await? {
             self.apply_page(&page);
-            if page.len() < CATCH_UP_PAGE {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// Catches up periodically until `shutdown` turns true.

@@ -22,6 +22,7 @@ use super::jsonl::{JsonlError, LineReader};
 use super::PAGE;
 use crate::contract::{EventStore, RecordedEvent, StoreError};
 use crate::hash_chain::{ChainReport, ChainVerifier};
+use crate::log_pages::LogPages;
 
 /// What an import did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,21 +89,17 @@ impl From<CopyAppendError> for ImportError {
     }
 }
 
-/// Reads a store's global feed page by page.
+/// Reads a store's global feed an event at a time, a page behind.
 struct FeedCursor<'a> {
-    store: &'a dyn EventStore,
-    after: u64,
+    pages: LogPages<'a>,
     page: std::vec::IntoIter<RecordedEvent>,
-    exhausted: bool,
 }
 
 impl<'a> FeedCursor<'a> {
     fn new(store: &'a dyn EventStore) -> Self {
         FeedCursor {
-            store,
-            after: 0,
+            pages: LogPages::after(store, 0).page_size(PAGE),
             page: Vec::new().into_iter(),
-            exhausted: false,
         }
     }
 
@@ -110,19 +107,13 @@ impl<'a> FeedCursor<'a> {
         if let Some(event) = self.page.next() {
             return Ok(Some(event));
         }
-        if self.exhausted {
-            return Ok(None);
-        }
-        let page = self.store.read_all(self.after, PAGE).await?;
-        match page.last() {
-            Some(last) => self.after = last.position,
-            None => {
-                self.exhausted = true;
-                return Ok(None);
+        match self.pages.next_page().await? {
+            Some(page) => {
+                self.page = page.into_iter();
+                Ok(self.page.next())
             }
+            None => Ok(None),
         }
-        self.page = page.into_iter();
-        Ok(self.page.next())
     }
 }
 

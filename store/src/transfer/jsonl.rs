@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use super::PAGE;
 use crate::contract::{EventStore, RecordedEvent, StoreError};
+use crate::log_pages::LogPages;
 
 /// The longest line an import accepts; real events are a few kilobytes.
 pub const MAX_LINE_BYTES: u64 = 4 * 1024 * 1024;
@@ -172,19 +173,21 @@ pub fn export_pages(
                 Cursor::Start { after } => (after, store.head_position().await?),
                 Cursor::Reading { after, head } => (after, head),
             };
-            if after >= head {
-                return Ok(None);
-            }
-            let mut page = store.read_all(after, PAGE).await?;
-            page.retain(|event| event.position <= head);
-            let Some(last) = page.last().map(|event| event.position) else {
+            // The stream owns its store, so each step takes the next page of
+            // a `LogPages` started where the last one ended.
+            let mut pages = LogPages::after(store.as_ref(), after)
+                .page_size(PAGE)
+                .up_to(head);
+            let Some(page) = pages.next_page().await? else {
                 return Ok(None);
             };
-            // A short page is not proof of the end on every backend; the head is.
-            let next = if last >= head {
+            let next = if pages.position() >= head {
                 Cursor::Done
             } else {
-                Cursor::Reading { after: last, head }
+                Cursor::Reading {
+                    after: pages.position(),
+                    head,
+                }
             };
             Ok(Some((page, next)))
         }
