@@ -9,6 +9,7 @@
 mod clock;
 mod complaints;
 mod failure;
+pub(crate) mod officers;
 mod visibility;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use uuid::Uuid;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use complaints::{Acted, Filed, NewComplaint};
 pub use failure::CommandFailure;
+pub use officers::{NewOfficer, Registered, RegistryError};
 pub use visibility::{may_see, visible, GuardedCommand, GuardedComplaint, GuardedError};
 
 /// Sends commands to the event store.

@@ -20,7 +20,8 @@ use super::body::ApiJson;
 use super::problem::{FieldError, Problem};
 use super::query_params::ApiPath;
 use super::state::AppState;
-use crate::officers::registry::{self, parse_officer_id, NewOfficer, RegistryError};
+use crate::commands::{NewOfficer, RegistryError};
+use crate::officers::registry::parse_officer_id;
 use crate::officers::{OfficerRecord, Principal};
 
 pub fn routes() -> Router<AppState> {
@@ -149,14 +150,11 @@ async fn register(
         )));
     }
     let officer = NewOfficer { name, role, markaz };
-    let registered = registry::register_with_expiry(
-        state.store.as_ref(),
-        officer,
-        expires_at,
-        actor(&auth.principal),
-    )
-    .await
-    .map_err(registry_problem)?;
+    let registered = state
+        .commands
+        .register_officer(officer, expires_at, actor(&auth.principal))
+        .await
+        .map_err(registry_problem)?;
     state
         .officers
         .catch_up()
@@ -203,7 +201,9 @@ async fn revoke(
             )]))
         }
     };
-    let position = registry::revoke(state.store.as_ref(), id, reason, actor(&auth.principal))
+    let position = state
+        .commands
+        .revoke_officer(id, reason, actor(&auth.principal))
         .await
         .map_err(registry_problem)?;
     state

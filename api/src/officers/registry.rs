@@ -1,75 +1,14 @@
-//! Registering and revoking officers: commands on `officer-<uuid>` streams,
-//! through the store's command loop like any other aggregate. Used by both
-//! the HTTP API (admins) and `markaz officers` on the command line.
+//! Registering and revoking officers from where no `Commands` is at hand
+//! (`markaz officers` on the command line, tests): the command layer's
+//! officer commands (`commands::officers`) at the operating system's time.
 
-use markaz_domain::OfficerDecider;
-use markaz_domain::{
-    Actor, MarkazCode, OfficerAction, OfficerCommand, OfficerError, OfficerId, PersonName, Role,
-    ShortText, Timestamp,
-};
-use markaz_store::command_loop::{handle_command, CommandError};
+use markaz_domain::{Actor, OfficerId, ShortText, Timestamp};
 use markaz_store::EventStore;
 use uuid::Uuid;
 
-use super::token::NewToken;
-use crate::commands::{command_meta, Clock, SystemClock};
-use crate::ids::{random_uuid, time_ordered_uuid, RandomnessError};
-
-/// Who is to be registered.
-#[derive(Clone, Debug)]
-pub struct NewOfficer {
-    pub name: PersonName,
-    pub role: Role,
-    pub markaz: Option<MarkazCode>,
-}
-
-/// A registered officer and their token, which is shown once and never stored.
-#[derive(Debug)]
-pub struct Registered {
-    pub id: OfficerId,
-    pub token: String,
-    pub position: u64,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RegistryError {
-    #[error(transparent)]
-    Refused(OfficerError),
-    #[error(transparent)]
-    Command(CommandError<OfficerError>),
-    #[error(transparent)]
-    Randomness(#[from] RandomnessError),
-}
-
-impl From<CommandError<OfficerError>> for RegistryError {
-    fn from(error: CommandError<OfficerError>) -> Self {
-        match error {
-            CommandError::Domain(refused) => RegistryError::Refused(refused),
-            other => RegistryError::Command(other),
-        }
-    }
-}
-
-async fn run(
-    store: &dyn EventStore,
-    officer: OfficerId,
-    actor: Actor,
-    action: OfficerAction,
-) -> Result<u64, RegistryError> {
-    let command_id = time_ordered_uuid()?;
-    let at = SystemClock.now();
-    let meta = command_meta(command_id, at, actor.clone());
-    let command = OfficerCommand {
-        command_id,
-        at,
-        actor,
-        action,
-    };
-    let handled =
-        handle_command::<OfficerDecider>(store, &officer.stream_name(), &command, &meta, None)
-            .await?;
-    Ok(handled.position)
-}
+use crate::commands::officers as officer_commands;
+use crate::commands::SystemClock;
+pub use crate::commands::{NewOfficer, Registered, RegistryError};
 
 /// Registers a new officer with a fresh token that does not expire.
 pub async fn register(
@@ -88,22 +27,7 @@ pub async fn register_with_expiry(
     expires_at: Option<Timestamp>,
     actor: Actor,
 ) -> Result<Registered, RegistryError> {
-    let id = OfficerId(random_uuid()?);
-    let token = NewToken::generate()?;
-    let action = OfficerAction::Register {
-        officer_id: id,
-        name: officer.name,
-        role: officer.role,
-        markaz: officer.markaz,
-        token_hash: token.hash,
-        expires_at,
-    };
-    let position = run(store, id, actor, action).await?;
-    Ok(Registered {
-        id,
-        token: token.text,
-        position,
-    })
+    officer_commands::register(store, &SystemClock, officer, expires_at, actor).await
 }
 
 /// Revokes an officer's access for good; returns the event's position.
@@ -113,7 +37,7 @@ pub async fn revoke(
     reason: Option<ShortText>,
     actor: Actor,
 ) -> Result<u64, RegistryError> {
-    run(store, id, actor, OfficerAction::Revoke { reason }).await
+    officer_commands::revoke(store, &SystemClock, id, reason, actor).await
 }
 
 /// Gives officer `id` a fresh token (stopping at `expires_at`, if given);
@@ -125,17 +49,7 @@ pub async fn rotate(
     expires_at: Option<Timestamp>,
     actor: Actor,
 ) -> Result<Registered, RegistryError> {
-    let token = NewToken::generate()?;
-    let action = OfficerAction::RotateToken {
-        token_hash: token.hash,
-        expires_at,
-    };
-    let position = run(store, id, actor, action).await?;
-    Ok(Registered {
-        id,
-        token: token.text,
-        position,
-    })
+    officer_commands::rotate(store, &SystemClock, id, expires_at, actor).await
 }
 
 /// Parses an officer id given on the command line or in a path.
