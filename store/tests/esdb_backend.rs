@@ -301,7 +301,7 @@ async fn a_migration_interrupted_halfway_resumes_and_the_new_log_verifies() {
 /// events as it covers, not at its position in the store that wrote it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seals_made_on_sqlite_verify_after_the_move_to_eventstoredb() {
-    use markaz_store::seal::{make_seal, record_seal, verify_log, LogWalker, VerifyOptions};
+    use markaz_store::seal::{verify_log, LogWalker, VerifyOptions};
     use markaz_store::transfer::migrate::migrate;
     use markaz_store::SqliteStore;
 
@@ -311,20 +311,7 @@ async fn seals_made_on_sqlite_verify_after_the_move_to_eventstoredb() {
     let mut walker = LogWalker::default();
     let streams = [stream(), stream()];
     for round in 0..2u64 {
-        for name in &streams {
-            let version = source.stream_version(name).await.expect("version");
-            let batch = (1..=3).map(|n| event(round * 3 + n)).collect();
-            source
-                .append(name, ExpectedVersion::Exact(version), batch)
-                .await
-                .expect("fill the source");
-        }
-        let seal = make_seal(&source, &mut walker, &key, Timestamp::from_micros(0))
-            .await
-            .expect("seal");
-        record_seal(&source, &seal, event(99).metadata)
-            .await
-            .expect("record the seal");
+        append_then_seal(&source, &streams, round, 3, &key, &mut walker).await;
     }
     let trusted = [key.verifying_key()];
     let options = VerifyOptions {
@@ -386,7 +373,7 @@ async fn seals_made_on_sqlite_verify_after_the_move_to_eventstoredb() {
 /// positions and with the seal events in the log they cover, verify there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seals_made_on_eventstoredb_verify_there() {
-    use markaz_store::seal::{make_seal, record_seal, verify_log, LogWalker, VerifyOptions};
+    use markaz_store::seal::{verify_log, LogWalker, VerifyOptions};
 
     let target = Target::from_env();
     let (esdb, _) = connect(target.url()).await;
@@ -394,17 +381,15 @@ async fn seals_made_on_eventstoredb_verify_there() {
     let mut walker = LogWalker::default();
     let name = stream();
     for round in 0..3u64 {
-        let version = esdb.stream_version(&name).await.expect("version");
-        let batch = (1..=4).map(|n| event(round * 4 + n)).collect();
-        esdb.append(&name, ExpectedVersion::Exact(version), batch)
-            .await
-            .expect("append");
-        let seal = make_seal(&esdb, &mut walker, &key, Timestamp::from_micros(0))
-            .await
-            .expect("seal");
-        record_seal(&esdb, &seal, event(99).metadata)
-            .await
-            .expect("record the seal");
+        append_then_seal(
+            &esdb,
+            std::slice::from_ref(&name),
+            round,
+            4,
+            &key,
+            &mut walker,
+        )
+        .await;
     }
     let trusted = [key.verifying_key()];
     let options = VerifyOptions {
@@ -457,4 +442,33 @@ async fn a_test_server_started_again_on_its_file_keeps_the_log() {
         .await
         .expect("append after the restart");
     assert_eq!(outcome.version, 3);
+}
+
+/// One round of a sealed history: `per_stream` events appended to each of
+/// `streams`, then a seal made and recorded in the log.
+async fn append_then_seal(
+    store: &dyn EventStore,
+    streams: &[String],
+    round: u64,
+    per_stream: u64,
+    key: &ed25519_dalek::SigningKey,
+    walker: &mut markaz_store::seal::LogWalker,
+) {
+    use markaz_store::seal::{make_seal, record_seal};
+    for name in streams {
+        let version = store.stream_version(name).await.expect("version");
+        let batch = (1..=per_stream)
+            .map(|n| event(round * per_stream + n))
+            .collect();
+        store
+            .append(name, ExpectedVersion::Exact(version), batch)
+            .await
+            .expect("append");
+    }
+    let seal = make_seal(store, walker, key, Timestamp::from_micros(0))
+        .await
+        .expect("seal");
+    record_seal(store, &seal, event(99).metadata)
+        .await
+        .expect("record the seal");
 }

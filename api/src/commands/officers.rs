@@ -125,21 +125,17 @@ pub(crate) async fn register(
     actor: Actor,
 ) -> Result<Registered, RegistryError> {
     let id = OfficerId(random_uuid()?);
-    let token = NewToken::generate()?;
-    let action = OfficerAction::Register {
-        officer_id: id,
-        name: officer.name,
-        role: officer.role,
-        markaz: officer.markaz,
-        token_hash: token.hash,
-        expires_at,
-    };
-    let position = run(store, clock, id, actor, action).await?;
-    Ok(Registered {
-        id,
-        token: token.text,
-        position,
+    with_new_token(store, clock, id, actor, |token_hash| {
+        OfficerAction::Register {
+            officer_id: id,
+            name: officer.name,
+            role: officer.role,
+            markaz: officer.markaz,
+            token_hash,
+            expires_at,
+        }
     })
+    .await
 }
 
 /// Revokes an officer's access for good.
@@ -162,12 +158,26 @@ pub(crate) async fn rotate(
     expires_at: Option<Timestamp>,
     actor: Actor,
 ) -> Result<Registered, RegistryError> {
+    with_new_token(store, clock, id, actor, |token_hash| {
+        OfficerAction::RotateToken {
+            token_hash,
+            expires_at,
+        }
+    })
+    .await
+}
+
+/// Runs the action `with_hash` makes from a fresh token's hash; the answer
+/// carries the token itself, shown this once.
+async fn with_new_token(
+    store: &dyn EventStore,
+    clock: &dyn Clock,
+    id: OfficerId,
+    actor: Actor,
+    with_hash: impl FnOnce([u8; 32]) -> OfficerAction,
+) -> Result<Registered, RegistryError> {
     let token = NewToken::generate()?;
-    let action = OfficerAction::RotateToken {
-        token_hash: token.hash,
-        expires_at,
-    };
-    let position = run(store, clock, id, actor, action).await?;
+    let position = run(store, clock, id, actor, with_hash(token.hash)).await?;
     Ok(Registered {
         id,
         token: token.text,
