@@ -149,6 +149,7 @@ struct Progress {
 }
 
 /// One projection's place, for status pages and metrics.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ProjectionPosition {
     pub name: String,
@@ -157,6 +158,7 @@ pub struct ProjectionPosition {
 }
 
 /// The runner as a status page shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RunnerStatus {
     /// The last event of the log.

@@ -106,9 +106,24 @@ impl Checker<'_> {
             return;
         }
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+            // The parts describe one object together (a flattened struct and
+            // its additions): check against the union of their properties.
+            let mut properties = serde_json::Map::new();
+            let mut required = Vec::new();
             for part in parts {
-                self.check(part, value, at, problems);
+                let part = self.resolve(part);
+                if let Some(more) = part["properties"].as_object() {
+                    properties.extend(more.clone());
+                }
+                required.extend(part["required"].as_array().cloned().unwrap_or_default());
             }
+            let merged = serde_json::json!({
+                "type": "object",
+                "properties": properties,
+                "required": required,
+            });
+            self.check(&merged, value, at, problems);
+            return;
         }
         if let Some(types) = schema.get("type") {
             let types: Vec<&str> = match types {

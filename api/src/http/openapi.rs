@@ -478,83 +478,14 @@ pub struct GenderDeskQueue {
     pub counts: Vec<GenderDeskCounts>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct OpenBacklog {
-    pub total: u64,
-    pub under_1_day: u64,
-    pub from_1_to_3_days: u64,
-    pub from_3_to_7_days: u64,
-    pub from_7_to_30_days: u64,
-    pub over_30_days: u64,
-}
-
+/// One group of `GET /performance`: the figures, and with `by=officer` the
+/// officer's name.
 #[derive(Serialize, ToSchema)]
 pub struct PerformanceGroup {
-    /// The unit, officer id, category or day (YYYY-MM-DD).
-    pub group: String,
-    pub markaz: Option<String>,
+    #[serde(flatten)]
+    pub figures: markaz_projections::PerformanceRow,
     /// With `by=officer`: the officer's name.
     pub officer_name: Option<String>,
-    pub filed: u64,
-    pub acknowledged: u64,
-    pub referred: u64,
-    pub resolved: u64,
-    pub withdrawn: u64,
-    pub reopened: u64,
-    pub ack_minutes_p50: Option<f64>,
-    pub ack_minutes_p90: Option<f64>,
-    pub resolve_hours_p50: Option<f64>,
-    pub resolve_hours_p90: Option<f64>,
-    pub ack_within_sla_pct: Option<f64>,
-    pub resolved_within_sla_pct: Option<f64>,
-    pub rating_avg: Option<f64>,
-    /// Counts of 1, 2, 3, 4 and 5 stars.
-    pub ratings: [u64; 5],
-    pub open_backlog: OpenBacklog,
-    pub resolutions: u64,
-    pub first_resolutions: u64,
-    pub withdrawn_before_action: u64,
-    pub reopen_rate: Share,
-    pub ack_within_sla: Share,
-    pub resolved_within_sla: Share,
-    pub ack_minutes: DurationFigures,
-    pub first_resolve_hours: DurationFigures,
-    pub final_resolve_hours: DurationFigures,
-    pub final_resolve_hours_p50: Option<f64>,
-    pub final_resolve_hours_p90: Option<f64>,
-}
-
-/// A share of cases, with the percentage only from 3 cases on.
-#[derive(Serialize, ToSchema)]
-pub struct Share {
-    pub count: u64,
-    pub cases: u64,
-    pub pct: Option<f64>,
-    /// `66.7% (2 of 3)`, or `1 of 2` below 3 cases.
-    pub text: String,
-}
-
-/// One percentile: a value, or beyond the tracked range.
-#[derive(Serialize, ToSchema)]
-pub struct Percentile {
-    pub value: Option<f64>,
-    pub beyond_range: bool,
-    /// `37.5`, or `>527040` beyond the range.
-    pub text: String,
-}
-
-/// A duration distribution and its precision.
-#[derive(Serialize, ToSchema)]
-pub struct DurationFigures {
-    /// `minutes` or `hours`.
-    pub unit: String,
-    pub cases: u64,
-    pub p50: Option<Percentile>,
-    pub p90: Option<Percentile>,
-    pub beyond_range: u64,
-    pub max_tracked: f64,
-    pub exact_below: f64,
-    pub max_error_pct: f64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -731,24 +662,6 @@ pub struct Health {
     pub status: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ProjectionPosition {
-    pub name: String,
-    pub checkpoint: u64,
-    pub lag: u64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProjectionStatus {
-    pub head: u64,
-    pub position: u64,
-    pub lag: u64,
-    pub projections: Vec<ProjectionPosition>,
-    pub error: Option<String>,
-    /// The event this build cannot decode, when that is what stopped the projections.
-    pub undecodable_position: Option<u64>,
-}
-
 /// The public listener's readiness: nothing more than whether to send traffic.
 #[derive(Serialize, ToSchema)]
 pub struct PublicReady {
@@ -767,7 +680,7 @@ pub struct Ready {
     pub head_position: u64,
     /// With `degraded`: what stopped the read models.
     pub read_models: Option<String>,
-    pub projections: ProjectionStatus,
+    pub projections: markaz_projections::RunnerStatus,
 }
 
 /// The route declarations: one function per operation, carrying its

@@ -41,6 +41,7 @@ pub enum GroupBy {
 }
 
 /// Open cases by how long ago they last became open (filed or reopened).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct OpenBacklog {
     pub total: u64,
@@ -56,6 +57,7 @@ pub const MIN_CASES_FOR_PERCENT: u64 = 3;
 
 /// A share of cases: `count` of `cases`, with the percentage only from
 /// `MIN_CASES_FOR_PERCENT` cases on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Share {
     pub count: u64,
@@ -82,6 +84,7 @@ impl Share {
 }
 
 /// One percentile as a figure.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Percentile {
     /// In the figure's unit; `None` when it lies beyond the tracked range.
@@ -94,6 +97,7 @@ pub struct Percentile {
 
 /// A duration distribution: how many cases, the median and 90th percentile,
 /// and how precise they are.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DurationFigures {
     /// `minutes` or `hours`.
@@ -152,6 +156,7 @@ impl DurationFigures {
 
 /// One group's figures (`GET /performance`). The meaning of each figure is
 /// in docs/api.md.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PerformanceRow {
     /// The unit, the officer's id (or `citizen`/`system`), the category or the day (YYYY-MM-DD).
