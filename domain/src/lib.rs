@@ -16,16 +16,19 @@ pub mod time;
 pub mod values;
 
 pub use audit::{AccessedView, AuditEvent, CaseAccessed, LogSealed};
-pub use calendar::{CalendarError, DeadlineRule, Holiday, WorkingCalendar};
+pub use calendar::{
+    CalendarError, DeadlineRule, DeadlineTerms, Holiday, RecordedCalendar, WorkingCalendar,
+};
 pub use catalogue::{Catalogue, CatalogueError, Category};
 pub use codec::{
     decode, encode, known_types, to_json, AggregateEvent, CodecError, DomainEvent, EncodedEvent,
 };
 pub use complaint::{
-    decide, evolve, Complainant, ComplaintAcknowledged, ComplaintAction, ComplaintCommand,
-    ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred, ComplaintReopened,
-    ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn, DomainError,
-    FileComplaint, GenderDeskReasons,
+    decide, evolve, CaseEscalated, Complainant, ComplaintAcknowledged, ComplaintAction,
+    ComplaintCommand, ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred,
+    ComplaintReopened, ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn,
+    DeadlineAction, DeadlineMissed, DeadlineReminder, DeadlineStep, DomainError, FileComplaint,
+    GenderDeskReasons,
 };
 pub use decider::{ComplaintDecider, Decider, OfficerDecider};
 pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Role};
@@ -36,6 +39,7 @@ pub use officer::{
 };
 pub use time::Timestamp;
 pub use values::{
-    CategoryCode, Channel, Cnic, ComplaintId, Description, Gender, MarkazCode, Outcome, PersonName,
-    Phone, Rating, ReferralKind, ShortText, TrackingCode, ValueError,
+    CategoryCode, Channel, Cnic, ComplaintId, Deadline, Description, EscalationLevel, Gender,
+    MarkazCode, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, TrackingCode,
+    ValueError,
 };

@@ -167,6 +167,7 @@ impl World {
                 filed_at + i64::from(category.resolve_within_hours) * HOUR,
             ),
             non_cognizable: category.non_cognizable,
+            deadline_terms: None,
         };
         events.push((filed_at, self.officer(m, rng), ComplaintEvent::Filed(filed)));
         let mut t = filed_at;

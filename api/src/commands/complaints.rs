@@ -4,7 +4,7 @@
 use markaz_domain::{
     derived_id, Actor, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
     ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState, ComplaintStatus,
-    Description, FileComplaint, ShortText, TrackingCode,
+    Description, FileComplaint, ShortText, TrackingCode, WorkingCalendar,
 };
 use markaz_store::command_loop::{handle_command, handle_create, load, Aggregate, Handled};
 use uuid::Uuid;
@@ -23,6 +23,8 @@ const COMPLAINT_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_726b_617a_0002_8000_000
 #[derive(Clone, Debug)]
 pub struct NewComplaint {
     pub category: Category,
+    /// The working calendar in force, which working-day deadlines count on.
+    pub calendar: WorkingCalendar,
     pub complainant: Complainant,
     pub description: Description,
     pub location: Option<ShortText>,
@@ -91,6 +93,7 @@ impl Commands {
             tracking_code: TrackingCode::from_random(&markaz, random),
             markaz,
             category: complaint.category,
+            calendar: complaint.calendar,
             complainant: complaint.complainant,
             description: complaint.description,
             location: complaint.location,

@@ -185,6 +185,7 @@ impl FileBody {
         let valid = (|| {
             Some(NewComplaint {
                 category: category?,
+                calendar: catalogue.calendar().clone(),
                 complainant: Complainant {
                     name: name?,
                     gender: gender?,

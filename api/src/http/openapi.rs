@@ -229,8 +229,13 @@ pub struct Category {
     /// Usually non-cognizable: police need a Magistrate's order (s.155 CrPC).
     pub non_cognizable: bool,
     pub gender_sensitive: bool,
+    /// 0 when the deadline is given in working days.
     pub acknowledge_within_hours: u32,
+    /// 0 when the deadline is given in working days.
     pub resolve_within_hours: u32,
+    /// The deadline in working days of the markaz's calendar, when the catalogue gives it so.
+    pub acknowledge_within_working_days: Option<u32>,
+    pub resolve_within_working_days: Option<u32>,
 }
 
 /// A status change in a case's history.

@@ -6,7 +6,7 @@
 
 use crate::audit::AccessedView;
 use crate::metadata::Role;
-use crate::values::{Channel, Gender, Outcome, ReferralKind};
+use crate::values::{Channel, Deadline, EscalationLevel, Gender, Outcome, ReferralKind};
 
 /// A domain enum with a frozen byte code.
 pub(crate) trait FrozenCode: Sized + Copy + 'static {
@@ -93,6 +93,19 @@ impl FrozenCode for AccessedView {
     ];
 }
 
+impl FrozenCode for Deadline {
+    const FIELD: &'static str = "deadline";
+    const TABLE: &'static [(Self, u8)] = &[(Deadline::Acknowledge, 0), (Deadline::Resolve, 1)];
+}
+
+impl FrozenCode for EscalationLevel {
+    const FIELD: &'static str = "level";
+    const TABLE: &'static [(Self, u8)] = &[
+        (EscalationLevel::Supervisor, 0),
+        (EscalationLevel::District, 1),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +153,7 @@ mod tests {
         check(Outcome::ALL);
         check(&Role::ALL);
         check(AccessedView::ALL);
+        check(Deadline::ALL);
+        check(EscalationLevel::ALL);
     }
 }

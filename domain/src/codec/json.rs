@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::DomainEvent;
 use crate::audit::AuditEvent;
+use crate::calendar::{DeadlineRule, DeadlineTerms};
 use crate::complaint::{Complainant, ComplaintEvent};
 use crate::officer::OfficerEvent;
 use crate::values::ShortText;
@@ -58,6 +59,7 @@ fn complaint_json(event: &ComplaintEvent) -> Value {
             "acknowledge_by": e.acknowledge_by.to_rfc3339(),
             "resolve_by": e.resolve_by.to_rfc3339(),
             "non_cognizable": e.non_cognizable,
+            "deadline_terms": e.deadline_terms.as_ref().map(deadline_terms_json),
         }),
         ComplaintEvent::Acknowledged(e) => json!({ "note": text(&e.note) }),
         ComplaintEvent::Referred(e) => json!({
@@ -75,7 +77,55 @@ fn complaint_json(event: &ComplaintEvent) -> Value {
         }),
         ComplaintEvent::Reopened(e) => json!({ "reason": e.reason.as_str() }),
         ComplaintEvent::Withdrawn(e) => json!({ "reason": e.reason.as_str() }),
+        ComplaintEvent::DeadlineReminder(e) => json!({
+            "deadline": e.deadline.as_str(),
+            "due_at": e.due_at.to_rfc3339(),
+            "scheduled_at": e.scheduled_at.to_rfc3339(),
+            "rule": e.rule.as_str(),
+        }),
+        ComplaintEvent::DeadlineMissed(e) => json!({
+            "deadline": e.deadline.as_str(),
+            "due_at": e.due_at.to_rfc3339(),
+            "scheduled_at": e.scheduled_at.to_rfc3339(),
+            "rule": e.rule.as_str(),
+        }),
+        ComplaintEvent::Escalated(e) => json!({
+            "deadline": e.deadline.as_str(),
+            "due_at": e.due_at.to_rfc3339(),
+            "scheduled_at": e.scheduled_at.to_rfc3339(),
+            "level": e.level.as_str(),
+            "rule": e.rule.as_str(),
+        }),
     }
+}
+
+fn rule_json(rule: DeadlineRule) -> Value {
+    match rule {
+        DeadlineRule::Hours(hours) => json!({ "hours": hours }),
+        DeadlineRule::WorkingDays(days) => json!({ "working_days": days }),
+    }
+}
+
+fn deadline_terms_json(terms: &DeadlineTerms) -> Value {
+    json!({
+        "acknowledge": rule_json(terms.acknowledge),
+        "resolve": rule_json(terms.resolve),
+        "calendar": {
+            "time_zone": terms.calendar.time_zone,
+            "working_days": terms
+                .calendar
+                .working_days
+                .iter()
+                .map(|day| day.to_string().to_lowercase())
+                .collect::<Vec<_>>(),
+            "holidays": terms
+                .calendar
+                .holidays
+                .iter()
+                .map(|day| day.format("%Y-%m-%d").to_string())
+                .collect::<Vec<_>>(),
+        },
+    })
 }
 
 fn officer_json(event: &OfficerEvent) -> Value {

@@ -9,6 +9,7 @@
 
 mod aggregate_event;
 pub mod audit_v1;
+pub mod deadline_v1;
 mod enums;
 mod error;
 mod frozen;
@@ -17,6 +18,7 @@ pub mod officer_v2;
 mod registry;
 pub mod v1;
 pub mod v2;
+pub mod v3;
 
 pub use aggregate_event::AggregateEvent;
 pub use error::CodecError;

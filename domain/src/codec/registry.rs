@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::audit_v1::{CaseAccessedV1, LogSealedV1};
+use super::deadline_v1::{CaseEscalatedV1, DeadlineStepV1};
 use super::frozen::Decoding;
 use super::officer_v2::{OfficerRegisteredV2, OfficerTokenRotatedV1};
 use super::v1::{
@@ -13,6 +14,7 @@ use super::v1::{
     OfficerRevokedV1,
 };
 use super::v2::ComplaintFiledV2;
+use super::v3::ComplaintFiledV3;
 use super::{CodecError, DomainEvent, EncodedEvent};
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
@@ -21,7 +23,7 @@ use crate::officer::OfficerEvent;
 /// Every (type, versions) ever written. Entries and versions are only ever
 /// added: each one must stay decodable forever and has a golden file.
 const KNOWN_TYPES: &[(&str, &[u16])] = &[
-    ("ComplaintFiled", &[1, 2]),
+    ("ComplaintFiled", &[1, 2, 3]),
     ("ComplaintAcknowledged", &[1]),
     ("ComplaintReferred", &[1]),
     ("ComplaintResolved", &[1]),
@@ -33,6 +35,9 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("OfficerTokenRotated", &[1]),
     ("LogSealed", &[1]),
     ("CaseAccessed", &[1]),
+    ("DeadlineReminder", &[1]),
+    ("DeadlineMissed", &[1]),
+    ("CaseEscalated", &[1]),
 ];
 
 /// Every event type ever written, with the schema versions of each.
@@ -53,7 +58,7 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
     let event_type = event.type_name();
     let (schema_version, payload) = match event {
         DomainEvent::Complaint(event) => match event {
-            ComplaintEvent::Filed(e) => (2, to_bytes(&ComplaintFiledV2::from_domain(e))),
+            ComplaintEvent::Filed(e) => (3, to_bytes(&ComplaintFiledV3::from_domain(e))),
             ComplaintEvent::Acknowledged(e) => {
                 (1, to_bytes(&ComplaintAcknowledgedV1::from_domain(e)))
             }
@@ -62,6 +67,9 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             ComplaintEvent::Rated(e) => (1, to_bytes(&ComplaintRatedV1::from_domain(e))),
             ComplaintEvent::Reopened(e) => (1, to_bytes(&ComplaintReopenedV1::from_domain(e))),
             ComplaintEvent::Withdrawn(e) => (1, to_bytes(&ComplaintWithdrawnV1::from_domain(e))),
+            ComplaintEvent::DeadlineReminder(e) => (1, to_bytes(&DeadlineStepV1::from_reminder(e))),
+            ComplaintEvent::DeadlineMissed(e) => (1, to_bytes(&DeadlineStepV1::from_missed(e))),
+            ComplaintEvent::Escalated(e) => (1, to_bytes(&CaseEscalatedV1::from_domain(e))),
         },
         DomainEvent::Officer(event) => match event {
             OfficerEvent::Registered(e) => (2, to_bytes(&OfficerRegisteredV2::from_domain(e))),
@@ -108,6 +116,9 @@ pub fn decode(
         ("ComplaintFiled", 2) => complaint(ComplaintEvent::Filed(
             take::<ComplaintFiledV2>(d, payload)?.into_domain(d)?,
         )),
+        ("ComplaintFiled", 3) => complaint(ComplaintEvent::Filed(
+            take::<ComplaintFiledV3>(d, payload)?.into_domain(d)?,
+        )),
         ("ComplaintAcknowledged", 1) => complaint(ComplaintEvent::Acknowledged(
             take::<ComplaintAcknowledgedV1>(d, payload)?.into_domain(d)?,
         )),
@@ -143,6 +154,15 @@ pub fn decode(
         )),
         ("CaseAccessed", 1) => audit(AuditEvent::CaseAccessed(
             take::<CaseAccessedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("DeadlineReminder", 1) => complaint(ComplaintEvent::DeadlineReminder(
+            take::<DeadlineStepV1>(d, payload)?.into_reminder(d)?,
+        )),
+        ("DeadlineMissed", 1) => complaint(ComplaintEvent::DeadlineMissed(
+            take::<DeadlineStepV1>(d, payload)?.into_missed(d)?,
+        )),
+        ("CaseEscalated", 1) => complaint(ComplaintEvent::Escalated(
+            take::<CaseEscalatedV1>(d, payload)?.into_domain(d)?,
         )),
         _ => {
             return Err(CodecError::UnknownVersion {

@@ -310,6 +310,8 @@ impl ComplaintFiledV1 {
             acknowledge_by: Timestamp::from_micros(self.acknowledge_by),
             resolve_by: Timestamp::from_micros(self.resolve_by),
             non_cognizable: entry.is_some_and(|c| c.non_cognizable),
+            // Before the working calendar: the deadlines were clock hours.
+            deadline_terms: None,
         })
     }
 }

@@ -83,6 +83,8 @@ impl ComplaintFiledV2 {
             acknowledge_by: Timestamp::from_micros(self.acknowledge_by),
             resolve_by: Timestamp::from_micros(self.resolve_by),
             non_cognizable: self.non_cognizable,
+            // Before the working calendar: the deadlines were clock hours.
+            deadline_terms: None,
         })
     }
 }

@@ -157,6 +157,8 @@ fn apply_change<'a>(case: &mut CaseRow<'a>, change: &'a ComplaintChange) {
             case.first_action_at.get_or_insert(at);
             case.status = ComplaintStatus::Withdrawn;
         }
+        ComplaintEvent::DeadlineReminder(_) | ComplaintEvent::DeadlineMissed(_) => {}
+        ComplaintEvent::Escalated(_) => {}
     }
     case.updated_at = at;
 }

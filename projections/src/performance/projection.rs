@@ -270,6 +270,8 @@ fn fold<'a>(
             measures.withdrawn_before_action += i64::from(!case.responded);
             case.is_open = false;
         }
+        ComplaintEvent::DeadlineReminder(_) | ComplaintEvent::DeadlineMissed(_) => {}
+        ComplaintEvent::Escalated(_) => {}
     }
     if matches!(change.actor, Actor::Officer { .. }) && case.holder != officer {
         replace(&mut case.holder, officer);

@@ -141,6 +141,9 @@ fn apply_change<'a>(row: &mut PendingRow<'a>, change: &'a ComplaintChange) {
             row.withdrawn_at = Some(at);
             set_status(row, ComplaintStatus::Withdrawn);
         }
+        // Steps of the escalation process: not actions, not in the public history.
+        ComplaintEvent::DeadlineReminder(_) | ComplaintEvent::DeadlineMissed(_) => {}
+        ComplaintEvent::Escalated(_) => {}
     }
     row.version = change.version;
     row.position = change.position;
