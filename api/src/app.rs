@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::commands::Commands;
+use crate::commands::{Clock, Commands, SystemClock};
 use crate::config::{Config, StoreLocation};
+use crate::escalation::EscalationProcess;
 use crate::http::{self, stream_limits::StreamLimits};
 use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
 use crate::officers::OfficerDirectory;
@@ -129,10 +130,21 @@ pub struct RunningApp {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
+    /// The deadline escalation process, unless configured off.
+    escalation: Option<EscalationProcess>,
 }
 
 /// Starts everything and returns once the server accepts connections.
 pub async fn start(config: Config) -> Result<RunningApp, StartError> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// `start` with another clock for commands and process managers (tests
+/// move a `ManualClock` to make deadlines pass).
+pub async fn start_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningApp, StartError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -166,7 +178,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     );
     let state = AppState(Arc::new(Shared {
         config: Arc::new(config),
-        commands: Commands::with_system_clock(Arc::clone(&store)),
+        commands: Commands::new(Arc::clone(&store), clock),
         store,
         officers,
         idempotency,
@@ -205,6 +217,10 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         }
         Ok(())
     });
+    let escalation =
+        state.config.escalation.enabled.then(|| {
+            EscalationProcess::start(state.commands.clone(), state.config.escalation.clone())
+        });
     tracing::info!(%addr, %admin_addr, data_dir = %state.config.data_dir.display(), "markaz is serving");
     Ok(RunningApp {
         addr,
@@ -213,6 +229,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         shutdown,
         server,
         background,
+        escalation,
     })
 }
 
@@ -242,10 +259,18 @@ impl RunningApp {
         format!("http://{}", self.admin_addr)
     }
 
+    /// The deadline escalation process, when it runs.
+    pub fn escalation(&self) -> Option<&EscalationProcess> {
+        self.escalation.as_ref()
+    }
+
     /// Stops taking new requests, waits (up to the configured grace period)
     /// for requests in flight, then stops the background tasks.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        if let Some(escalation) = self.escalation {
+            escalation.stop().await;
+        }
         let grace = self.state.config.shutdown_grace;
         let mut server = self.server;
         match tokio::time::timeout(grace, &mut server).await {

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use markaz_projections::Calendar;
+
+use crate::escalation::EscalationPolicy;
 use serde::Deserialize;
 
 /// Where the event log lives.
@@ -99,6 +101,8 @@ pub struct Config {
     /// Address of the operations listener (`/metrics`, detailed health).
     pub admin_listen: SocketAddr,
     pub limits: ConnectionLimits,
+    /// When deadline steps fall due (the `[escalation]` table of the file).
+    pub escalation: EscalationPolicy,
 }
 
 /// The markaz's name in both languages of its pages and receipts.
@@ -195,6 +199,7 @@ impl Config {
             // resolves its own default (`DEFAULT_ADMIN_LISTEN`).
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             limits: ConnectionLimits::default(),
+            escalation: EscalationPolicy::default(),
         }
     }
 
@@ -248,6 +253,64 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_event_streams: Option<usize>,
     pub max_event_streams_per_officer: Option<usize>,
+    /// `[escalation]`: when deadline steps fall due.
+    pub escalation: Option<EscalationFile>,
+}
+
+/// The `[escalation]` table of the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationFile {
+    /// Run the escalation process in `markaz serve` (default true).
+    pub enabled: Option<bool>,
+    /// Remind at this percentage of the time to a deadline (1 to 99, 0 for
+    /// no reminders; default 75).
+    pub reminder_percent: Option<u8>,
+    /// Hours after a missed deadline until the supervisor (default 2).
+    pub supervisor_after_hours: Option<u32>,
+    /// Hours after a missed deadline until the district (default 24).
+    pub district_after_hours: Option<u32>,
+}
+
+impl EscalationFile {
+    fn resolve(self) -> Result<EscalationPolicy, ConfigError> {
+        let defaults = EscalationPolicy::default();
+        let invalid = |option, problem: &str| ConfigError::Invalid {
+            option,
+            problem: problem.to_owned(),
+        };
+        let reminder_percent = match self.reminder_percent {
+            None => defaults.reminder_percent,
+            Some(0) => None,
+            Some(percent @ 1..=99) => Some(percent),
+            Some(_) => {
+                return Err(invalid(
+                    "escalation.reminder_percent",
+                    "give 1 to 99, or 0 for no reminders",
+                ))
+            }
+        };
+        let hours = |value: Option<u32>, default: Duration| {
+            value.map_or(default, |hours| {
+                Duration::from_secs(u64::from(hours) * 3_600)
+            })
+        };
+        let supervisor_after = hours(self.supervisor_after_hours, defaults.supervisor_after);
+        let district_after = hours(self.district_after_hours, defaults.district_after);
+        if district_after <= supervisor_after {
+            return Err(invalid(
+                "escalation.district_after_hours",
+                "must be longer than supervisor_after_hours: the district comes after the \
+                 supervisor",
+            ));
+        }
+        Ok(EscalationPolicy {
+            enabled: self.enabled.unwrap_or(defaults.enabled),
+            reminder_percent,
+            supervisor_after,
+            district_after,
+        })
+    }
 }
 
 impl FileConfig {
@@ -497,6 +560,7 @@ impl Overrides {
             trusted_proxies,
             admin_listen,
             limits,
+            escalation: file.escalation.unwrap_or_default().resolve()?,
         })
     }
 }

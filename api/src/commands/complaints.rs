@@ -51,6 +51,9 @@ pub struct Acted {
     pub rated: bool,
     pub version: u64,
     pub position: u64,
+    /// The events the command stands for: written now, or by an earlier
+    /// attempt of the same command (0 when it decided nothing).
+    pub events: usize,
 }
 
 impl Acted {
@@ -64,6 +67,7 @@ impl Acted {
             rated: handled.state.rated,
             version: handled.version,
             position: handled.position,
+            events: handled.events.len(),
         }
     }
 }

@@ -44,6 +44,11 @@ impl Commands {
         self.store.as_ref()
     }
 
+    /// The clock commands take their time from (process managers wait on it).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     /// The time now, by this layer's clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
