@@ -271,3 +271,110 @@ async fn after_a_three_day_stop_the_missed_steps_are_recorded_in_order_at_their_
         ]
     );
 }
+
+#[tokio::test]
+async fn escalations_show_in_the_case_the_supervisor_list_the_gender_desk_queue_and_the_figures() {
+    let t0 = monday();
+    let clock = Arc::new(ManualClock::at(t0));
+    let app = app_on(&clock, true).await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let supervisor = app.officer(Role::Supervisor, Some("KCH")).await;
+    let gender_desk = app.officer(Role::GenderDesk, Some("KCH")).await;
+    let theft = app.file(&desk, &theft_report()).await;
+    let theft_id = theft["id"].as_str().unwrap().to_owned();
+    let harassment = app.file(&desk, &harassment_report()).await;
+    let harassment_id = harassment["id"].as_str().unwrap().to_owned();
+    let quiet = app.file(&desk, &theft_report()).await;
+    let quiet_id = quiet["id"].as_str().unwrap().to_owned();
+    clock.set(plus(t0, 1));
+    app.post(
+        &format!("/api/v1/complaints/{quiet_id}/acknowledge"),
+        Some(&desk),
+        &serde_json::json!({}),
+    )
+    .await
+    .expect(200);
+
+    // Harassment: acknowledge within 8 hours, the district after 24 more.
+    // Theft: within 24 hours, the supervisor 2 hours later.
+    clock.set(plus(t0, 33));
+    let head = app.running_head().await;
+    app.escalation().settled(head, plus(t0, 33)).await;
+    let position = app.running_head().await;
+
+    let case = app.status(&supervisor, &harassment_id, position).await;
+    let case = case.expect(200);
+    assert_eq!(case["escalation"], "district", "{case}");
+    assert_eq!(case["deadlines_missed"], 1);
+    assert_eq!(
+        case["escalated_at"],
+        plus(t0, 32)
+            .to_datetime()
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    );
+    let case = app.status(&supervisor, &theft_id, position).await;
+    assert_eq!(case.expect(200)["escalation"], "supervisor");
+
+    let listed = app
+        .get(
+            &format!("/api/v1/complaints/escalated?min_position={position}"),
+            Some(&supervisor),
+        )
+        .await;
+    let mut ids: Vec<&str> = listed.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    let mut expected = vec![theft_id.as_str(), harassment_id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "the acknowledged case is not escalated");
+    // A desk officer's list never shows the gender-desk case.
+    let listed = app
+        .get(
+            &format!("/api/v1/complaints?escalated=true&min_position={position}"),
+            Some(&desk),
+        )
+        .await;
+    let items = listed.expect(200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], theft_id.as_str());
+
+    let queue = app
+        .get(
+            &format!("/api/v1/gender-desk/queue?min_position={position}"),
+            Some(&gender_desk),
+        )
+        .await;
+    let queue = queue.expect(200);
+    assert_eq!(queue["cases"][0]["escalation"], "district", "{queue}");
+
+    let figures = app
+        .get(
+            &format!(
+                "/api/v1/performance?by=category&from=2027-01-01&to=2027-01-10&min_position={position}"
+            ),
+            Some(&supervisor),
+        )
+        .await;
+    let figures = figures.expect(200);
+    let group = |name: &str| {
+        figures["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|group| group["group"] == name)
+            .unwrap_or_else(|| panic!("no group {name} in {figures}"))
+            .clone()
+    };
+    assert_eq!(group("harassment")["deadlines_missed"], 1);
+    assert_eq!(
+        group("harassment")["escalations"],
+        2,
+        "supervisor, then district"
+    );
+    assert_eq!(group("theft_report")["deadlines_missed"], 1);
+    assert_eq!(group("theft_report")["escalations"], 1);
+}
