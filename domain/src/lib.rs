@@ -39,7 +39,7 @@ pub use officer::{
 };
 pub use time::Timestamp;
 pub use values::{
-    CategoryCode, Channel, Cnic, ComplaintId, Deadline, Description, EscalationLevel, Gender,
-    MarkazCode, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, TrackingCode,
-    ValueError,
+    CategoryCode, Channel, Cnic, ComplaintId, ContactPreference, Deadline, Description,
+    EscalationLevel, Gender, Language, MarkazCode, Outcome, PersonName, Phone, Rating,
+    ReferralKind, ShortText, TrackingCode, ValueError,
 };

@@ -32,7 +32,7 @@ fn encode_writes_the_latest_version_of_each_type() {
     let encoded = encode(&history[0].clone().into());
     assert_eq!(
         (encoded.event_type, encoded.schema_version),
-        ("ComplaintFiled", 3)
+        ("ComplaintFiled", 4)
     );
 }
 
@@ -51,7 +51,7 @@ fn unknown_types_and_versions_are_rejected() {
         "{error:?}"
     );
     assert!(decode("ComplaintResolved", 0, &encoded.payload).is_err());
-    assert!(decode("ComplaintFiled", 4, &encoded.payload).is_err());
+    assert!(decode("ComplaintFiled", 5, &encoded.payload).is_err());
 }
 
 #[test]
@@ -312,6 +312,8 @@ proptest! {
         expected.gender_desk_reasons = filed.gender_desk_reasons;
         expected.non_cognizable = filed.non_cognizable;
         expected.deadline_terms = filed.deadline_terms.clone();
+        expected.contact = filed.contact;
+        expected.language = filed.language;
         prop_assert_eq!(expected, filed);
     }
 

@@ -21,6 +21,7 @@ use chrono::{NaiveDate, Weekday};
 use markaz_domain::codec::latest_version;
 use markaz_domain::codec::v1::{ComplaintFiledV1, OfficerRegisteredV1};
 use markaz_domain::codec::v2::ComplaintFiledV2;
+use markaz_domain::codec::v3::ComplaintFiledV3;
 use markaz_domain::{
     decode, encode, known_types, AccessedView, AuditEvent, CaseAccessed, CategoryCode, Channel,
     Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintId,
@@ -30,8 +31,8 @@ use markaz_domain::{
     Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
 };
 use markaz_domain::{
-    CaseEscalated, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule, DeadlineTerms,
-    EscalationLevel, RecordedCalendar,
+    CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule,
+    DeadlineTerms, EscalationLevel, Language, RecordedCalendar,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -70,6 +71,8 @@ fn sample_filed() -> ComplaintFiled {
         resolve_by: Timestamp::from_micros(1_772_614_800_000_000),
         non_cognizable: true,
         deadline_terms: None,
+        contact: None,
+        language: Language::Urdu,
     }
 }
 
@@ -131,8 +134,19 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             (bytes, complaint(ComplaintEvent::Filed(sample_filed())))
         }
         ("ComplaintFiled", 3) => {
-            latest(complaint(ComplaintEvent::Filed(sample_filed_with_terms())))
+            let bytes =
+                postcard::to_stdvec(&ComplaintFiledV3::from_domain(&sample_filed_with_terms()))
+                    .ok()?;
+            (
+                bytes,
+                complaint(ComplaintEvent::Filed(sample_filed_with_terms())),
+            )
         }
+        ("ComplaintFiled", 4) => latest(complaint(ComplaintEvent::Filed(ComplaintFiled {
+            contact: Some(ContactPreference::Sms),
+            language: Language::English,
+            ..sample_filed_with_terms()
+        }))),
         ("DeadlineReminder", 1) => latest(complaint(ComplaintEvent::DeadlineReminder(
             DeadlineReminder {
                 deadline: Deadline::Acknowledge,

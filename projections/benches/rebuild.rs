@@ -168,6 +168,8 @@ impl World {
             ),
             non_cognizable: category.non_cognizable,
             deadline_terms: None,
+            contact: None,
+            language: markaz_domain::Language::Urdu,
         };
         events.push((filed_at, self.officer(m, rng), ComplaintEvent::Filed(filed)));
         let mut t = filed_at;

@@ -76,6 +76,8 @@ fn filing(complaint_id: ComplaintId) -> ComplaintAction {
         location: None,
         channel: Channel::Counter,
         gender_desk_requested: false,
+        contact: None,
+        language: markaz_domain::Language::Urdu,
     })
 }
 

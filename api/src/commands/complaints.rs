@@ -4,7 +4,8 @@
 use markaz_domain::{
     derived_id, Actor, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
     ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState, ComplaintStatus,
-    Description, FileComplaint, ShortText, TrackingCode, WorkingCalendar,
+    ContactPreference, Description, FileComplaint, Language, ShortText, TrackingCode,
+    WorkingCalendar,
 };
 use markaz_store::command_loop::{handle_command, handle_create, load, Aggregate, Handled};
 use uuid::Uuid;
@@ -30,6 +31,8 @@ pub struct NewComplaint {
     pub location: Option<ShortText>,
     pub channel: Channel,
     pub gender_desk_requested: bool,
+    pub contact: Option<ContactPreference>,
+    pub language: Language,
 }
 
 /// A filed complaint, as stored (a retried filing gets its original back).
@@ -103,6 +106,8 @@ impl Commands {
             location: complaint.location,
             channel: complaint.channel,
             gender_desk_requested: complaint.gender_desk_requested,
+            contact: complaint.contact,
+            language: complaint.language,
         };
         let (command, meta) = self.stamp(command_id, officer.actor(), |command_id, at, actor| {
             ComplaintCommand {

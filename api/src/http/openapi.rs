@@ -174,6 +174,24 @@ pub mod vocabulary {
         Email,
     }
 
+    /// How the complainant agrees to be contacted.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ContactPreference {
+        Sms,
+        CallOnly,
+        None,
+    }
+
+    /// The language of the messages to the complainant.
+    #[derive(Serialize, ToSchema)]
+    pub enum Language {
+        #[serde(rename = "ur")]
+        Urdu,
+        #[serde(rename = "en")]
+        English,
+    }
+
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "snake_case")]
     pub enum ReferralKind {

@@ -6,7 +6,9 @@
 
 use crate::audit::AccessedView;
 use crate::metadata::Role;
-use crate::values::{Channel, Deadline, EscalationLevel, Gender, Outcome, ReferralKind};
+use crate::values::{
+    Channel, ContactPreference, Deadline, EscalationLevel, Gender, Language, Outcome, ReferralKind,
+};
 
 /// A domain enum with a frozen byte code.
 pub(crate) trait FrozenCode: Sized + Copy + 'static {
@@ -106,6 +108,20 @@ impl FrozenCode for EscalationLevel {
     ];
 }
 
+impl FrozenCode for ContactPreference {
+    const FIELD: &'static str = "contact";
+    const TABLE: &'static [(Self, u8)] = &[
+        (ContactPreference::Sms, 0),
+        (ContactPreference::CallOnly, 1),
+        (ContactPreference::NoContact, 2),
+    ];
+}
+
+impl FrozenCode for Language {
+    const FIELD: &'static str = "language";
+    const TABLE: &'static [(Self, u8)] = &[(Language::Urdu, 0), (Language::English, 1)];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +171,7 @@ mod tests {
         check(AccessedView::ALL);
         check(Deadline::ALL);
         check(EscalationLevel::ALL);
+        check(ContactPreference::ALL);
+        check(Language::ALL);
     }
 }

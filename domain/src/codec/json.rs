@@ -60,6 +60,8 @@ fn complaint_json(event: &ComplaintEvent) -> Value {
             "resolve_by": e.resolve_by.to_rfc3339(),
             "non_cognizable": e.non_cognizable,
             "deadline_terms": e.deadline_terms.as_ref().map(deadline_terms_json),
+            "contact": e.contact.map(|contact| contact.as_str()),
+            "language": e.language.as_str(),
         }),
         ComplaintEvent::Acknowledged(e) => json!({ "note": text(&e.note) }),
         ComplaintEvent::Referred(e) => json!({

@@ -19,6 +19,7 @@ mod registry;
 pub mod v1;
 pub mod v2;
 pub mod v3;
+pub mod v4;
 
 pub use aggregate_event::AggregateEvent;
 pub use error::CodecError;

@@ -15,6 +15,7 @@ use super::v1::{
 };
 use super::v2::ComplaintFiledV2;
 use super::v3::ComplaintFiledV3;
+use super::v4::ComplaintFiledV4;
 use super::{CodecError, DomainEvent, EncodedEvent};
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
@@ -23,7 +24,7 @@ use crate::officer::OfficerEvent;
 /// Every (type, versions) ever written. Entries and versions are only ever
 /// added: each one must stay decodable forever and has a golden file.
 const KNOWN_TYPES: &[(&str, &[u16])] = &[
-    ("ComplaintFiled", &[1, 2, 3]),
+    ("ComplaintFiled", &[1, 2, 3, 4]),
     ("ComplaintAcknowledged", &[1]),
     ("ComplaintReferred", &[1]),
     ("ComplaintResolved", &[1]),
@@ -58,7 +59,7 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
     let event_type = event.type_name();
     let (schema_version, payload) = match event {
         DomainEvent::Complaint(event) => match event {
-            ComplaintEvent::Filed(e) => (3, to_bytes(&ComplaintFiledV3::from_domain(e))),
+            ComplaintEvent::Filed(e) => (4, to_bytes(&ComplaintFiledV4::from_domain(e))),
             ComplaintEvent::Acknowledged(e) => {
                 (1, to_bytes(&ComplaintAcknowledgedV1::from_domain(e)))
             }
@@ -118,6 +119,9 @@ pub fn decode(
         )),
         ("ComplaintFiled", 3) => complaint(ComplaintEvent::Filed(
             take::<ComplaintFiledV3>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintFiled", 4) => complaint(ComplaintEvent::Filed(
+            take::<ComplaintFiledV4>(d, payload)?.into_domain(d)?,
         )),
         ("ComplaintAcknowledged", 1) => complaint(ComplaintEvent::Acknowledged(
             take::<ComplaintAcknowledgedV1>(d, payload)?.into_domain(d)?,

@@ -13,7 +13,9 @@ use super::v1::ComplainantV1;
 use super::CodecError;
 use crate::complaint::{ComplaintFiled, GenderDeskReasons};
 use crate::time::Timestamp;
-use crate::values::{CategoryCode, ComplaintId, Description, MarkazCode, ShortText, TrackingCode};
+use crate::values::{
+    CategoryCode, ComplaintId, Description, Language, MarkazCode, ShortText, TrackingCode,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenderDeskReasonsV2 {
@@ -85,6 +87,9 @@ impl ComplaintFiledV2 {
             non_cognizable: self.non_cognizable,
             // Before the working calendar: the deadlines were clock hours.
             deadline_terms: None,
+            // Not asked before v4; messages in Urdu.
+            contact: None,
+            language: Language::Urdu,
         })
     }
 }

@@ -8,8 +8,8 @@ use crate::catalogue::Category;
 use crate::metadata::Actor;
 use crate::time::Timestamp;
 use crate::values::{
-    Channel, Cnic, ComplaintId, Deadline, Description, Gender, MarkazCode, Outcome, PersonName,
-    Phone, Rating, ReferralKind, ShortText, TrackingCode,
+    Channel, Cnic, ComplaintId, ContactPreference, Deadline, Description, Gender, Language,
+    MarkazCode, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, TrackingCode,
 };
 
 use super::state::DeadlineStep;
@@ -113,4 +113,8 @@ pub struct FileComplaint {
     pub location: Option<ShortText>,
     pub channel: Channel,
     pub gender_desk_requested: bool,
+    /// How the complainant agreed to be contacted; `None` if not asked (see
+    /// `ComplaintFiled::contact`).
+    pub contact: Option<ContactPreference>,
+    pub language: Language,
 }

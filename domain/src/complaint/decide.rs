@@ -153,6 +153,8 @@ fn filed(file: &FileComplaint, command: &ComplaintCommand) -> Result<ComplaintFi
                 .calendar
                 .record(command.at, acknowledge_by.max(resolve_by)),
         }),
+        contact: file.contact,
+        language: file.language,
     })
 }
 

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::DeadlineTerms;
 use crate::time::Timestamp;
 use crate::values::{
-    CategoryCode, Channel, ComplaintId, Deadline, Description, EscalationLevel, MarkazCode,
-    Outcome, Rating, ReferralKind, ShortText, TrackingCode,
+    CategoryCode, Channel, ComplaintId, ContactPreference, Deadline, Description, EscalationLevel,
+    Language, MarkazCode, Outcome, Rating, ReferralKind, ShortText, TrackingCode,
 };
 
 use super::command::Complainant;
@@ -72,6 +72,12 @@ pub struct ComplaintFiled {
     /// on; `None` for filings recorded before the working calendar (their
     /// deadlines were clock hours).
     pub deadline_terms: Option<DeadlineTerms>,
+    /// How the complainant agreed to be contacted, as chosen at filing;
+    /// `None` when not asked (filings before v4 too). A gender-desk case is
+    /// written to only if `Some(Sms)` was chosen.
+    pub contact: Option<ContactPreference>,
+    /// The language messages are written in.
+    pub language: Language,
 }
 
 /// Why a case went (or did not go) to the gender desk. Any reason suffices.

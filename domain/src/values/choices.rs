@@ -114,6 +114,23 @@ choice!(
     }
 );
 
+choice!(
+    /// How the complainant agreed, at filing, to be contacted about the case.
+    ContactPreference, "contact", {
+        Sms => "sms",
+        CallOnly => "call_only",
+        NoContact => "none",
+    }
+);
+
+choice!(
+    /// The language the complainant is written to in (Urdu unless English was asked for).
+    Language, "language", {
+        Urdu => "ur",
+        English => "en",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 
 use chrono::{NaiveDate, Weekday};
 use markaz_domain::{
-    CaseEscalated, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule, DeadlineTerms,
-    EscalationLevel, RecordedCalendar,
+    CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule,
+    DeadlineTerms, EscalationLevel, Language, RecordedCalendar,
 };
 use markaz_domain::{
     CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent,
@@ -88,14 +88,18 @@ pub fn filed() -> impl Strategy<Value = ComplaintFiled> {
             any::<bool>(),
             any::<bool>(),
         ),
-        optional(deadline_terms()),
+        (
+            optional(deadline_terms()),
+            optional(select(ContactPreference::ALL)),
+            select(Language::ALL),
+        ),
     )
         .prop_map(
             |(
                 (id, markaz, random, category, complainant),
                 (description, location, channel),
                 ([requested, complainant_gender, sensitive_category], ack, resolve, desk, nc),
-                deadline_terms,
+                (deadline_terms, contact, language),
             )| ComplaintFiled {
                 complaint_id: ComplaintId::from_uuid(Uuid::from_u128(id)),
                 tracking_code: TrackingCode::from_random(&markaz, random),
@@ -115,6 +119,8 @@ pub fn filed() -> impl Strategy<Value = ComplaintFiled> {
                 resolve_by: resolve,
                 non_cognizable: nc,
                 deadline_terms,
+                contact,
+                language,
             },
         )
 }

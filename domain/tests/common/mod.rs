@@ -66,6 +66,8 @@ pub fn file_with(category: Category, gender: Gender, requested: bool) -> FileCom
         location: Some(text("Main Bazaar")),
         channel: Channel::Counter,
         gender_desk_requested: requested,
+        contact: None,
+        language: markaz_domain::Language::Urdu,
     }
 }
 

@@ -128,6 +128,8 @@ impl Scenario {
             location: None,
             channel: Channel::Counter,
             gender_desk_requested: false,
+            contact: None,
+            language: markaz_domain::Language::Urdu,
         };
         self.act(id, actor, when, ComplaintAction::File(file)).await;
         id

@@ -133,6 +133,8 @@ impl ScriptedLog {
             location: None,
             channel: Channel::Counter,
             gender_desk_requested: false,
+            contact: None,
+            language: markaz_domain::Language::Urdu,
         };
         self.run(id, ComplaintAction::File(file), when).await;
         id

@@ -212,6 +212,8 @@ pub(super) fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
         location: ShortText::parse(&format!("{area}, Quetta")).ok(),
         channel,
         gender_desk_requested: requested,
+        contact: None,
+        language: markaz_domain::Language::Urdu,
         category,
         calendar: WorkingCalendar::pakistan(),
     };
