@@ -22,6 +22,7 @@ use crate::config::{Config, StoreLocation};
 use crate::escalation::EscalationProcess;
 use crate::http::{self, stream_limits::StreamLimits};
 use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
+use crate::notifications::{FileGateway, Gateway, HttpGateway, NotificationPolicy, Outbox};
 use crate::officers::OfficerDirectory;
 use crate::server::{self, ServeLimits};
 
@@ -132,7 +133,30 @@ pub struct RunningApp {
     background: Vec<JoinHandle<()>>,
     /// The deadline escalation process, unless configured off.
     escalation: Option<EscalationProcess>,
+    /// The outbox of messages to complainants, when configured on.
+    outbox: Option<Outbox>,
 }
+
+/// Starts the outbox on the configured gateway, with tracking links on the
+/// public URL (or the address served).
+fn start_outbox(config: &Config, commands: &Commands, addr: SocketAddr) -> Outbox {
+    let gateway: Arc<dyn Gateway> = match &config.notifications.http {
+        Some(http) => Arc::new(HttpGateway::new(http.clone())),
+        None => Arc::new(FileGateway::new(config.data_dir.join(SMS_OUTBOX_FILE))),
+    };
+    let policy = NotificationPolicy {
+        link_origin: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+        time_zone: config.calendar.default_zone(),
+        ..config.notifications.policy.clone()
+    };
+    Outbox::start(commands.clone(), gateway, policy)
+}
+
+/// The file gateway's file in the data directory.
+pub const SMS_OUTBOX_FILE: &str = "sms-outbox.jsonl";
 
 /// Starts everything and returns once the server accepts connections.
 pub async fn start(config: Config) -> Result<RunningApp, StartError> {
@@ -217,6 +241,12 @@ pub async fn start_with_clock(
         }
         Ok(())
     });
+    let outbox = state
+        .config
+        .notifications
+        .policy
+        .enabled
+        .then(|| start_outbox(&state.config, &state.commands, addr));
     let escalation =
         state.config.escalation.enabled.then(|| {
             EscalationProcess::start(state.commands.clone(), state.config.escalation.clone())
@@ -230,6 +260,7 @@ pub async fn start_with_clock(
         server,
         background,
         escalation,
+        outbox,
     })
 }
 
@@ -264,12 +295,20 @@ impl RunningApp {
         self.escalation.as_ref()
     }
 
+    /// The outbox, when it runs.
+    pub fn outbox(&self) -> Option<&Outbox> {
+        self.outbox.as_ref()
+    }
+
     /// Stops taking new requests, waits (up to the configured grace period)
     /// for requests in flight, then stops the background tasks.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         if let Some(escalation) = self.escalation {
             escalation.stop().await;
+        }
+        if let Some(outbox) = self.outbox {
+            outbox.stop().await;
         }
         let grace = self.state.config.shutdown_grace;
         let mut server = self.server;

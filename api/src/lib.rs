@@ -16,6 +16,7 @@ pub mod idempotency_store;
 pub mod ids;
 pub mod logging;
 pub mod metrics;
+pub mod notifications;
 pub mod officers;
 pub mod server;
 pub mod timeline;

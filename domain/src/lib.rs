@@ -11,6 +11,7 @@ pub mod codec;
 pub mod complaint;
 pub mod decider;
 pub mod metadata;
+pub mod notification;
 pub mod officer;
 pub mod time;
 pub mod values;
@@ -30,8 +31,13 @@ pub use complaint::{
     DeadlineAction, DeadlineMissed, DeadlineReminder, DeadlineStep, DomainError, FileComplaint,
     GenderDeskReasons,
 };
-pub use decider::{ComplaintDecider, Decider, OfficerDecider};
+pub use decider::{ComplaintDecider, Decider, NotificationDecider, OfficerDecider};
 pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Role};
+pub use notification::{
+    decide_notification, evolve_notification, NotificationAction, NotificationCommand,
+    NotificationError, NotificationEvent, NotificationFailed, NotificationId, NotificationQueued,
+    NotificationSent, NotificationState,
+};
 pub use officer::{
     decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,
     OfficerError, OfficerEvent, OfficerRegistered, OfficerRevoked, OfficerState,

@@ -319,7 +319,7 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic_the_decoder(
-        type_index in 0usize..15,
+        type_index in 0usize..19,
         version in 0u16..4,
         payload in prop::collection::vec(any::<u8>(), 0..300),
     ) {

@@ -32,7 +32,8 @@ use markaz_domain::{
 };
 use markaz_domain::{
     CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule,
-    DeadlineTerms, EscalationLevel, Language, RecordedCalendar,
+    DeadlineTerms, EscalationLevel, Language, NotificationEvent, NotificationFailed,
+    NotificationQueued, NotificationSent, RecordedCalendar,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -242,6 +243,33 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             personal_data: true,
             gender_desk: true,
         }))),
+        ("NotificationQueued", 1) => latest(DomainEvent::Notification(NotificationEvent::Queued(
+            NotificationQueued {
+                complaint_id: sample_filed().complaint_id,
+                cause: Uuid::from_u128(0x0192_f3a0_7c1e_7b2a_9d4e_3f5a_6b7c_0001),
+                template: "filed".to_owned(),
+                language: Language::Urdu,
+                to: Phone::parse("0333 1234567").unwrap(),
+                text: "آپ کی شکایت KCH-28T5-CY4T-QKFF-X درج ہو گئی".to_owned(),
+                parts: 1,
+            },
+        ))),
+        ("NotificationSent", 1) => latest(DomainEvent::Notification(NotificationEvent::Sent(
+            NotificationSent {
+                attempt: 2,
+                gateway: "http".to_owned(),
+                answer: "200 accepted: msg-42".to_owned(),
+            },
+        ))),
+        ("NotificationFailed", 1) => latest(DomainEvent::Notification(NotificationEvent::Failed(
+            NotificationFailed {
+                attempt: 1,
+                gateway: "http".to_owned(),
+                answer: "503 try later".to_owned(),
+                retry_at: Some(Timestamp::from_micros(1_772_384_460_000_000)),
+            },
+        ))),
+        ("NotificationRetried", 1) => latest(DomainEvent::Notification(NotificationEvent::Retried)),
         _ => return None,
     };
     Some(sample)

@@ -176,6 +176,11 @@ impl TestApp {
             .expect("the escalation process runs")
     }
 
+    /// The app's outbox (configured on).
+    pub fn running_outbox(&self) -> &markaz_api::notifications::Outbox {
+        self.running().outbox().expect("the outbox runs")
+    }
+
     /// The running app's shared state, for tests that inject faults.
     pub fn state(&self) -> &markaz_api::app::AppState {
         &self.running().state

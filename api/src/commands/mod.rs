@@ -9,6 +9,7 @@
 mod clock;
 mod complaints;
 mod failure;
+mod notifications;
 mod visibility;
 
 use std::sync::Arc;

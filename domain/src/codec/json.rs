@@ -10,6 +10,7 @@ use super::DomainEvent;
 use crate::audit::AuditEvent;
 use crate::calendar::{DeadlineRule, DeadlineTerms};
 use crate::complaint::{Complainant, ComplaintEvent};
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 use crate::values::ShortText;
 
@@ -20,6 +21,7 @@ pub fn to_json(event: &DomainEvent) -> Value {
         DomainEvent::Complaint(event) => complaint_json(event),
         DomainEvent::Officer(event) => officer_json(event),
         DomainEvent::Audit(event) => audit_json(event),
+        DomainEvent::Notification(event) => notification_json(event),
     }
 }
 
@@ -173,5 +175,31 @@ fn audit_json(event: &AuditEvent) -> Value {
             "personal_data": e.personal_data,
             "gender_desk": e.gender_desk,
         }),
+    }
+}
+
+fn notification_json(event: &NotificationEvent) -> Value {
+    match event {
+        NotificationEvent::Queued(e) => json!({
+            "complaint_id": e.complaint_id.to_string(),
+            "cause": e.cause.to_string(),
+            "template": e.template,
+            "language": e.language.as_str(),
+            "to": e.to.as_str(),
+            "text": e.text,
+            "parts": e.parts,
+        }),
+        NotificationEvent::Sent(e) => json!({
+            "attempt": e.attempt,
+            "gateway": e.gateway,
+            "answer": e.answer,
+        }),
+        NotificationEvent::Failed(e) => json!({
+            "attempt": e.attempt,
+            "gateway": e.gateway,
+            "answer": e.answer,
+            "retry_at": e.retry_at.map(|at| at.to_rfc3339()),
+        }),
+        NotificationEvent::Retried => json!({}),
     }
 }

@@ -14,6 +14,7 @@ mod enums;
 mod error;
 mod frozen;
 mod json;
+pub mod notification_v1;
 pub mod officer_v2;
 mod registry;
 pub mod v1;
@@ -28,6 +29,7 @@ pub use registry::{decode, encode, known_types, latest_version};
 
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 
 /// Every event the store may hold, across aggregates.
@@ -41,6 +43,8 @@ pub enum DomainEvent {
     Officer(OfficerEvent),
     /// Seals and the access log (see `crate::audit`).
     Audit(AuditEvent),
+    /// Messages to complainants (see `crate::notification`).
+    Notification(NotificationEvent),
 }
 
 impl DomainEvent {
@@ -50,6 +54,7 @@ impl DomainEvent {
             DomainEvent::Complaint(event) => event.type_name(),
             DomainEvent::Officer(event) => event.type_name(),
             DomainEvent::Audit(event) => event.type_name(),
+            DomainEvent::Notification(event) => event.type_name(),
         }
     }
 }

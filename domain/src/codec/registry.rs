@@ -7,6 +7,9 @@ use serde::Serialize;
 use super::audit_v1::{CaseAccessedV1, LogSealedV1};
 use super::deadline_v1::{CaseEscalatedV1, DeadlineStepV1};
 use super::frozen::Decoding;
+use super::notification_v1::{
+    NotificationFailedV1, NotificationQueuedV1, NotificationRetriedV1, NotificationSentV1,
+};
 use super::officer_v2::{OfficerRegisteredV2, OfficerTokenRotatedV1};
 use super::v1::{
     ComplaintAcknowledgedV1, ComplaintFiledV1, ComplaintRatedV1, ComplaintReferredV1,
@@ -19,6 +22,7 @@ use super::v4::ComplaintFiledV4;
 use super::{CodecError, DomainEvent, EncodedEvent};
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 
 /// Every (type, versions) ever written. Entries and versions are only ever
@@ -39,6 +43,10 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("DeadlineReminder", &[1]),
     ("DeadlineMissed", &[1]),
     ("CaseEscalated", &[1]),
+    ("NotificationQueued", &[1]),
+    ("NotificationSent", &[1]),
+    ("NotificationFailed", &[1]),
+    ("NotificationRetried", &[1]),
 ];
 
 /// Every event type ever written, with the schema versions of each.
@@ -81,6 +89,12 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             AuditEvent::LogSealed(e) => (1, to_bytes(&LogSealedV1::from_domain(e))),
             AuditEvent::CaseAccessed(e) => (1, to_bytes(&CaseAccessedV1::from_domain(e))),
         },
+        DomainEvent::Notification(event) => match event {
+            NotificationEvent::Queued(e) => (1, to_bytes(&NotificationQueuedV1::from_domain(e))),
+            NotificationEvent::Sent(e) => (1, to_bytes(&NotificationSentV1::from_domain(e))),
+            NotificationEvent::Failed(e) => (1, to_bytes(&NotificationFailedV1::from_domain(e))),
+            NotificationEvent::Retried => (1, to_bytes(&NotificationRetriedV1 {})),
+        },
     };
     EncodedEvent {
         event_type,
@@ -110,6 +124,7 @@ pub fn decode(
     let complaint = |event: ComplaintEvent| DomainEvent::Complaint(event);
     let officer = |event: OfficerEvent| DomainEvent::Officer(event);
     let audit = |event: AuditEvent| DomainEvent::Audit(event);
+    let notification = |event: NotificationEvent| DomainEvent::Notification(event);
     let event = match (*name, schema_version) {
         ("ComplaintFiled", 1) => complaint(ComplaintEvent::Filed(
             take::<ComplaintFiledV1>(d, payload)?.upcast(d)?,
@@ -168,6 +183,19 @@ pub fn decode(
         ("CaseEscalated", 1) => complaint(ComplaintEvent::Escalated(
             take::<CaseEscalatedV1>(d, payload)?.into_domain(d)?,
         )),
+        ("NotificationQueued", 1) => notification(NotificationEvent::Queued(
+            take::<NotificationQueuedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("NotificationSent", 1) => notification(NotificationEvent::Sent(
+            take::<NotificationSentV1>(d, payload)?.into_domain(),
+        )),
+        ("NotificationFailed", 1) => notification(NotificationEvent::Failed(
+            take::<NotificationFailedV1>(d, payload)?.into_domain(),
+        )),
+        ("NotificationRetried", 1) => {
+            take::<NotificationRetriedV1>(d, payload)?;
+            notification(NotificationEvent::Retried)
+        }
         _ => {
             return Err(CodecError::UnknownVersion {
                 event_type: event_type.to_owned(),
