@@ -247,6 +247,9 @@ pub async fn start_with_clock(
         .policy
         .enabled
         .then(|| start_outbox(&state.config, &state.commands, addr));
+    if let Some(outbox) = &outbox {
+        state.metrics.follow_outbox(outbox.watch());
+    }
     let escalation =
         state.config.escalation.enabled.then(|| {
             EscalationProcess::start(state.commands.clone(), state.config.escalation.clone())

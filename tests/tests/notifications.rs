@@ -372,3 +372,103 @@ async fn the_http_gateway_delivers_every_intent_once_through_failures_timeouts_a
         .all(|key| key == "secret-key"));
     let _ = HOUR;
 }
+
+#[tokio::test]
+async fn a_message_given_up_on_shows_in_the_metrics_and_the_list_and_an_operator_retries_it() {
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    let state = Arc::clone(&failing);
+    let server = Router::new().route(
+        "/sms",
+        post(move || {
+            let failing = state.load(std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if failing {
+                    (StatusCode::BAD_GATEWAY, "operator network down")
+                } else {
+                    (StatusCode::OK, "accepted")
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, server).await });
+
+    let clock = Arc::new(ManualClock::at(t0()));
+    let app = spawn_app_with_clock(
+        |config| {
+            config.notifications.policy.enabled = true;
+            config.notifications.policy.max_attempts = 2;
+            config.notifications.http = Some(HttpGatewayConfig {
+                url: url.clone(),
+                auth_header: None,
+                body_template: HttpGatewayConfig::DEFAULT_BODY.to_owned(),
+                timeout: Duration::from_secs(5),
+            });
+        },
+        Arc::clone(&clock) as Arc<dyn Clock>,
+    )
+    .await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    app.file(&desk, &theft_report()).await;
+    let head = app.running_head().await;
+    app.running_outbox().settled(head, t0()).await;
+    let metrics = app.admin_get("/metrics").await.text;
+    assert!(
+        metrics.contains("markaz_notifications_pending 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("markaz_notifications_failed_attempts_total 1"),
+        "{metrics}"
+    );
+    // 30 seconds later the second and last attempt fails too.
+    clock.set(plus_secs(t0(), 60));
+    let head = app.running_head().await;
+    let progress = app
+        .running_outbox()
+        .settled(head, plus_secs(t0(), 60))
+        .await;
+    assert_eq!(
+        (progress.pending, progress.given_up),
+        (0, 1),
+        "{progress:?}"
+    );
+    let metrics = app.admin_get("/metrics").await.text;
+    assert!(
+        metrics.contains("markaz_notifications_given_up 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("markaz_notifications_failed_attempts_total 2"),
+        "{metrics}"
+    );
+
+    let listed = markaz_api::cli::notifications::messages(app.state().store.as_ref())
+        .await
+        .unwrap();
+    let (id, message) = listed.iter().next().expect("one message");
+    assert!(message.given_up(), "{message:?}");
+    assert_eq!(
+        message.last_answer.as_deref(),
+        Some("502 operator network down")
+    );
+
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    markaz_api::cli::notifications::run(
+        markaz_api::cli::notifications::NotificationsCommand::Retry { id: id.to_string() },
+        app.config(),
+    )
+    .await
+    .unwrap();
+    let head = app.running_head().await;
+    let progress = app
+        .running_outbox()
+        .settled(head, plus_secs(t0(), 60))
+        .await;
+    assert_eq!(progress.given_up, 0, "{progress:?}");
+    let listed = markaz_api::cli::notifications::messages(app.state().store.as_ref())
+        .await
+        .unwrap();
+    assert!(listed.values().all(|message| message.sent), "{listed:?}");
+}

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bench;
 pub mod bench_overload;
 pub mod demo;
+pub mod notifications;
 pub mod officers;
 pub mod projections;
 pub mod serve;
@@ -87,6 +88,9 @@ pub enum Command {
     /// Maintain the read models
     #[command(subcommand)]
     Projections(projections::ProjectionsCommand),
+    /// List the messages to complainants not sent, and retry those given up on
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
     #[command(flatten)]
     Audit(audit::AuditCommand),
     #[command(flatten)]
@@ -147,6 +151,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(config, *args).await,
         Command::Officers(command) => officers::run(command, &config).await,
         Command::Projections(command) => projections::run(command, &config).await,
+        Command::Notifications(command) => notifications::run(command, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,
         Command::Demo(command) => demo::run(command, &config).await,
         Command::Bench(command) => bench::run(command, &config).await,
