@@ -50,9 +50,8 @@ pub fn count(text: &str) -> Segments {
         ),
     };
     let units: usize = widths.iter().sum();
-    let parts = if units == 0 {
-        1
-    } else if units <= single {
+    // An empty text still takes one SMS.
+    let parts = if units <= single {
         1
     } else {
         // Greedy packing: a character's units never straddle two parts.
