@@ -5,8 +5,12 @@
 
 #[path = "bad_input.rs"]
 mod bad_input;
+#[path = "escalation.rs"]
+mod escalation;
 #[path = "lifecycle.rs"]
 mod lifecycle;
+#[path = "notifications.rs"]
+mod notifications;
 #[path = "roles.rs"]
 mod roles;
 #[path = "sse.rs"]

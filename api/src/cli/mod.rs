@@ -45,8 +45,10 @@ pub struct GlobalArgs {
     /// public_rate_limit, unknown_code_limit, staff_rate_limit, max_tracked_clients,
     /// trusted_proxies (a list), admin_listen, header_read_timeout_secs,
     /// request_timeout_secs, max_in_flight, max_connections,
-    /// max_event_streams, max_event_streams_per_officer, time_zone, and a
-    /// [markaz_time_zones] table of CODE = "Zone/Name")
+    /// max_event_streams, max_event_streams_per_officer, time_zone, a
+    /// [markaz_time_zones] table of CODE = "Zone/Name", and the [escalation]
+    /// and [notifications] tables of docs/operations.md and
+    /// docs/notifications.md)
     #[arg(long, global = true, env = "MARKAZ_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory of the embedded event log, read models and idempotency
