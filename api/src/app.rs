@@ -17,11 +17,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::commands::Commands;
+use crate::commands::{Clock, Commands, SystemClock};
 use crate::config::{Config, StoreLocation};
+use crate::escalation::EscalationProcess;
 use crate::http::state::{AppState, Shared};
 use crate::http::{self, stream_limits::StreamLimits};
 use crate::idempotency_store::{IdempotencyError, IdempotencyStore};
+use crate::notifications::{FileGateway, Gateway, HttpGateway, NotificationPolicy, Outbox};
 use crate::officers::OfficerDirectory;
 use crate::server::{self, ServeLimits};
 
@@ -92,10 +94,44 @@ pub struct RunningApp {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
+    /// The deadline escalation process, unless configured off.
+    escalation: Option<EscalationProcess>,
+    /// The outbox of messages to complainants, when configured on.
+    outbox: Option<Outbox>,
 }
+
+/// Starts the outbox on the configured gateway, with tracking links on the
+/// public URL (or the address served).
+fn start_outbox(config: &Config, commands: &Commands, addr: SocketAddr) -> Outbox {
+    let gateway: Arc<dyn Gateway> = match &config.notifications.http {
+        Some(http) => Arc::new(HttpGateway::new(http.clone())),
+        None => Arc::new(FileGateway::new(config.data_dir.join(SMS_OUTBOX_FILE))),
+    };
+    let policy = NotificationPolicy {
+        link_origin: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+        time_zone: config.calendar.default_zone(),
+        ..config.notifications.policy.clone()
+    };
+    Outbox::start(commands.clone(), gateway, policy)
+}
+
+/// The file gateway's file in the data directory.
+pub const SMS_OUTBOX_FILE: &str = "sms-outbox.jsonl";
 
 /// Starts everything and returns once the server accepts connections.
 pub async fn start(config: Config) -> Result<RunningApp, StartError> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// `start` with another clock for commands and process managers (tests
+/// move a `ManualClock` to make deadlines pass).
+pub async fn start_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningApp, StartError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -129,7 +165,7 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
     );
     let state = AppState::new(Shared {
         config: Arc::new(config),
-        commands: Commands::with_system_clock(Arc::clone(&store)),
+        commands: Commands::new(Arc::clone(&store), clock),
         store,
         officers,
         idempotency,
@@ -168,6 +204,19 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         }
         Ok(())
     });
+    let outbox = state
+        .config
+        .notifications
+        .policy
+        .enabled
+        .then(|| start_outbox(&state.config, &state.commands, addr));
+    if let Some(outbox) = &outbox {
+        state.metrics.follow_outbox(outbox.watch());
+    }
+    let escalation =
+        state.config.escalation.enabled.then(|| {
+            EscalationProcess::start(state.commands.clone(), state.config.escalation.clone())
+        });
     tracing::info!(%addr, %admin_addr, data_dir = %state.config.data_dir.display(), "markaz is serving");
     Ok(RunningApp {
         addr,
@@ -176,6 +225,8 @@ pub async fn start(config: Config) -> Result<RunningApp, StartError> {
         shutdown,
         server,
         background,
+        escalation,
+        outbox,
     })
 }
 
@@ -205,10 +256,26 @@ impl RunningApp {
         format!("http://{}", self.admin_addr)
     }
 
+    /// The deadline escalation process, when it runs.
+    pub fn escalation(&self) -> Option<&EscalationProcess> {
+        self.escalation.as_ref()
+    }
+
+    /// The outbox, when it runs.
+    pub fn outbox(&self) -> Option<&Outbox> {
+        self.outbox.as_ref()
+    }
+
     /// Stops taking new requests, waits (up to the configured grace period)
     /// for requests in flight, then stops the background tasks.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        if let Some(escalation) = self.escalation {
+            escalation.stop().await;
+        }
+        if let Some(outbox) = self.outbox {
+            outbox.stop().await;
+        }
         let grace = self.state.config.shutdown_grace;
         let mut server = self.server;
         match tokio::time::timeout(grace, &mut server).await {

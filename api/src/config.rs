@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use markaz_projections::Calendar;
+
+use crate::escalation::EscalationPolicy;
+use crate::notifications::{HttpGatewayConfig, NotificationPolicy};
 use serde::Deserialize;
 
 /// Where the event log lives.
@@ -99,6 +102,18 @@ pub struct Config {
     /// Address of the operations listener (`/metrics`, detailed health).
     pub admin_listen: SocketAddr,
     pub limits: ConnectionLimits,
+    /// When deadline steps fall due (the `[escalation]` table of the file).
+    pub escalation: EscalationPolicy,
+    /// Messages to complainants (the `[notifications]` table of the file).
+    pub notifications: NotificationConfig,
+}
+
+/// The outbox's settings: its rules, and the HTTP gateway if one is set
+/// (otherwise messages go to `sms-outbox.jsonl` in the data directory).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotificationConfig {
+    pub policy: NotificationPolicy,
+    pub http: Option<HttpGatewayConfig>,
 }
 
 /// The markaz's name in both languages of its pages and receipts.
@@ -195,6 +210,11 @@ impl Config {
             // resolves its own default (`DEFAULT_ADMIN_LISTEN`).
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             limits: ConnectionLimits::default(),
+            escalation: EscalationPolicy::default(),
+            // Off unless asked for: tests and tools made from these defaults
+            // must not append messages behind their back. `markaz serve`
+            // resolves its own default (on).
+            notifications: NotificationConfig::default(),
         }
     }
 
@@ -248,6 +268,151 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_event_streams: Option<usize>,
     pub max_event_streams_per_officer: Option<usize>,
+    /// `[escalation]`: when deadline steps fall due.
+    pub escalation: Option<EscalationFile>,
+    /// `[notifications]`: messages to complainants.
+    pub notifications: Option<NotificationsFile>,
+}
+
+/// The `[notifications]` table of the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsFile {
+    /// Run the outbox in `markaz serve` (default true).
+    pub enabled: Option<bool>,
+    /// Write only about events younger than this (default 24).
+    pub max_age_hours: Option<u32>,
+    /// Attempts before a message is given up on (default 8).
+    pub max_attempts: Option<u32>,
+    /// Seconds after the first failed attempt, doubling (default 30).
+    pub first_retry_secs: Option<u64>,
+    /// `[notifications.http]`: send through an aggregator's HTTP API.
+    pub http: Option<HttpGatewayFile>,
+}
+
+/// The `[notifications.http]` table of the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpGatewayFile {
+    pub url: String,
+    /// A header sent with every request, e.g. "Authorization".
+    pub auth_header_name: Option<String>,
+    pub auth_header_value: Option<String>,
+    /// The JSON body with `{{id}}`, `{{to}}`, `{{text}}`, `{{parts}}`.
+    pub body_template: Option<String>,
+    /// Seconds to wait for the gateway's answer (default 10).
+    pub timeout_secs: Option<u64>,
+}
+
+impl NotificationsFile {
+    fn resolve(self) -> Result<NotificationConfig, ConfigError> {
+        let defaults = NotificationPolicy::default();
+        let invalid = |option, problem: &str| ConfigError::Invalid {
+            option,
+            problem: problem.to_owned(),
+        };
+        let max_attempts = self.max_attempts.unwrap_or(defaults.max_attempts);
+        if max_attempts == 0 {
+            return Err(invalid("notifications.max_attempts", "must be at least 1"));
+        }
+        let policy = NotificationPolicy {
+            enabled: self.enabled.unwrap_or(true),
+            max_age: self.max_age_hours.map_or(defaults.max_age, |hours| {
+                Duration::from_secs(u64::from(hours) * 3_600)
+            }),
+            max_attempts,
+            first_retry: self
+                .first_retry_secs
+                .map_or(defaults.first_retry, Duration::from_secs),
+            ..defaults
+        };
+        let http = match self.http {
+            None => None,
+            Some(http) => {
+                if !(http.url.starts_with("http://") || http.url.starts_with("https://")) {
+                    return Err(invalid(
+                        "notifications.http.url",
+                        "give the gateway's http:// or https:// URL",
+                    ));
+                }
+                let auth_header = match (http.auth_header_name, http.auth_header_value) {
+                    (Some(name), Some(value)) => Some((name, value)),
+                    (None, None) => None,
+                    _ => {
+                        return Err(invalid(
+                            "notifications.http.auth_header_name",
+                            "give both auth_header_name and auth_header_value, or neither",
+                        ))
+                    }
+                };
+                Some(HttpGatewayConfig {
+                    url: http.url,
+                    auth_header,
+                    body_template: http
+                        .body_template
+                        .unwrap_or_else(|| HttpGatewayConfig::DEFAULT_BODY.to_owned()),
+                    timeout: Duration::from_secs(http.timeout_secs.unwrap_or(10).max(1)),
+                })
+            }
+        };
+        Ok(NotificationConfig { policy, http })
+    }
+}
+
+/// The `[escalation]` table of the file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationFile {
+    /// Run the escalation process in `markaz serve` (default true).
+    pub enabled: Option<bool>,
+    /// Remind at this percentage of the time to a deadline (1 to 99, 0 for
+    /// no reminders; default 75).
+    pub reminder_percent: Option<u8>,
+    /// Hours after a missed deadline until the supervisor (default 2).
+    pub supervisor_after_hours: Option<u32>,
+    /// Hours after a missed deadline until the district (default 24).
+    pub district_after_hours: Option<u32>,
+}
+
+impl EscalationFile {
+    fn resolve(self) -> Result<EscalationPolicy, ConfigError> {
+        let defaults = EscalationPolicy::default();
+        let invalid = |option, problem: &str| ConfigError::Invalid {
+            option,
+            problem: problem.to_owned(),
+        };
+        let reminder_percent = match self.reminder_percent {
+            None => defaults.reminder_percent,
+            Some(0) => None,
+            Some(percent @ 1..=99) => Some(percent),
+            Some(_) => {
+                return Err(invalid(
+                    "escalation.reminder_percent",
+                    "give 1 to 99, or 0 for no reminders",
+                ))
+            }
+        };
+        let hours = |value: Option<u32>, default: Duration| {
+            value.map_or(default, |hours| {
+                Duration::from_secs(u64::from(hours) * 3_600)
+            })
+        };
+        let supervisor_after = hours(self.supervisor_after_hours, defaults.supervisor_after);
+        let district_after = hours(self.district_after_hours, defaults.district_after);
+        if district_after <= supervisor_after {
+            return Err(invalid(
+                "escalation.district_after_hours",
+                "must be longer than supervisor_after_hours: the district comes after the \
+                 supervisor",
+            ));
+        }
+        Ok(EscalationPolicy {
+            enabled: self.enabled.unwrap_or(defaults.enabled),
+            reminder_percent,
+            supervisor_after,
+            district_after,
+        })
+    }
 }
 
 impl FileConfig {
@@ -497,6 +662,8 @@ impl Overrides {
             trusted_proxies,
             admin_listen,
             limits,
+            escalation: file.escalation.unwrap_or_default().resolve()?,
+            notifications: file.notifications.unwrap_or_default().resolve()?,
         })
     }
 }

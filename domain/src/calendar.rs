@@ -254,6 +254,58 @@ impl WorkingCalendar {
     }
 }
 
+impl WorkingCalendar {
+    /// The calendar as a filing records it: the zone, the working week and
+    /// the holidays from the day of `from` to the day of `until` (the ones a
+    /// deadline of the filing could have skipped), so the case keeps the
+    /// calendar its promise was counted on.
+    pub fn record(&self, from: Timestamp, until: Timestamp) -> RecordedCalendar {
+        let first = self.local_day(from);
+        let last = self.local_day(until);
+        RecordedCalendar {
+            time_zone: self.time_zone.name().to_owned(),
+            working_days: self.working_days(),
+            holidays: self
+                .holidays
+                .range(first..=last)
+                .map(|(date, _)| *date)
+                .collect(),
+        }
+    }
+}
+
+/// The working calendar a filing's deadlines were counted on, as recorded in
+/// the filing: the zone's name, the working week (Monday first) and the
+/// holidays that fell between the filing and its last deadline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedCalendar {
+    pub time_zone: String,
+    pub working_days: Vec<Weekday>,
+    pub holidays: Vec<NaiveDate>,
+}
+
+/// How a filing's two deadlines were measured and the calendar they were
+/// counted on. Filings recorded before the working calendar (schema v1 and
+/// v2) have none: their deadlines were clock hours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineTerms {
+    pub acknowledge: DeadlineRule,
+    pub resolve: DeadlineRule,
+    pub calendar: RecordedCalendar,
+}
+
+impl DeadlineRule {
+    /// The rule in words for timelines and exports (`8 hours`, `2 working days`).
+    pub fn describe(self) -> String {
+        match self {
+            DeadlineRule::Hours(1) => "1 hour".to_owned(),
+            DeadlineRule::Hours(hours) => format!("{hours} hours"),
+            DeadlineRule::WorkingDays(1) => "1 working day".to_owned(),
+            DeadlineRule::WorkingDays(days) => format!("{days} working days"),
+        }
+    }
+}
+
 impl Default for WorkingCalendar {
     fn default() -> Self {
         WorkingCalendar::pakistan()

@@ -10,7 +10,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{
-    CalendarError, CalendarTable, CalendarTables, HolidayEntry, WorkingCalendar,
+    CalendarError, CalendarTable, CalendarTables, DeadlineRule, HolidayEntry, WorkingCalendar,
+    MAX_WORKING_DAYS,
 };
 use crate::values::{CategoryCode, ValueError};
 
@@ -27,8 +28,39 @@ pub struct Category {
     pub non_cognizable: bool,
     /// Cases of this category go to the gender desk whoever files them.
     pub gender_sensitive: bool,
+    /// The deadline to acknowledge in clock hours (0 when it is given in
+    /// working days instead).
+    #[serde(default)]
     pub acknowledge_within_hours: u32,
+    /// The deadline to resolve in clock hours (0 when it is given in working
+    /// days instead).
+    #[serde(default)]
     pub resolve_within_hours: u32,
+    /// The deadline to acknowledge in working days of the catalogue's
+    /// calendar, in place of `acknowledge_within_hours`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledge_within_working_days: Option<u32>,
+    /// The deadline to resolve in working days, in place of `resolve_within_hours`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve_within_working_days: Option<u32>,
+}
+
+impl Category {
+    /// How the deadline to acknowledge is measured.
+    pub fn acknowledge_rule(&self) -> DeadlineRule {
+        match self.acknowledge_within_working_days {
+            Some(days) => DeadlineRule::WorkingDays(days),
+            None => DeadlineRule::Hours(self.acknowledge_within_hours),
+        }
+    }
+
+    /// How the deadline to resolve is measured.
+    pub fn resolve_rule(&self) -> DeadlineRule {
+        match self.resolve_within_working_days {
+            Some(days) => DeadlineRule::WorkingDays(days),
+            None => DeadlineRule::Hours(self.resolve_within_hours),
+        }
+    }
 }
 
 /// Why a catalogue file was rejected.
@@ -91,17 +123,55 @@ impl Catalogue {
             if category.name_en.trim().is_empty() || category.name_ur.trim().is_empty() {
                 return Err(invalid("name_en and name_ur must not be empty"));
             }
-            if category.acknowledge_within_hours == 0 || category.resolve_within_hours == 0 {
-                return Err(invalid("deadlines must be at least one hour"));
+            for (what, hours, days) in [
+                (
+                    "acknowledge",
+                    category.acknowledge_within_hours,
+                    category.acknowledge_within_working_days,
+                ),
+                (
+                    "resolve",
+                    category.resolve_within_hours,
+                    category.resolve_within_working_days,
+                ),
+            ] {
+                match (hours, days) {
+                    (0, None) => {
+                        return Err(invalid(&format!(
+                            "deadlines must be at least one hour: give {what}_within_hours \
+                             or {what}_within_working_days"
+                        )))
+                    }
+                    (1.., Some(_)) => {
+                        return Err(invalid(&format!(
+                            "give {what}_within_hours or {what}_within_working_days, not both"
+                        )))
+                    }
+                    (_, Some(days)) if days > MAX_WORKING_DAYS => {
+                        return Err(invalid(&format!(
+                            "deadlines must be at most {MAX_WORKING_DAYS} working days"
+                        )))
+                    }
+                    (hours, _) if hours > MAX_DEADLINE_HOURS => {
+                        return Err(invalid(&format!(
+                            "deadlines must be at most {MAX_DEADLINE_HOURS} hours (ten years)"
+                        )))
+                    }
+                    _ => {}
+                }
             }
-            if category.resolve_within_hours > MAX_DEADLINE_HOURS {
-                return Err(invalid(&format!(
-                    "deadlines must be at most {MAX_DEADLINE_HOURS} hours (ten years)"
-                )));
-            }
-            if category.resolve_within_hours < category.acknowledge_within_hours {
+            // Rules of one unit compare; hours against working days depend
+            // on the day of filing, so they are not compared.
+            let shorter = match (category.acknowledge_rule(), category.resolve_rule()) {
+                (DeadlineRule::Hours(ack), DeadlineRule::Hours(resolve))
+                | (DeadlineRule::WorkingDays(ack), DeadlineRule::WorkingDays(resolve)) => {
+                    resolve < ack
+                }
+                _ => false,
+            };
+            if shorter {
                 return Err(invalid(
-                    "resolve_within_hours must not be shorter than acknowledge_within_hours",
+                    "the deadline to resolve must not be shorter than the one to acknowledge",
                 ));
             }
         }
@@ -180,6 +250,8 @@ impl Default for Catalogue {
             gender_sensitive,
             acknowledge_within_hours,
             resolve_within_hours,
+            acknowledge_within_working_days: None,
+            resolve_within_working_days: None,
         };
         Catalogue {
             categories: vec![

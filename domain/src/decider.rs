@@ -8,6 +8,10 @@
 //! the event's recorded time (for `evolve`), so a replay folds the same state.
 
 use crate::complaint::{self, ComplaintCommand, ComplaintEvent, ComplaintState, DomainError};
+use crate::notification::{
+    decide_notification, evolve_notification, NotificationCommand, NotificationError,
+    NotificationEvent, NotificationState,
+};
 use crate::officer::{
     decide_officer, evolve_officer, OfficerCommand, OfficerError, OfficerEvent, OfficerState,
 };
@@ -57,6 +61,30 @@ impl Decider for ComplaintDecider {
 }
 
 /// One officer, in stream `officer-<uuid>`.
+pub struct NotificationDecider;
+
+impl Decider for NotificationDecider {
+    type State = NotificationState;
+    type Command = NotificationCommand;
+    type Event = NotificationEvent;
+    type Error = NotificationError;
+
+    fn decide(
+        state: &NotificationState,
+        command: &NotificationCommand,
+    ) -> Result<Vec<NotificationEvent>, NotificationError> {
+        decide_notification(state, command)
+    }
+
+    fn evolve(
+        state: NotificationState,
+        event: &NotificationEvent,
+        at: Timestamp,
+    ) -> NotificationState {
+        evolve_notification(state, event, at)
+    }
+}
+
 pub struct OfficerDecider;
 
 impl Decider for OfficerDecider {

@@ -11,24 +11,33 @@ pub mod codec;
 pub mod complaint;
 pub mod decider;
 pub mod metadata;
+pub mod notification;
 pub mod officer;
 pub mod time;
 pub mod values;
 
 pub use audit::{AccessedView, AuditEvent, CaseAccessed, LogSealed};
-pub use calendar::{CalendarError, DeadlineRule, Holiday, WorkingCalendar};
+pub use calendar::{
+    CalendarError, DeadlineRule, DeadlineTerms, Holiday, RecordedCalendar, WorkingCalendar,
+};
 pub use catalogue::{Catalogue, CatalogueError, Category};
 pub use codec::{
     decode, encode, known_types, to_json, AggregateEvent, CodecError, DomainEvent, EncodedEvent,
 };
 pub use complaint::{
-    decide, evolve, Complainant, ComplaintAcknowledged, ComplaintAction, ComplaintCommand,
-    ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred, ComplaintReopened,
-    ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn, DomainError,
-    FileComplaint, GenderDeskReasons,
+    decide, evolve, CaseEscalated, Complainant, ComplaintAcknowledged, ComplaintAction,
+    ComplaintCommand, ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred,
+    ComplaintReopened, ComplaintResolved, ComplaintState, ComplaintStatus, ComplaintWithdrawn,
+    DeadlineAction, DeadlineMissed, DeadlineReminder, DeadlineStep, DomainError, FileComplaint,
+    GenderDeskReasons,
 };
-pub use decider::{ComplaintDecider, Decider, OfficerDecider};
+pub use decider::{ComplaintDecider, Decider, NotificationDecider, OfficerDecider};
 pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Role};
+pub use notification::{
+    decide_notification, evolve_notification, NotificationAction, NotificationCommand,
+    NotificationError, NotificationEvent, NotificationFailed, NotificationId, NotificationQueued,
+    NotificationSent, NotificationState,
+};
 pub use officer::{
     decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,
     OfficerError, OfficerEvent, OfficerRegistered, OfficerRevoked, OfficerState,
@@ -36,6 +45,7 @@ pub use officer::{
 };
 pub use time::Timestamp;
 pub use values::{
-    CategoryCode, Channel, Cnic, ComplaintId, Description, Gender, MarkazCode, Outcome, PersonName,
-    Phone, Rating, ReferralKind, ShortText, TrackingCode, ValueError,
+    CategoryCode, Channel, Cnic, ComplaintId, ContactPreference, Deadline, Description,
+    EscalationLevel, Gender, Language, MarkazCode, Outcome, PersonName, Phone, Rating,
+    ReferralKind, ShortText, TrackingCode, ValueError,
 };

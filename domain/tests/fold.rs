@@ -45,7 +45,10 @@ fn expected_status(events: &[ComplaintEvent]) -> Option<ComplaintStatus> {
         ComplaintEvent::Referred(_) => Some(ComplaintStatus::Referred),
         ComplaintEvent::Resolved(_) => Some(ComplaintStatus::Resolved),
         ComplaintEvent::Withdrawn(_) => Some(ComplaintStatus::Withdrawn),
-        ComplaintEvent::Rated(_) => None,
+        ComplaintEvent::Rated(_)
+        | ComplaintEvent::DeadlineReminder(_)
+        | ComplaintEvent::DeadlineMissed(_)
+        | ComplaintEvent::Escalated(_) => None,
     })
 }
 

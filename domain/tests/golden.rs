@@ -17,8 +17,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::{NaiveDate, Weekday};
 use markaz_domain::codec::latest_version;
 use markaz_domain::codec::v1::{ComplaintFiledV1, OfficerRegisteredV1};
+use markaz_domain::codec::v2::ComplaintFiledV2;
+use markaz_domain::codec::v3::ComplaintFiledV3;
 use markaz_domain::{
     decode, encode, known_types, AccessedView, AuditEvent, CaseAccessed, CategoryCode, Channel,
     Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintId,
@@ -26,6 +29,11 @@ use markaz_domain::{
     Description, DomainEvent, Gender, GenderDeskReasons, LogSealed, MarkazCode, OfficerEvent,
     OfficerId, OfficerRegistered, OfficerRevoked, OfficerTokenRotated, Outcome, PersonName, Phone,
     Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
+};
+use markaz_domain::{
+    CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule,
+    DeadlineTerms, EscalationLevel, Language, NotificationEvent, NotificationFailed,
+    NotificationQueued, NotificationSent, RecordedCalendar,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -63,6 +71,36 @@ fn sample_filed() -> ComplaintFiled {
         acknowledge_by: Timestamp::from_micros(1_772_384_400_000_000),
         resolve_by: Timestamp::from_micros(1_772_614_800_000_000),
         non_cognizable: true,
+        deadline_terms: None,
+        contact: None,
+        language: Language::Urdu,
+    }
+}
+
+/// A filing of the working calendar: acknowledge within 8 hours, resolve
+/// within 2 working days over Eid ul-Fitr 2026 (20 and 21 March).
+fn sample_filed_with_terms() -> ComplaintFiled {
+    ComplaintFiled {
+        deadline_terms: Some(DeadlineTerms {
+            acknowledge: DeadlineRule::Hours(8),
+            resolve: DeadlineRule::WorkingDays(2),
+            calendar: RecordedCalendar {
+                time_zone: "Asia/Karachi".to_owned(),
+                working_days: vec![
+                    Weekday::Mon,
+                    Weekday::Tue,
+                    Weekday::Wed,
+                    Weekday::Thu,
+                    Weekday::Fri,
+                    Weekday::Sat,
+                ],
+                holidays: vec![
+                    NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+                    NaiveDate::from_ymd_opt(2026, 3, 21).unwrap(),
+                ],
+            },
+        }),
+        ..sample_filed()
     }
 }
 
@@ -91,7 +129,48 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             expected.gender_desk_reasons.requested = false;
             (bytes, complaint(ComplaintEvent::Filed(expected)))
         }
-        ("ComplaintFiled", 2) => latest(complaint(ComplaintEvent::Filed(sample_filed()))),
+        ("ComplaintFiled", 2) => {
+            let bytes =
+                postcard::to_stdvec(&ComplaintFiledV2::from_domain(&sample_filed())).ok()?;
+            (bytes, complaint(ComplaintEvent::Filed(sample_filed())))
+        }
+        ("ComplaintFiled", 3) => {
+            let bytes =
+                postcard::to_stdvec(&ComplaintFiledV3::from_domain(&sample_filed_with_terms()))
+                    .ok()?;
+            (
+                bytes,
+                complaint(ComplaintEvent::Filed(sample_filed_with_terms())),
+            )
+        }
+        ("ComplaintFiled", 4) => latest(complaint(ComplaintEvent::Filed(ComplaintFiled {
+            contact: Some(ContactPreference::Sms),
+            language: Language::English,
+            ..sample_filed_with_terms()
+        }))),
+        ("DeadlineReminder", 1) => latest(complaint(ComplaintEvent::DeadlineReminder(
+            DeadlineReminder {
+                deadline: Deadline::Acknowledge,
+                due_at: Timestamp::from_micros(1_772_384_400_000_000),
+                scheduled_at: Timestamp::from_micros(1_772_377_200_000_000),
+                rule: text("at 75% of the time to the deadline"),
+            },
+        ))),
+        ("DeadlineMissed", 1) => {
+            latest(complaint(ComplaintEvent::DeadlineMissed(DeadlineMissed {
+                deadline: Deadline::Resolve,
+                due_at: Timestamp::from_micros(1_772_614_800_000_000),
+                scheduled_at: Timestamp::from_micros(1_772_614_800_000_000),
+                rule: text("at the deadline"),
+            })))
+        }
+        ("CaseEscalated", 1) => latest(complaint(ComplaintEvent::Escalated(CaseEscalated {
+            deadline: Deadline::Resolve,
+            due_at: Timestamp::from_micros(1_772_614_800_000_000),
+            scheduled_at: Timestamp::from_micros(1_772_701_200_000_000),
+            level: EscalationLevel::District,
+            rule: text("to the district 24 hours after the deadline"),
+        }))),
         ("ComplaintAcknowledged", 1) => latest(complaint(ComplaintEvent::Acknowledged(
             ComplaintAcknowledged {
                 note: Some(text("Complainant called back, statement taken")),
@@ -164,6 +243,33 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             personal_data: true,
             gender_desk: true,
         }))),
+        ("NotificationQueued", 1) => latest(DomainEvent::Notification(NotificationEvent::Queued(
+            NotificationQueued {
+                complaint_id: sample_filed().complaint_id,
+                cause: Uuid::from_u128(0x0192_f3a0_7c1e_7b2a_9d4e_3f5a_6b7c_0001),
+                template: "filed".to_owned(),
+                language: Language::Urdu,
+                to: Phone::parse("0333 1234567").unwrap(),
+                text: "آپ کی شکایت KCH-28T5-CY4T-QKFF-X درج ہو گئی".to_owned(),
+                parts: 1,
+            },
+        ))),
+        ("NotificationSent", 1) => latest(DomainEvent::Notification(NotificationEvent::Sent(
+            NotificationSent {
+                attempt: 2,
+                gateway: "http".to_owned(),
+                answer: "200 accepted: msg-42".to_owned(),
+            },
+        ))),
+        ("NotificationFailed", 1) => latest(DomainEvent::Notification(NotificationEvent::Failed(
+            NotificationFailed {
+                attempt: 1,
+                gateway: "http".to_owned(),
+                answer: "503 try later".to_owned(),
+                retry_at: Some(Timestamp::from_micros(1_772_384_460_000_000)),
+            },
+        ))),
+        ("NotificationRetried", 1) => latest(DomainEvent::Notification(NotificationEvent::Retried)),
         _ => return None,
     };
     Some(sample)

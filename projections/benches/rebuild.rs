@@ -167,6 +167,9 @@ impl World {
                 filed_at + i64::from(category.resolve_within_hours) * HOUR,
             ),
             non_cognizable: category.non_cognizable,
+            deadline_terms: None,
+            contact: None,
+            language: markaz_domain::Language::Urdu,
         };
         events.push((filed_at, self.officer(m, rng), ComplaintEvent::Filed(filed)));
         let mut t = filed_at;

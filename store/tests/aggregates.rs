@@ -61,7 +61,10 @@ fn filing(complaint_id: ComplaintId) -> ComplaintAction {
             gender_sensitive: false,
             acknowledge_within_hours: 8,
             resolve_within_hours: 72,
+            acknowledge_within_working_days: None,
+            resolve_within_working_days: None,
         },
+        calendar: markaz_domain::WorkingCalendar::pakistan(),
         complainant: Complainant {
             name: PersonName::parse("Ayesha Khan").expect("name"),
             gender: Gender::Female,
@@ -73,6 +76,8 @@ fn filing(complaint_id: ComplaintId) -> ComplaintAction {
         location: None,
         channel: Channel::Counter,
         gender_desk_requested: false,
+        contact: None,
+        language: markaz_domain::Language::Urdu,
     })
 }
 

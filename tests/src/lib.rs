@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use markaz_api::app::{self, RunningApp};
+use markaz_api::commands::{Clock, SystemClock};
 use markaz_api::config::{Config, StoreLocation};
+use markaz_api::escalation::EscalationProcess;
 use markaz_api::officers::registry::{self, NewOfficer};
 use markaz_domain::{Actor, MarkazCode, PersonName, Role};
 use reqwest::header::HeaderMap;
@@ -27,6 +29,9 @@ pub struct TestApp {
     dir: Arc<TempDir>,
     config: Config,
     running: Option<RunningApp>,
+    /// The clock commands and process managers read (the system's unless a
+    /// test gives its own); kept across restarts.
+    clock: Arc<dyn Clock>,
     /// The EventStoreDB the app uses, if any; it outlives restarts.
     _esdb: Option<Arc<kurrentdb_test_server::Target>>,
 }
@@ -111,6 +116,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like `spawn_app`, with configuration changes (kept across restarts).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_clock(configure, Arc::new(SystemClock)).await
+}
+
+/// Like `spawn_app_with`, on a clock of the test's (a `ManualClock` makes
+/// deadlines pass without waiting).
+pub async fn spawn_app_with_clock(
+    configure: impl FnOnce(&mut Config),
+    clock: Arc<dyn Clock>,
+) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
     let mut config = Config::with_data_dir(dir.path());
     config.listen = "127.0.0.1:0".parse().expect("an address");
@@ -123,12 +137,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         Arc::new(target)
     });
     configure(&mut config);
-    let running = app::start(config.clone()).await.expect("the app starts");
+    let running = app::start_with_clock(config.clone(), Arc::clone(&clock))
+        .await
+        .expect("the app starts");
     TestApp {
         client: reqwest::Client::new(),
         dir,
         config,
         running: Some(running),
+        clock,
         _esdb: esdb,
     }
 }
@@ -157,6 +174,18 @@ impl TestApp {
     /// The app's configuration (as it was started).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The app's deadline escalation process (configured on).
+    pub fn escalation(&self) -> &EscalationProcess {
+        self.running()
+            .escalation()
+            .expect("the escalation process runs")
+    }
+
+    /// The app's outbox (configured on).
+    pub fn running_outbox(&self) -> &markaz_api::notifications::Outbox {
+        self.running().outbox().expect("the outbox runs")
     }
 
     /// The running app's shared state, for tests that inject faults.
@@ -195,7 +224,7 @@ impl TestApp {
 
     async fn start(&mut self) {
         assert!(self.dir.path().exists());
-        let running = app::start(self.config.clone())
+        let running = app::start_with_clock(self.config.clone(), Arc::clone(&self.clock))
             .await
             .expect("the app restarts");
         self.running = Some(running);

@@ -7,8 +7,12 @@
 
 #[path = "bad_input.rs"]
 mod bad_input;
+#[path = "escalation.rs"]
+mod escalation;
 #[path = "lifecycle.rs"]
 mod lifecycle;
+#[path = "notifications.rs"]
+mod notifications;
 #[path = "privacy.rs"]
 mod privacy;
 #[path = "roles.rs"]

@@ -28,6 +28,10 @@ days = { $days ->
     [one] { $days } day
    *[other] { $days } days
 }
+working-days = { $days ->
+    [one] { $days } working day
+   *[other] { $days } working days
+}
 
 track-title = Track your complaint
 track-label = Tracking code

@@ -22,6 +22,7 @@ landing-track-link = میری شکایت کی صورتحال
 
 hours = { $hours } گھنٹے
 days = { $days } دن
+working-days = { $days } کاروباری دن
 
 track-title = اپنی شکایت کی صورتحال دیکھیں
 track-label = ٹریکنگ کوڈ

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bench;
 pub mod bench_overload;
 pub mod demo;
+pub mod notifications;
 pub mod officers;
 pub mod projections;
 pub mod serve;
@@ -44,8 +45,10 @@ pub struct GlobalArgs {
     /// public_rate_limit, unknown_code_limit, staff_rate_limit, max_tracked_clients,
     /// trusted_proxies (a list), admin_listen, header_read_timeout_secs,
     /// request_timeout_secs, max_in_flight, max_connections,
-    /// max_event_streams, max_event_streams_per_officer, time_zone, and a
-    /// [markaz_time_zones] table of CODE = "Zone/Name")
+    /// max_event_streams, max_event_streams_per_officer, time_zone, a
+    /// [markaz_time_zones] table of CODE = "Zone/Name", and the [escalation]
+    /// and [notifications] tables of docs/operations.md and
+    /// docs/notifications.md)
     #[arg(long, global = true, env = "MARKAZ_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory of the embedded event log, read models and idempotency
@@ -87,6 +90,9 @@ pub enum Command {
     /// Maintain the read models
     #[command(subcommand)]
     Projections(projections::ProjectionsCommand),
+    /// List the messages to complainants not sent, and retry those given up on
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
     #[command(flatten)]
     Audit(audit::AuditCommand),
     #[command(flatten)]
@@ -147,6 +153,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(config, *args).await,
         Command::Officers(command) => officers::run(command, &config).await,
         Command::Projections(command) => projections::run(command, &config).await,
+        Command::Notifications(command) => notifications::run(command, &config).await,
         Command::Audit(command) => audit::run(command, &config).await,
         Command::Demo(command) => demo::run(command, &config).await,
         Command::Bench(command) => bench::run(command, &config).await,

@@ -4,7 +4,8 @@
 use markaz_domain::{
     derived_id, Actor, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
     ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState, ComplaintStatus,
-    Description, FileComplaint, ShortText, TrackingCode,
+    ContactPreference, Description, FileComplaint, Language, ShortText, TrackingCode,
+    WorkingCalendar,
 };
 use markaz_store::command_loop::{handle_command, handle_create, load, Aggregate, Handled};
 use uuid::Uuid;
@@ -23,11 +24,15 @@ const COMPLAINT_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_726b_617a_0002_8000_000
 #[derive(Clone, Debug)]
 pub struct NewComplaint {
     pub category: Category,
+    /// The working calendar in force, which working-day deadlines count on.
+    pub calendar: WorkingCalendar,
     pub complainant: Complainant,
     pub description: Description,
     pub location: Option<ShortText>,
     pub channel: Channel,
     pub gender_desk_requested: bool,
+    pub contact: Option<ContactPreference>,
+    pub language: Language,
 }
 
 /// A filed complaint, as stored (a retried filing gets its original back).
@@ -49,6 +54,9 @@ pub struct Acted {
     pub rated: bool,
     pub version: u64,
     pub position: u64,
+    /// The events the command stands for: written now, or by an earlier
+    /// attempt of the same command (0 when it decided nothing).
+    pub events: usize,
 }
 
 impl Acted {
@@ -62,6 +70,7 @@ impl Acted {
             rated: handled.state.rated,
             version: handled.version,
             position: handled.position,
+            events: handled.events.len(),
         }
     }
 }
@@ -91,11 +100,14 @@ impl Commands {
             tracking_code: TrackingCode::from_random(&markaz, random),
             markaz,
             category: complaint.category,
+            calendar: complaint.calendar,
             complainant: complaint.complainant,
             description: complaint.description,
             location: complaint.location,
             channel: complaint.channel,
             gender_desk_requested: complaint.gender_desk_requested,
+            contact: complaint.contact,
+            language: complaint.language,
         };
         let (command, meta) = self.stamp(command_id, officer.actor(), |command_id, at, actor| {
             ComplaintCommand {

@@ -1,7 +1,7 @@
 //! Why a command was not carried out, in the terms every caller needs: each
 //! caller (HTTP, pages, CLI) turns these into its own kind of answer.
 
-use markaz_domain::DomainError;
+use markaz_domain::{DomainError, NotificationError};
 use markaz_store::command_loop::CommandError;
 use markaz_store::StoreError;
 
@@ -39,6 +39,15 @@ impl From<DomainError> for CommandFailure {
             DomainError::NotFound => CommandFailure::NotFound,
             DomainError::NotAllowed { reason } => CommandFailure::NotAllowed(reason),
             refused => CommandFailure::Refused(refused),
+        }
+    }
+}
+
+impl From<NotificationError> for CommandFailure {
+    fn from(error: NotificationError) -> Self {
+        match error {
+            NotificationError::NotFound => CommandFailure::NotFound,
+            refused => CommandFailure::NotAllowed(refused.to_string()),
         }
     }
 }

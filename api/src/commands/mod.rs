@@ -9,6 +9,7 @@
 mod clock;
 mod complaints;
 mod failure;
+mod notifications;
 pub(crate) mod officers;
 mod visibility;
 
@@ -44,6 +45,11 @@ impl Commands {
 
     pub fn store(&self) -> &dyn EventStore {
         self.store.as_ref()
+    }
+
+    /// The clock commands take their time from (process managers wait on it).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The time now, by this layer's clock.

@@ -8,8 +8,9 @@
 //! generated from the document sends what validation accepts.
 
 use markaz_domain::{
-    Catalogue, CategoryCode, Channel, Cnic, Complainant, ComplaintAction, Description, Gender,
-    Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, ValueError,
+    Catalogue, CategoryCode, Channel, Cnic, Complainant, ComplaintAction, ContactPreference,
+    Description, Gender, Language, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText,
+    ValueError,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -41,6 +42,16 @@ pub struct FileBody {
     /// complainants and gender-sensitive categories).
     #[serde(default)]
     pub gender_desk: Option<bool>,
+    /// How the complainant agrees to be contacted about the case: `sms`,
+    /// `call_only` or `none`. Not given: SMS, except for a gender-desk case,
+    /// which gets no message unless `sms` is chosen.
+    #[serde(default)]
+    #[schema(value_type = Option<vocabulary::ContactPreference>)]
+    pub contact: Option<String>,
+    /// The language of the messages: `ur` (default) or `en`.
+    #[serde(default)]
+    #[schema(value_type = Option<vocabulary::Language>)]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -182,9 +193,12 @@ impl FileBody {
         let description = c.check("description", Description::parse_input(&self.description));
         let location = c.optional("location", &self.location, ShortText::parse_input);
         let channel = c.optional("channel", &self.channel, Channel::parse);
+        let contact = c.optional("contact", &self.contact, ContactPreference::parse);
+        let language = c.optional("language", &self.language, Language::parse);
         let valid = (|| {
             Some(NewComplaint {
                 category: category?,
+                calendar: catalogue.calendar().clone(),
                 complainant: Complainant {
                     name: name?,
                     gender: gender?,
@@ -196,6 +210,8 @@ impl FileBody {
                 location: location?,
                 channel: channel?.unwrap_or(Channel::Counter),
                 gender_desk_requested: self.gender_desk.unwrap_or(false),
+                contact: contact?,
+                language: language?.unwrap_or(Language::Urdu),
             })
         })();
         c.finish(valid)
@@ -287,6 +303,8 @@ mod tests {
             location: None,
             channel: None,
             gender_desk: None,
+            contact: None,
+            language: None,
         }
     }
 

@@ -21,6 +21,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render_requests(&mut out);
     state.metrics.render_appends(&mut out);
+    state.metrics.render_outbox(&mut out, state.commands.now());
     gauge(
         &mut out,
         "markaz_rate_limit_tracked_clients",

@@ -70,6 +70,7 @@ async fn openapi_json() -> Response {
         operations::rate,
         operations::file,
         operations::list,
+        operations::escalated,
         operations::one,
         operations::timeline,
         operations::acknowledge,
@@ -260,6 +261,24 @@ pub mod vocabulary {
         Email,
     }
 
+    /// How the complainant agrees to be contacted.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ContactPreference {
+        Sms,
+        CallOnly,
+        None,
+    }
+
+    /// The language of the messages to the complainant.
+    #[derive(Serialize, ToSchema)]
+    pub enum Language {
+        #[serde(rename = "ur")]
+        Urdu,
+        #[serde(rename = "en")]
+        English,
+    }
+
     #[derive(Serialize, ToSchema)]
     #[serde(rename_all = "snake_case")]
     pub enum ReferralKind {
@@ -316,8 +335,13 @@ pub struct Category {
     /// Usually non-cognizable: police need a Magistrate's order (s.155 CrPC).
     pub non_cognizable: bool,
     pub gender_sensitive: bool,
+    /// 0 when the deadline is given in working days.
     pub acknowledge_within_hours: u32,
+    /// 0 when the deadline is given in working days.
     pub resolve_within_hours: u32,
+    /// The deadline in working days of the markaz's calendar, when the catalogue gives it so.
+    pub acknowledge_within_working_days: Option<u32>,
+    pub resolve_within_working_days: Option<u32>,
 }
 
 /// A status change in a case's history.
@@ -401,6 +425,19 @@ pub struct ComplaintView {
     pub version: u64,
     pub position: u64,
     pub history: Vec<StatusChange>,
+    /// The highest level the case was escalated to after a missed deadline; null if never.
+    pub escalation: Option<EscalationLevel>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// How many of its deadlines the case missed (0 to 2).
+    pub deadlines_missed: u32,
+}
+
+/// Who a case that missed a deadline went to.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationLevel {
+    Supervisor,
+    District,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -460,6 +497,7 @@ pub struct GenderDeskCase {
     pub acknowledge_breached: bool,
     pub resolve_breached: bool,
     pub updated_at: DateTime<Utc>,
+    pub escalation: Option<EscalationLevel>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -755,6 +793,7 @@ mod operations {
             ("status" = Option<Status>, Query),
             ("category" = Option<String>, Query),
             ("gender_desk" = Option<bool>, Query),
+            ("escalated" = Option<bool>, Query, description = "true: only open cases escalated after a missed deadline"),
             ("filed_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD"),
             ("filed_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (inclusive day)"),
             ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
@@ -772,6 +811,28 @@ mod operations {
         ),
         security(("bearer" = [])))]
     pub fn list() {}
+
+    /// The open cases escalated after a missed deadline, newest first
+    #[utoipa::path(get, path = "/api/v1/complaints/escalated", tag = "complaints",
+        params(
+            ("status" = Option<Status>, Query),
+            ("category" = Option<String>, Query),
+            ("gender_desk" = Option<bool>, Query),
+            ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
+            ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+            ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+            ("min_position" = Option<u64>, Query),
+        ),
+        responses(
+            (status = 200, body = ComplaintPage),
+            (status = 400, body = Problem, content_type = "application/problem+json"),
+            (status = 401, body = Problem, content_type = "application/problem+json"),
+            (status = 403, body = Problem, content_type = "application/problem+json"),
+            (status = 422, body = Problem, content_type = "application/problem+json"),
+            (status = 503, body = Problem, content_type = "application/problem+json"),
+        ),
+        security(("bearer" = [])))]
+    pub fn escalated() {}
 
     /// One complaint's status view
     #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",

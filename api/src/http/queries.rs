@@ -35,6 +35,7 @@ use crate::timeline::{event_data, timeline_entry};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/complaints", get(list))
+        .route("/complaints/escalated", get(escalated))
         .route("/complaints/{id}", get(one))
         .route("/complaints/{id}/timeline", get(timeline))
 }
@@ -148,6 +149,8 @@ struct ListQuery {
     status: Option<String>,
     category: Option<String>,
     gender_desk: Option<bool>,
+    /// `true`: only open cases escalated after a missed deadline.
+    escalated: Option<bool>,
     filed_from: Option<String>,
     filed_to: Option<String>,
     /// Auditors only: one markaz instead of all.
@@ -155,6 +158,17 @@ struct ListQuery {
     limit: Option<usize>,
     cursor: Option<String>,
     min_position: Option<u64>,
+}
+
+/// `GET /complaints/escalated`: the open cases escalated after a missed
+/// deadline, newest first: the list with `escalated=true`.
+async fn escalated(
+    state: State<AppState>,
+    auth: Authorized<ReadComplaints>,
+    ApiQuery(mut query): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, Problem> {
+    query.escalated = Some(true);
+    list(state, auth, ApiQuery(query)).await
 }
 
 /// Largest page.
@@ -219,6 +233,7 @@ async fn list(
         gender_desk,
         filed_from,
         filed_to,
+        escalated: query.escalated,
     };
     // Asked before the query: if the read models hold the whole log now, the
     // rows read after hold it too.

@@ -382,7 +382,10 @@ fn status_after(event: &ComplaintEvent) -> Option<&'static str> {
         ComplaintEvent::Referred(_) => Some("referred"),
         ComplaintEvent::Resolved(_) => Some("resolved"),
         ComplaintEvent::Withdrawn(_) => Some("withdrawn"),
-        ComplaintEvent::Rated(_) => None,
+        ComplaintEvent::Rated(_)
+        | ComplaintEvent::DeadlineReminder(_)
+        | ComplaintEvent::DeadlineMissed(_)
+        | ComplaintEvent::Escalated(_) => None,
     }
 }
 
@@ -401,6 +404,19 @@ fn dashboard_data(event: &ComplaintEvent) -> Value {
         }),
         ComplaintEvent::Resolved(resolved) => json!({ "outcome": resolved.outcome.as_str() }),
         ComplaintEvent::Rated(rated) => json!({ "stars": rated.stars.stars() }),
+        ComplaintEvent::DeadlineReminder(step) => json!({
+            "deadline": step.deadline.as_str(),
+            "due_at": step.due_at.to_rfc3339(),
+        }),
+        ComplaintEvent::DeadlineMissed(step) => json!({
+            "deadline": step.deadline.as_str(),
+            "due_at": step.due_at.to_rfc3339(),
+        }),
+        ComplaintEvent::Escalated(step) => json!({
+            "deadline": step.deadline.as_str(),
+            "due_at": step.due_at.to_rfc3339(),
+            "level": step.level.as_str(),
+        }),
         ComplaintEvent::Acknowledged(_)
         | ComplaintEvent::Reopened(_)
         | ComplaintEvent::Withdrawn(_) => json!({}),

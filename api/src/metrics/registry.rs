@@ -18,6 +18,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::notifications::OutboxProgress;
+
 /// Upper bounds (seconds) of the latency histogram buckets.
 const LATENCY_BOUNDS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -148,9 +150,59 @@ pub struct Metrics {
     refused_unknown_codes: AtomicU64,
     refused_staff: AtomicU64,
     unknown_codes: AtomicU64,
+    /// The outbox's progress, when it runs (set once at start).
+    outbox: std::sync::OnceLock<tokio::sync::watch::Receiver<OutboxProgress>>,
 }
 
 impl Metrics {
+    /// Reports the outbox's figures from now on.
+    pub fn follow_outbox(&self, progress: tokio::sync::watch::Receiver<OutboxProgress>) {
+        let _ = self.outbox.set(progress);
+    }
+
+    /// The outbox's figures (nothing when it does not run): messages sent,
+    /// failed attempts, pending and given up, and the age of the oldest
+    /// pending message at `now`.
+    pub fn render_outbox(&self, out: &mut String, now: markaz_domain::Timestamp) {
+        let Some(progress) = self.outbox.get() else {
+            return;
+        };
+        let progress = *progress.borrow();
+        counter(
+            out,
+            "markaz_notifications_sent_total",
+            "Messages the gateway took, since this server started",
+            &[("", progress.sent)],
+        );
+        counter(
+            out,
+            "markaz_notifications_failed_attempts_total",
+            "Attempts the gateway refused or did not answer in time, since this server started",
+            &[("", progress.failed_attempts)],
+        );
+        gauge(
+            out,
+            "markaz_notifications_pending",
+            "Messages queued and not yet sent (still being tried)",
+            progress.pending,
+        );
+        gauge(
+            out,
+            "markaz_notifications_given_up",
+            "Messages given up on after every attempt failed (see markaz notifications list)",
+            progress.given_up,
+        );
+        let age = progress.oldest_pending.map_or(0, |queued| {
+            (now.as_micros().saturating_sub(queued.as_micros()) / 1_000_000).max(0)
+        });
+        gauge(
+            out,
+            "markaz_notifications_oldest_pending_age_seconds",
+            "How long the oldest pending message has waited (0 when none)",
+            age,
+        );
+    }
+
     /// Records one answered request.
     /// `method` is a label from `method_label`.
     pub fn record_request(

@@ -66,8 +66,8 @@ fn deadline_table(messages: &Messages, categories: &[Value]) -> Markup {
                 @for category in categories {
                     tr {
                         th scope="row" { (category_name(messages.lang, category)) }
-                        td { (duration(messages, &category["acknowledge_within_hours"])) }
-                        td { (duration(messages, &category["resolve_within_hours"])) }
+                        td { (deadline(messages, category, "acknowledge")) }
+                        td { (deadline(messages, category, "resolve")) }
                     }
                 }
             }
@@ -86,6 +86,15 @@ pub fn category_name(lang: Lang, category: &Value) -> String {
         .or_else(|| category["code"].as_str())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// A category's deadline to `what` (acknowledge, resolve): in working days
+/// when the catalogue gives it so, otherwise in hours.
+fn deadline(messages: &Messages, category: &Value, what: &str) -> Markup {
+    match category[format!("{what}_within_working_days")].as_i64() {
+        Some(days) => html! { span.nb { (messages.t_num("working-days", "days", days)) } },
+        None => duration(messages, &category[format!("{what}_within_hours")]),
+    }
 }
 
 /// Hours as the citizen reads them: whole days from two days up.

@@ -4,6 +4,7 @@
 
 use super::{decode, encode, CodecError, DomainEvent, EncodedEvent};
 use crate::complaint::ComplaintEvent;
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 
 /// An event type that belongs to the streams of one aggregate.
@@ -56,6 +57,25 @@ impl AggregateEvent for OfficerEvent {
     ) -> Result<Option<Self>, CodecError> {
         match decode(event_type, schema_version, payload)? {
             DomainEvent::Officer(event) => Ok(Some(event)),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl AggregateEvent for NotificationEvent {
+    const AGGREGATE: &'static str = "notification";
+
+    fn encode(&self) -> EncodedEvent {
+        encode(&DomainEvent::Notification(self.clone()))
+    }
+
+    fn decode(
+        event_type: &str,
+        schema_version: u16,
+        payload: &[u8],
+    ) -> Result<Option<Self>, CodecError> {
+        match decode(event_type, schema_version, payload)? {
+            DomainEvent::Notification(event) => Ok(Some(event)),
             _ => Ok(None),
         }
     }

@@ -6,7 +6,9 @@
 
 use crate::audit::AccessedView;
 use crate::metadata::Role;
-use crate::values::{Channel, Gender, Outcome, ReferralKind};
+use crate::values::{
+    Channel, ContactPreference, Deadline, EscalationLevel, Gender, Language, Outcome, ReferralKind,
+};
 
 /// A domain enum with a frozen byte code.
 pub(crate) trait FrozenCode: Sized + Copy + 'static {
@@ -93,6 +95,33 @@ impl FrozenCode for AccessedView {
     ];
 }
 
+impl FrozenCode for Deadline {
+    const FIELD: &'static str = "deadline";
+    const TABLE: &'static [(Self, u8)] = &[(Deadline::Acknowledge, 0), (Deadline::Resolve, 1)];
+}
+
+impl FrozenCode for EscalationLevel {
+    const FIELD: &'static str = "level";
+    const TABLE: &'static [(Self, u8)] = &[
+        (EscalationLevel::Supervisor, 0),
+        (EscalationLevel::District, 1),
+    ];
+}
+
+impl FrozenCode for ContactPreference {
+    const FIELD: &'static str = "contact";
+    const TABLE: &'static [(Self, u8)] = &[
+        (ContactPreference::Sms, 0),
+        (ContactPreference::CallOnly, 1),
+        (ContactPreference::NoContact, 2),
+    ];
+}
+
+impl FrozenCode for Language {
+    const FIELD: &'static str = "language";
+    const TABLE: &'static [(Self, u8)] = &[(Language::Urdu, 0), (Language::English, 1)];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +169,9 @@ mod tests {
         check(Outcome::ALL);
         check(&Role::ALL);
         check(AccessedView::ALL);
+        check(Deadline::ALL);
+        check(EscalationLevel::ALL);
+        check(ContactPreference::ALL);
+        check(Language::ALL);
     }
 }

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use super::DomainEvent;
 use crate::audit::AuditEvent;
+use crate::calendar::{DeadlineRule, DeadlineTerms};
 use crate::complaint::{Complainant, ComplaintEvent};
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 use crate::values::ShortText;
 
@@ -19,6 +21,7 @@ pub fn to_json(event: &DomainEvent) -> Value {
         DomainEvent::Complaint(event) => complaint_json(event),
         DomainEvent::Officer(event) => officer_json(event),
         DomainEvent::Audit(event) => audit_json(event),
+        DomainEvent::Notification(event) => notification_json(event),
     }
 }
 
@@ -58,6 +61,9 @@ fn complaint_json(event: &ComplaintEvent) -> Value {
             "acknowledge_by": e.acknowledge_by.to_rfc3339(),
             "resolve_by": e.resolve_by.to_rfc3339(),
             "non_cognizable": e.non_cognizable,
+            "deadline_terms": e.deadline_terms.as_ref().map(deadline_terms_json),
+            "contact": e.contact.map(|contact| contact.as_str()),
+            "language": e.language.as_str(),
         }),
         ComplaintEvent::Acknowledged(e) => json!({ "note": text(&e.note) }),
         ComplaintEvent::Referred(e) => json!({
@@ -75,7 +81,55 @@ fn complaint_json(event: &ComplaintEvent) -> Value {
         }),
         ComplaintEvent::Reopened(e) => json!({ "reason": e.reason.as_str() }),
         ComplaintEvent::Withdrawn(e) => json!({ "reason": e.reason.as_str() }),
+        ComplaintEvent::DeadlineReminder(e) => json!({
+            "deadline": e.deadline.as_str(),
+            "due_at": e.due_at.to_rfc3339(),
+            "scheduled_at": e.scheduled_at.to_rfc3339(),
+            "rule": e.rule.as_str(),
+        }),
+        ComplaintEvent::DeadlineMissed(e) => json!({
+            "deadline": e.deadline.as_str(),
+            "due_at": e.due_at.to_rfc3339(),
+            "scheduled_at": e.scheduled_at.to_rfc3339(),
+            "rule": e.rule.as_str(),
+        }),
+        ComplaintEvent::Escalated(e) => json!({
+            "deadline": e.deadline.as_str(),
+            "due_at": e.due_at.to_rfc3339(),
+            "scheduled_at": e.scheduled_at.to_rfc3339(),
+            "level": e.level.as_str(),
+            "rule": e.rule.as_str(),
+        }),
     }
+}
+
+fn rule_json(rule: DeadlineRule) -> Value {
+    match rule {
+        DeadlineRule::Hours(hours) => json!({ "hours": hours }),
+        DeadlineRule::WorkingDays(days) => json!({ "working_days": days }),
+    }
+}
+
+fn deadline_terms_json(terms: &DeadlineTerms) -> Value {
+    json!({
+        "acknowledge": rule_json(terms.acknowledge),
+        "resolve": rule_json(terms.resolve),
+        "calendar": {
+            "time_zone": terms.calendar.time_zone,
+            "working_days": terms
+                .calendar
+                .working_days
+                .iter()
+                .map(|day| day.to_string().to_lowercase())
+                .collect::<Vec<_>>(),
+            "holidays": terms
+                .calendar
+                .holidays
+                .iter()
+                .map(|day| day.format("%Y-%m-%d").to_string())
+                .collect::<Vec<_>>(),
+        },
+    })
 }
 
 fn officer_json(event: &OfficerEvent) -> Value {
@@ -121,5 +175,31 @@ fn audit_json(event: &AuditEvent) -> Value {
             "personal_data": e.personal_data,
             "gender_desk": e.gender_desk,
         }),
+    }
+}
+
+fn notification_json(event: &NotificationEvent) -> Value {
+    match event {
+        NotificationEvent::Queued(e) => json!({
+            "complaint_id": e.complaint_id.to_string(),
+            "cause": e.cause.to_string(),
+            "template": e.template,
+            "language": e.language.as_str(),
+            "to": e.to.as_str(),
+            "text": e.text,
+            "parts": e.parts,
+        }),
+        NotificationEvent::Sent(e) => json!({
+            "attempt": e.attempt,
+            "gateway": e.gateway,
+            "answer": e.answer,
+        }),
+        NotificationEvent::Failed(e) => json!({
+            "attempt": e.attempt,
+            "gateway": e.gateway,
+            "answer": e.answer,
+            "retry_at": e.retry_at.map(|at| at.to_rfc3339()),
+        }),
+        NotificationEvent::Retried => json!({}),
     }
 }

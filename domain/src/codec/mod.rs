@@ -9,14 +9,18 @@
 
 mod aggregate_event;
 pub mod audit_v1;
+pub mod deadline_v1;
 mod enums;
 mod error;
 mod frozen;
 mod json;
+pub mod notification_v1;
 pub mod officer_v2;
 mod registry;
 pub mod v1;
 pub mod v2;
+pub mod v3;
+pub mod v4;
 
 pub use aggregate_event::AggregateEvent;
 pub use error::CodecError;
@@ -25,6 +29,7 @@ pub use registry::{decode, encode, known_types, latest_version};
 
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 
 /// Every event the store may hold, across aggregates.
@@ -38,6 +43,8 @@ pub enum DomainEvent {
     Officer(OfficerEvent),
     /// Seals and the access log (see `crate::audit`).
     Audit(AuditEvent),
+    /// Messages to complainants (see `crate::notification`).
+    Notification(NotificationEvent),
 }
 
 impl DomainEvent {
@@ -47,6 +54,7 @@ impl DomainEvent {
             DomainEvent::Complaint(event) => event.type_name(),
             DomainEvent::Officer(event) => event.type_name(),
             DomainEvent::Audit(event) => event.type_name(),
+            DomainEvent::Notification(event) => event.type_name(),
         }
     }
 }

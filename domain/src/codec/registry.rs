@@ -5,7 +5,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::audit_v1::{CaseAccessedV1, LogSealedV1};
+use super::deadline_v1::{CaseEscalatedV1, DeadlineStepV1};
 use super::frozen::Decoding;
+use super::notification_v1::{
+    NotificationFailedV1, NotificationQueuedV1, NotificationRetriedV1, NotificationSentV1,
+};
 use super::officer_v2::{OfficerRegisteredV2, OfficerTokenRotatedV1};
 use super::v1::{
     ComplaintAcknowledgedV1, ComplaintFiledV1, ComplaintRatedV1, ComplaintReferredV1,
@@ -13,15 +17,18 @@ use super::v1::{
     OfficerRevokedV1,
 };
 use super::v2::ComplaintFiledV2;
+use super::v3::ComplaintFiledV3;
+use super::v4::ComplaintFiledV4;
 use super::{CodecError, DomainEvent, EncodedEvent};
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
+use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
 
 /// Every (type, versions) ever written. Entries and versions are only ever
 /// added: each one must stay decodable forever and has a golden file.
 const KNOWN_TYPES: &[(&str, &[u16])] = &[
-    ("ComplaintFiled", &[1, 2]),
+    ("ComplaintFiled", &[1, 2, 3, 4]),
     ("ComplaintAcknowledged", &[1]),
     ("ComplaintReferred", &[1]),
     ("ComplaintResolved", &[1]),
@@ -33,6 +40,13 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("OfficerTokenRotated", &[1]),
     ("LogSealed", &[1]),
     ("CaseAccessed", &[1]),
+    ("DeadlineReminder", &[1]),
+    ("DeadlineMissed", &[1]),
+    ("CaseEscalated", &[1]),
+    ("NotificationQueued", &[1]),
+    ("NotificationSent", &[1]),
+    ("NotificationFailed", &[1]),
+    ("NotificationRetried", &[1]),
 ];
 
 /// Every event type ever written, with the schema versions of each.
@@ -53,7 +67,7 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
     let event_type = event.type_name();
     let (schema_version, payload) = match event {
         DomainEvent::Complaint(event) => match event {
-            ComplaintEvent::Filed(e) => (2, to_bytes(&ComplaintFiledV2::from_domain(e))),
+            ComplaintEvent::Filed(e) => (4, to_bytes(&ComplaintFiledV4::from_domain(e))),
             ComplaintEvent::Acknowledged(e) => {
                 (1, to_bytes(&ComplaintAcknowledgedV1::from_domain(e)))
             }
@@ -62,6 +76,9 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             ComplaintEvent::Rated(e) => (1, to_bytes(&ComplaintRatedV1::from_domain(e))),
             ComplaintEvent::Reopened(e) => (1, to_bytes(&ComplaintReopenedV1::from_domain(e))),
             ComplaintEvent::Withdrawn(e) => (1, to_bytes(&ComplaintWithdrawnV1::from_domain(e))),
+            ComplaintEvent::DeadlineReminder(e) => (1, to_bytes(&DeadlineStepV1::from_reminder(e))),
+            ComplaintEvent::DeadlineMissed(e) => (1, to_bytes(&DeadlineStepV1::from_missed(e))),
+            ComplaintEvent::Escalated(e) => (1, to_bytes(&CaseEscalatedV1::from_domain(e))),
         },
         DomainEvent::Officer(event) => match event {
             OfficerEvent::Registered(e) => (2, to_bytes(&OfficerRegisteredV2::from_domain(e))),
@@ -71,6 +88,12 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
         DomainEvent::Audit(event) => match event {
             AuditEvent::LogSealed(e) => (1, to_bytes(&LogSealedV1::from_domain(e))),
             AuditEvent::CaseAccessed(e) => (1, to_bytes(&CaseAccessedV1::from_domain(e))),
+        },
+        DomainEvent::Notification(event) => match event {
+            NotificationEvent::Queued(e) => (1, to_bytes(&NotificationQueuedV1::from_domain(e))),
+            NotificationEvent::Sent(e) => (1, to_bytes(&NotificationSentV1::from_domain(e))),
+            NotificationEvent::Failed(e) => (1, to_bytes(&NotificationFailedV1::from_domain(e))),
+            NotificationEvent::Retried => (1, to_bytes(&NotificationRetriedV1 {})),
         },
     };
     EncodedEvent {
@@ -101,12 +124,19 @@ pub fn decode(
     let complaint = |event: ComplaintEvent| DomainEvent::Complaint(event);
     let officer = |event: OfficerEvent| DomainEvent::Officer(event);
     let audit = |event: AuditEvent| DomainEvent::Audit(event);
+    let notification = |event: NotificationEvent| DomainEvent::Notification(event);
     let event = match (*name, schema_version) {
         ("ComplaintFiled", 1) => complaint(ComplaintEvent::Filed(
             take::<ComplaintFiledV1>(d, payload)?.upcast(d)?,
         )),
         ("ComplaintFiled", 2) => complaint(ComplaintEvent::Filed(
             take::<ComplaintFiledV2>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintFiled", 3) => complaint(ComplaintEvent::Filed(
+            take::<ComplaintFiledV3>(d, payload)?.into_domain(d)?,
+        )),
+        ("ComplaintFiled", 4) => complaint(ComplaintEvent::Filed(
+            take::<ComplaintFiledV4>(d, payload)?.into_domain(d)?,
         )),
         ("ComplaintAcknowledged", 1) => complaint(ComplaintEvent::Acknowledged(
             take::<ComplaintAcknowledgedV1>(d, payload)?.into_domain(d)?,
@@ -144,6 +174,28 @@ pub fn decode(
         ("CaseAccessed", 1) => audit(AuditEvent::CaseAccessed(
             take::<CaseAccessedV1>(d, payload)?.into_domain(d)?,
         )),
+        ("DeadlineReminder", 1) => complaint(ComplaintEvent::DeadlineReminder(
+            take::<DeadlineStepV1>(d, payload)?.into_reminder(d)?,
+        )),
+        ("DeadlineMissed", 1) => complaint(ComplaintEvent::DeadlineMissed(
+            take::<DeadlineStepV1>(d, payload)?.into_missed(d)?,
+        )),
+        ("CaseEscalated", 1) => complaint(ComplaintEvent::Escalated(
+            take::<CaseEscalatedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("NotificationQueued", 1) => notification(NotificationEvent::Queued(
+            take::<NotificationQueuedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("NotificationSent", 1) => notification(NotificationEvent::Sent(
+            take::<NotificationSentV1>(d, payload)?.into_domain(),
+        )),
+        ("NotificationFailed", 1) => notification(NotificationEvent::Failed(
+            take::<NotificationFailedV1>(d, payload)?.into_domain(),
+        )),
+        ("NotificationRetried", 1) => {
+            take::<NotificationRetriedV1>(d, payload)?;
+            notification(NotificationEvent::Retried)
+        }
         _ => {
             return Err(CodecError::UnknownVersion {
                 event_type: event_type.to_owned(),

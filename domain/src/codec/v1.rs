@@ -26,8 +26,8 @@ use crate::metadata::OfficerId;
 use crate::officer::{OfficerRegistered, OfficerRevoked};
 use crate::time::Timestamp;
 use crate::values::{
-    CategoryCode, Cnic, ComplaintId, Description, Gender, MarkazCode, PersonName, Phone, Rating,
-    ShortText, TrackingCode,
+    CategoryCode, Cnic, ComplaintId, Description, Gender, Language, MarkazCode, PersonName, Phone,
+    Rating, ShortText, TrackingCode,
 };
 
 /// The complainant as stored in `ComplaintFiled` v1 and v2.
@@ -310,6 +310,11 @@ impl ComplaintFiledV1 {
             acknowledge_by: Timestamp::from_micros(self.acknowledge_by),
             resolve_by: Timestamp::from_micros(self.resolve_by),
             non_cognizable: entry.is_some_and(|c| c.non_cognizable),
+            // Before the working calendar: the deadlines were clock hours.
+            deadline_terms: None,
+            // Not asked before v4; messages in Urdu.
+            contact: None,
+            language: Language::Urdu,
         })
     }
 }

@@ -13,7 +13,9 @@ use super::v1::ComplainantV1;
 use super::CodecError;
 use crate::complaint::{ComplaintFiled, GenderDeskReasons};
 use crate::time::Timestamp;
-use crate::values::{CategoryCode, ComplaintId, Description, MarkazCode, ShortText, TrackingCode};
+use crate::values::{
+    CategoryCode, ComplaintId, Description, Language, MarkazCode, ShortText, TrackingCode,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GenderDeskReasonsV2 {
@@ -83,6 +85,11 @@ impl ComplaintFiledV2 {
             acknowledge_by: Timestamp::from_micros(self.acknowledge_by),
             resolve_by: Timestamp::from_micros(self.resolve_by),
             non_cognizable: self.non_cognizable,
+            // Before the working calendar: the deadlines were clock hours.
+            deadline_terms: None,
+            // Not asked before v4; messages in Urdu.
+            contact: None,
+            language: Language::Urdu,
         })
     }
 }

@@ -3,13 +3,16 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::calendar::WorkingCalendar;
 use crate::catalogue::Category;
 use crate::metadata::Actor;
 use crate::time::Timestamp;
 use crate::values::{
-    Channel, Cnic, ComplaintId, Description, Gender, MarkazCode, Outcome, PersonName, Phone,
-    Rating, ReferralKind, ShortText, TrackingCode,
+    Channel, Cnic, ComplaintId, ContactPreference, Deadline, Description, Gender, Language,
+    MarkazCode, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText, TrackingCode,
 };
+
+use super::state::DeadlineStep;
 
 /// One command: who asks, when, and what. Time, ids and the actor come in
 /// here so that `decide` stays a pure function.
@@ -53,6 +56,19 @@ pub enum ComplaintAction {
     Withdraw {
         reason: ShortText,
     },
+    /// A step of a deadline's escalation, sent by the escalation process
+    /// (actor `system`) with the step's true time as the command's time.
+    Deadline(DeadlineAction),
+}
+
+/// One step of a deadline's escalation: which deadline, when it falls due
+/// (it must be the case's own), which step and the rule that fired.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineAction {
+    pub deadline: Deadline,
+    pub due_at: Timestamp,
+    pub step: DeadlineStep,
+    pub rule: ShortText,
 }
 
 impl ComplaintAction {
@@ -66,6 +82,7 @@ impl ComplaintAction {
             ComplaintAction::Reopen { .. } => "reopen",
             ComplaintAction::Rate { .. } => "rate",
             ComplaintAction::Withdraw { .. } => "withdraw",
+            ComplaintAction::Deadline(_) => "record a deadline step on",
         }
     }
 }
@@ -88,9 +105,16 @@ pub struct FileComplaint {
     pub markaz: MarkazCode,
     /// The catalogue entry in force: its deadlines are copied into the event.
     pub category: Category,
+    /// The working calendar in force, which working-day deadlines are
+    /// counted on (and which the event records).
+    pub calendar: WorkingCalendar,
     pub complainant: Complainant,
     pub description: Description,
     pub location: Option<ShortText>,
     pub channel: Channel,
     pub gender_desk_requested: bool,
+    /// How the complainant agreed to be contacted; `None` if not asked (see
+    /// `ComplaintFiled::contact`).
+    pub contact: Option<ContactPreference>,
+    pub language: Language,
 }

@@ -5,13 +5,15 @@ use crate::catalogue::Category;
 use crate::metadata::{Actor, Role};
 use crate::values::Gender;
 
-use super::command::{ComplaintAction, ComplaintCommand, FileComplaint};
+use super::command::{ComplaintAction, ComplaintCommand, DeadlineAction, FileComplaint};
 use super::error::DomainError;
 use super::event::{
-    ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred,
-    ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, GenderDeskReasons,
+    CaseEscalated, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintRated,
+    ComplaintReferred, ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, DeadlineMissed,
+    DeadlineReminder, GenderDeskReasons,
 };
-use super::state::{ComplaintState, ComplaintStatus};
+use super::state::{ComplaintState, ComplaintStatus, DeadlineStep};
+use crate::calendar::DeadlineTerms;
 
 /// Decides what `command` does to the complaint in `state`.
 ///
@@ -27,7 +29,7 @@ pub fn decide(
     let status = match (state.status, action) {
         (None, ComplaintAction::File(file)) => {
             require_acting_officer(&command.actor)?;
-            return Ok(vec![ComplaintEvent::Filed(filed(file, command))]);
+            return Ok(vec![ComplaintEvent::Filed(filed(file, command)?)]);
         }
         (None, _) => return Err(DomainError::NotFound),
         (Some(_), ComplaintAction::File(_)) => return Err(DomainError::AlreadyFiled),
@@ -35,6 +37,10 @@ pub fn decide(
     };
     match action {
         ComplaintAction::Rate { .. } => require_citizen(&command.actor)?,
+        ComplaintAction::Deadline(step) => {
+            require_system(&command.actor)?;
+            return deadline_step(state, step, command);
+        }
         _ => require_acting_officer(&command.actor)?,
     }
     let refuse = |reason: &str| DomainError::InvalidTransition {
@@ -45,6 +51,7 @@ pub fn decide(
     use ComplaintStatus::{Acknowledged, Filed, Referred, Resolved, Withdrawn};
     let event = match action {
         ComplaintAction::File(_) => return Err(DomainError::AlreadyFiled),
+        ComplaintAction::Deadline(step) => return deadline_step(state, step, command),
         ComplaintAction::Acknowledge { note } => match status {
             Filed => ComplaintEvent::Acknowledged(ComplaintAcknowledged { note: note.clone() }),
             Acknowledged => return Err(refuse("it is already acknowledged")),
@@ -111,11 +118,21 @@ pub fn decide(
     Ok(vec![event])
 }
 
-/// The filing event, with the gender-desk decision and the deadlines of the
-/// catalogue entry in force recorded in it.
-fn filed(file: &FileComplaint, command: &ComplaintCommand) -> ComplaintFiled {
+/// The filing event, with the gender-desk decision, the deadlines of the
+/// catalogue entry in force counted on the calendar in force, and both rules
+/// and that calendar recorded in it.
+fn filed(file: &FileComplaint, command: &ComplaintCommand) -> Result<ComplaintFiled, DomainError> {
     let reasons = gender_desk_reasons(file, &file.category);
-    ComplaintFiled {
+    let acknowledge = file.category.acknowledge_rule();
+    let resolve = file.category.resolve_rule();
+    let due = |rule| {
+        file.calendar
+            .due(command.at, rule)
+            .map_err(|error| DomainError::InvalidDeadline(error.to_string()))
+    };
+    let acknowledge_by = due(acknowledge)?;
+    let resolve_by = due(resolve)?;
+    Ok(ComplaintFiled {
         complaint_id: file.complaint_id,
         tracking_code: file.tracking_code.clone(),
         markaz: file.markaz.clone(),
@@ -126,12 +143,64 @@ fn filed(file: &FileComplaint, command: &ComplaintCommand) -> ComplaintFiled {
         channel: file.channel,
         gender_desk: reasons.any(),
         gender_desk_reasons: reasons,
-        acknowledge_by: command
-            .at
-            .plus_hours(file.category.acknowledge_within_hours),
-        resolve_by: command.at.plus_hours(file.category.resolve_within_hours),
+        acknowledge_by,
+        resolve_by,
         non_cognizable: file.category.non_cognizable,
+        deadline_terms: Some(DeadlineTerms {
+            acknowledge,
+            resolve,
+            calendar: file
+                .calendar
+                .record(command.at, acknowledge_by.max(resolve_by)),
+        }),
+        contact: file.contact,
+        language: file.language,
+    })
+}
+
+/// A step of a deadline's escalation. It is recorded once: a step already
+/// recorded, or a deadline met by the step's time, decides nothing (the
+/// escalation process counts both as done), so two processes, or one
+/// restarted, never record a step twice.
+fn deadline_step(
+    state: &ComplaintState,
+    step: &DeadlineAction,
+    command: &ComplaintCommand,
+) -> Result<Vec<ComplaintEvent>, DomainError> {
+    if state.due_at(step.deadline) != Some(step.due_at) {
+        return Err(DomainError::InvalidDeadline(format!(
+            "the case's deadline to {} is not {}",
+            step.deadline, step.due_at
+        )));
     }
+    let met = state
+        .met_at(step.deadline)
+        .is_some_and(|met_at| met_at <= command.at);
+    if met || state.has_step(step.deadline, step.step) {
+        return Ok(Vec::new());
+    }
+    let event = match step.step {
+        DeadlineStep::Reminder => ComplaintEvent::DeadlineReminder(DeadlineReminder {
+            deadline: step.deadline,
+            due_at: step.due_at,
+            scheduled_at: command.at,
+            rule: step.rule.clone(),
+        }),
+        DeadlineStep::Missed => ComplaintEvent::DeadlineMissed(DeadlineMissed {
+            deadline: step.deadline,
+            due_at: step.due_at,
+            scheduled_at: command.at,
+            rule: step.rule.clone(),
+        }),
+        DeadlineStep::Escalated(level) => ComplaintEvent::Escalated(CaseEscalated {
+            deadline: step.deadline,
+            due_at: step.due_at,
+            scheduled_at: command.at,
+            level,
+            rule: step.rule.clone(),
+        }),
+    };
+    Ok(vec![event])
 }
 
 fn gender_desk_reasons(file: &FileComplaint, category: &Category) -> GenderDeskReasons {
@@ -158,6 +227,15 @@ fn require_acting_officer(actor: &Actor) -> Result<(), DomainError> {
         Actor::Officer { .. } => Ok(()),
         Actor::Citizen | Actor::System => Err(DomainError::NotAllowed {
             reason: "only an officer may do this".to_owned(),
+        }),
+    }
+}
+
+fn require_system(actor: &Actor) -> Result<(), DomainError> {
+    match actor {
+        Actor::System => Ok(()),
+        _ => Err(DomainError::NotAllowed {
+            reason: "deadline steps are recorded by the escalation process, not by hand".to_owned(),
         }),
     }
 }

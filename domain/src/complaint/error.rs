@@ -28,6 +28,8 @@ pub enum DomainError {
     },
     #[error("not allowed: {reason}")]
     NotAllowed { reason: String },
+    #[error("the deadline cannot be set: {0}")]
+    InvalidDeadline(String),
 }
 
 impl DomainError {
@@ -40,6 +42,7 @@ impl DomainError {
             DomainError::AlreadyRated => "already_rated",
             DomainError::ReopenWindowClosed { .. } => "reopen_window_closed",
             DomainError::NotAllowed { .. } => "not_allowed",
+            DomainError::InvalidDeadline(_) => "invalid_deadline",
         }
     }
 }

@@ -5,10 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::DeadlineTerms;
 use crate::time::Timestamp;
 use crate::values::{
-    CategoryCode, Channel, ComplaintId, Description, MarkazCode, Outcome, Rating, ReferralKind,
-    ShortText, TrackingCode,
+    CategoryCode, Channel, ComplaintId, ContactPreference, Deadline, Description, EscalationLevel,
+    Language, MarkazCode, Outcome, Rating, ReferralKind, ShortText, TrackingCode,
 };
 
 use super::command::Complainant;
@@ -25,6 +26,11 @@ pub enum ComplaintEvent {
     Rated(ComplaintRated),
     Reopened(ComplaintReopened),
     Withdrawn(ComplaintWithdrawn),
+    /// A deadline is near and the case has not met it.
+    DeadlineReminder(DeadlineReminder),
+    DeadlineMissed(DeadlineMissed),
+    /// A missed deadline went up a level after its grace period.
+    Escalated(CaseEscalated),
 }
 
 impl ComplaintEvent {
@@ -38,6 +44,9 @@ impl ComplaintEvent {
             ComplaintEvent::Rated(_) => "ComplaintRated",
             ComplaintEvent::Reopened(_) => "ComplaintReopened",
             ComplaintEvent::Withdrawn(_) => "ComplaintWithdrawn",
+            ComplaintEvent::DeadlineReminder(_) => "DeadlineReminder",
+            ComplaintEvent::DeadlineMissed(_) => "DeadlineMissed",
+            ComplaintEvent::Escalated(_) => "CaseEscalated",
         }
     }
 }
@@ -59,6 +68,16 @@ pub struct ComplaintFiled {
     pub acknowledge_by: Timestamp,
     pub resolve_by: Timestamp,
     pub non_cognizable: bool,
+    /// How the deadlines were measured and the calendar they were counted
+    /// on; `None` for filings recorded before the working calendar (their
+    /// deadlines were clock hours).
+    pub deadline_terms: Option<DeadlineTerms>,
+    /// How the complainant agreed to be contacted, as chosen at filing;
+    /// `None` when not asked (filings before v4 too). A gender-desk case is
+    /// written to only if `Some(Sms)` was chosen.
+    pub contact: Option<ContactPreference>,
+    /// The language messages are written in.
+    pub language: Language,
 }
 
 /// Why a case went (or did not go) to the gender desk. Any reason suffices.
@@ -110,4 +129,34 @@ pub struct ComplaintReopened {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComplaintWithdrawn {
     pub reason: ShortText,
+}
+
+/// A reminder that a deadline is near: recorded by the escalation process at
+/// `scheduled_at` (its true time, even when recorded late after a stop).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineReminder {
+    pub deadline: Deadline,
+    pub due_at: Timestamp,
+    pub scheduled_at: Timestamp,
+    /// The rule that fired, in words (e.g. "at 75% of the time to the deadline").
+    pub rule: ShortText,
+}
+
+/// A deadline passed without the action it asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineMissed {
+    pub deadline: Deadline,
+    pub due_at: Timestamp,
+    pub scheduled_at: Timestamp,
+    pub rule: ShortText,
+}
+
+/// A case that missed a deadline, escalated to the next level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseEscalated {
+    pub deadline: Deadline,
+    pub due_at: Timestamp,
+    pub scheduled_at: Timestamp,
+    pub level: EscalationLevel,
+    pub rule: ShortText,
 }

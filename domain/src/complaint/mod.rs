@@ -8,12 +8,14 @@ mod event;
 mod evolve;
 mod state;
 
+pub use command::DeadlineAction;
 pub use command::{Complainant, ComplaintAction, ComplaintCommand, FileComplaint};
 pub use decide::decide;
 pub use error::DomainError;
 pub use event::{
-    ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintRated, ComplaintReferred,
-    ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, GenderDeskReasons,
+    CaseEscalated, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintRated,
+    ComplaintReferred, ComplaintReopened, ComplaintResolved, ComplaintWithdrawn, DeadlineMissed,
+    DeadlineReminder, GenderDeskReasons,
 };
 pub use evolve::evolve;
-pub use state::{ComplaintState, ComplaintStatus};
+pub use state::{ComplaintState, ComplaintStatus, DeadlineStep};

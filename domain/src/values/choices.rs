@@ -11,7 +11,7 @@ macro_rules! choice {
         $(#[$doc])*
         ///
         /// The stored encoding is fixed in the codec, not by variant order.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($variant),+
@@ -95,6 +95,39 @@ choice!(
         FirRegistered => "fir_registered",
         NoAction => "no_action",
         ReferredToCourt => "referred_to_court",
+    }
+);
+
+choice!(
+    /// Which of a case's two deadlines: to acknowledge it, or to resolve it.
+    Deadline, "deadline", {
+        Acknowledge => "acknowledge",
+        Resolve => "resolve",
+    }
+);
+
+choice!(
+    /// Who a case that missed a deadline is escalated to, in order.
+    EscalationLevel, "level", {
+        Supervisor => "supervisor",
+        District => "district",
+    }
+);
+
+choice!(
+    /// How the complainant agreed, at filing, to be contacted about the case.
+    ContactPreference, "contact", {
+        Sms => "sms",
+        CallOnly => "call_only",
+        NoContact => "none",
+    }
+);
+
+choice!(
+    /// The language the complainant is written to in (Urdu unless English was asked for).
+    Language, "language", {
+        Urdu => "ur",
+        English => "en",
     }
 );
 

@@ -13,7 +13,9 @@ mod rating;
 mod text;
 mod tracking_code;
 
-pub use choices::{Channel, Gender, Outcome, ReferralKind};
+pub use choices::{
+    Channel, ContactPreference, Deadline, EscalationLevel, Gender, Language, Outcome, ReferralKind,
+};
 pub use cnic::Cnic;
 pub use codes::{CategoryCode, MarkazCode};
 pub use error::ValueError;

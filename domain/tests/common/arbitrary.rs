@@ -1,5 +1,10 @@
 //! proptest strategies for every value and event type.
 
+use chrono::{NaiveDate, Weekday};
+use markaz_domain::{
+    CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule,
+    DeadlineTerms, EscalationLevel, Language, RecordedCalendar,
+};
 use markaz_domain::{
     CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent,
     ComplaintFiled, ComplaintId, ComplaintRated, ComplaintReferred, ComplaintReopened,
@@ -83,12 +88,18 @@ pub fn filed() -> impl Strategy<Value = ComplaintFiled> {
             any::<bool>(),
             any::<bool>(),
         ),
+        (
+            optional(deadline_terms()),
+            optional(select(ContactPreference::ALL)),
+            select(Language::ALL),
+        ),
     )
         .prop_map(
             |(
                 (id, markaz, random, category, complainant),
                 (description, location, channel),
                 ([requested, complainant_gender, sensitive_category], ack, resolve, desk, nc),
+                (deadline_terms, contact, language),
             )| ComplaintFiled {
                 complaint_id: ComplaintId::from_uuid(Uuid::from_u128(id)),
                 tracking_code: TrackingCode::from_random(&markaz, random),
@@ -107,8 +118,48 @@ pub fn filed() -> impl Strategy<Value = ComplaintFiled> {
                 acknowledge_by: ack,
                 resolve_by: resolve,
                 non_cognizable: nc,
+                deadline_terms,
+                contact,
+                language,
             },
         )
+}
+
+fn deadline_rule() -> impl Strategy<Value = DeadlineRule> {
+    prop_oneof![
+        any::<u32>().prop_map(DeadlineRule::Hours),
+        any::<u32>().prop_map(DeadlineRule::WorkingDays),
+    ]
+}
+
+pub fn deadline_terms() -> impl Strategy<Value = DeadlineTerms> {
+    (
+        deadline_rule(),
+        deadline_rule(),
+        select(vec!["Asia/Karachi", "Asia/Dubai", "UTC"]),
+        1u8..128,
+        prop::collection::btree_set(-100_000i32..100_000, 0..5),
+    )
+        .prop_map(|(acknowledge, resolve, zone, mask, days)| DeadlineTerms {
+            acknowledge,
+            resolve,
+            calendar: RecordedCalendar {
+                time_zone: zone.to_owned(),
+                working_days: (0..7u8)
+                    .filter(|day| mask & (1 << day) != 0)
+                    .map(|day| Weekday::try_from(day).unwrap())
+                    .collect(),
+                holidays: days
+                    .into_iter()
+                    .map(|offset| {
+                        NaiveDate::from_ymd_opt(2026, 1, 1)
+                            .unwrap()
+                            .checked_add_signed(chrono::TimeDelta::days(i64::from(offset)))
+                            .unwrap()
+                    })
+                    .collect(),
+            },
+        })
 }
 
 pub fn complaint_event() -> impl Strategy<Value = ComplaintEvent> {
@@ -130,6 +181,50 @@ pub fn complaint_event() -> impl Strategy<Value = ComplaintEvent> {
         }),
         short_text().prop_map(|reason| ComplaintEvent::Reopened(ComplaintReopened { reason })),
         short_text().prop_map(|reason| ComplaintEvent::Withdrawn(ComplaintWithdrawn { reason })),
+        (
+            select(Deadline::ALL),
+            timestamp(),
+            timestamp(),
+            short_text()
+        )
+            .prop_map(|(deadline, due_at, scheduled_at, rule)| {
+                ComplaintEvent::DeadlineReminder(DeadlineReminder {
+                    deadline,
+                    due_at,
+                    scheduled_at,
+                    rule,
+                })
+            }),
+        (
+            select(Deadline::ALL),
+            timestamp(),
+            timestamp(),
+            short_text()
+        )
+            .prop_map(|(deadline, due_at, scheduled_at, rule)| {
+                ComplaintEvent::DeadlineMissed(DeadlineMissed {
+                    deadline,
+                    due_at,
+                    scheduled_at,
+                    rule,
+                })
+            }),
+        (
+            select(Deadline::ALL),
+            timestamp(),
+            timestamp(),
+            select(EscalationLevel::ALL),
+            short_text()
+        )
+            .prop_map(|(deadline, due_at, scheduled_at, level, rule)| {
+                ComplaintEvent::Escalated(CaseEscalated {
+                    deadline,
+                    due_at,
+                    scheduled_at,
+                    level,
+                    rule,
+                })
+            }),
     ]
 }
 

@@ -8,7 +8,7 @@ use markaz_domain::{
     decide, evolve, Actor, Catalogue, Category, CategoryCode, Channel, Complainant,
     ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, ComplaintState, Description,
     DomainError, FileComplaint, Gender, MarkazCode, OfficerId, Outcome, PersonName, Phone, Rating,
-    ReferralKind, Role, ShortText, Timestamp, TrackingCode,
+    ReferralKind, Role, ShortText, Timestamp, TrackingCode, WorkingCalendar,
 };
 use uuid::Uuid;
 
@@ -59,12 +59,15 @@ pub fn file_with(category: Category, gender: Gender, requested: bool) -> FileCom
         tracking_code: TrackingCode::from_random(&markaz, 0x0123_4567_89AB_CDEF),
         markaz,
         category,
+        calendar: WorkingCalendar::pakistan(),
         complainant: complainant(gender),
         description: Description::parse("My motorcycle was taken from outside the mosque.")
             .unwrap(),
         location: Some(text("Main Bazaar")),
         channel: Channel::Counter,
         gender_desk_requested: requested,
+        contact: None,
+        language: markaz_domain::Language::Urdu,
     }
 }
 

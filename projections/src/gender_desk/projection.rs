@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use markaz_domain::values::ReferralKind;
-use markaz_domain::{ComplaintEvent, ComplaintStatus};
+use markaz_domain::{ComplaintEvent, ComplaintStatus, EscalationLevel};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::event::ComplaintChange;
@@ -37,6 +37,7 @@ struct CaseRow<'a> {
     acknowledge_by: i64,
     resolve_by: i64,
     updated_at: i64,
+    escalation: Option<Cow<'a, str>>,
 }
 
 impl Projection for GenderDeskProjection {
@@ -69,6 +70,7 @@ impl Projection for GenderDeskProjection {
                     acknowledge_by: filed.acknowledge_by.as_micros(),
                     resolve_by: filed.resolve_by.as_micros(),
                     updated_at: at,
+                    escalation: None,
                 };
                 *counts
                     .entry((case.markaz.clone(), case.status.as_str()))
@@ -157,6 +159,17 @@ fn apply_change<'a>(case: &mut CaseRow<'a>, change: &'a ComplaintChange) {
             case.first_action_at.get_or_insert(at);
             case.status = ComplaintStatus::Withdrawn;
         }
+        ComplaintEvent::DeadlineReminder(_) | ComplaintEvent::DeadlineMissed(_) => {}
+        ComplaintEvent::Escalated(escalated) => {
+            let higher = case
+                .escalation
+                .as_deref()
+                .and_then(|level| EscalationLevel::parse(level).ok())
+                .is_none_or(|level| escalated.level >= level);
+            if higher {
+                case.escalation = Some(Cow::Borrowed(escalated.level.as_str()));
+            }
+        }
     }
     case.updated_at = at;
 }
@@ -165,7 +178,7 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow<'stat
     let row = tx
         .prepare_cached(
             "SELECT complaint_id, markaz, tracking_code, category, status, current_unit, filed_at,
-                    first_action_at, acknowledge_by, resolve_by, updated_at
+                    first_action_at, acknowledge_by, resolve_by, updated_at, escalation
              FROM gender_desk_cases WHERE complaint_id = ?1",
         )?
         .query_row([complaint_id], |row| {
@@ -183,6 +196,7 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow<'stat
                     acknowledge_by: row.get(8)?,
                     resolve_by: row.get(9)?,
                     updated_at: row.get(10)?,
+                    escalation: row.get::<_, Option<String>>(11)?.map(Cow::Owned),
                 },
             ))
         })
@@ -202,7 +216,7 @@ fn load(tx: &Transaction<'_>, complaint_id: &str) -> Result<Option<CaseRow<'stat
 fn joining_case(tx: &Transaction<'_>, complaint_id: &str) -> Result<CaseRow<'static>, ApplyError> {
     tx.prepare_cached(
         "SELECT markaz, tracking_code, category, current_unit, filed_at, first_action_at,
-                acknowledge_by, resolve_by, updated_at
+                acknowledge_by, resolve_by, updated_at, escalation
          FROM complaint_status WHERE complaint_id = ?1",
     )?
     .query_row([complaint_id], |row| {
@@ -218,6 +232,7 @@ fn joining_case(tx: &Transaction<'_>, complaint_id: &str) -> Result<CaseRow<'sta
             acknowledge_by: row.get(6)?,
             resolve_by: row.get(7)?,
             updated_at: row.get(8)?,
+            escalation: row.get::<_, Option<String>>(9)?.map(Cow::Owned),
         })
     })
     .optional()?
@@ -232,12 +247,14 @@ fn joining_case(tx: &Transaction<'_>, complaint_id: &str) -> Result<CaseRow<'sta
 fn save(tx: &Transaction<'_>, case: &CaseRow<'_>) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO gender_desk_cases (complaint_id, markaz, tracking_code, category, status,
-             current_unit, filed_at, first_action_at, acknowledge_by, resolve_by, updated_at, is_open)
+             current_unit, filed_at, first_action_at, acknowledge_by, resolve_by, updated_at, is_open,
+             escalation)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-             ?7, ?8, ?9, ?10, ?11, ?12)
+             ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (complaint_id) DO UPDATE SET status = excluded.status,
              current_unit = excluded.current_unit, first_action_at = excluded.first_action_at,
-             updated_at = excluded.updated_at, is_open = excluded.is_open",
+             updated_at = excluded.updated_at, is_open = excluded.is_open,
+             escalation = excluded.escalation",
     )?
     .execute(params![
         case.complaint_id,
@@ -252,6 +269,7 @@ fn save(tx: &Transaction<'_>, case: &CaseRow<'_>) -> rusqlite::Result<()> {
         case.resolve_by,
         case.updated_at,
         case.status.is_open(),
+        case.escalation,
     ])?;
     Ok(())
 }

@@ -27,6 +27,8 @@ pub struct GenderDeskCase {
     /// Still open after the resolution deadline.
     pub resolve_breached: bool,
     pub updated_at: DateTime<Utc>,
+    /// The level the case was escalated to after a missed deadline, if any.
+    pub escalation: Option<String>,
 }
 
 /// How many gender-desk cases of a markaz are in each status (every status listed).
@@ -65,7 +67,7 @@ pub(crate) fn gender_desk_queue(
     values.push(Value::Integer(limit.clamp(1, 1_000) as i64));
     let sql = format!(
         "SELECT complaint_id, tracking_code, markaz, category, status, current_unit, filed_at,
-                first_action_at, acknowledge_by, resolve_by, updated_at
+                first_action_at, acknowledge_by, resolve_by, updated_at, escalation
          FROM gender_desk_cases WHERE is_open = 1 {filter}
          ORDER BY filed_at, complaint_id LIMIT ?"
     );
@@ -90,6 +92,7 @@ pub(crate) fn gender_desk_queue(
                 acknowledge_breached: first_action_at.unwrap_or(now) > acknowledge_by,
                 resolve_breached: now > resolve_by,
                 updated_at: time(row.get(10)?),
+                escalation: row.get(11)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -29,6 +29,10 @@ pub struct Measures {
     pub ack_within_sla: i64,
     /// First resolutions by the resolution deadline.
     pub resolved_within_sla: i64,
+    /// Deadlines the escalation process found missed (on the deadline's day).
+    pub deadlines_missed: i64,
+    /// Escalations of cases to a supervisor or the district.
+    pub escalations: i64,
     /// Ratings with 1..=5 stars.
     pub ratings: [i64; 5],
     /// From filing to the first officer action.
@@ -41,7 +45,7 @@ pub struct Measures {
 }
 
 /// The counting columns, in stored order, then the blobs.
-pub(crate) const COUNT_COLUMNS: usize = 12;
+pub(crate) const COUNT_COLUMNS: usize = 14;
 
 impl Measures {
     pub fn add(&mut self, other: &Measures) {
@@ -72,6 +76,8 @@ impl Measures {
             self.first_actions,
             self.ack_within_sla,
             self.resolved_within_sla,
+            self.deadlines_missed,
+            self.escalations,
         ]
     }
 
@@ -89,6 +95,8 @@ impl Measures {
             &mut self.first_actions,
             &mut self.ack_within_sla,
             &mut self.resolved_within_sla,
+            &mut self.deadlines_missed,
+            &mut self.escalations,
         ]
     }
 

@@ -168,6 +168,10 @@ fn fold<'a>(
     let Some(case) = cases.get_mut(change.key.as_str()) else {
         return;
     };
+    // A reminder counts nothing (and must not leave an empty cell behind).
+    if matches!(change.event, ComplaintEvent::DeadlineReminder(_)) {
+        return;
+    }
     let day = days.of(&case.markaz, at);
     // The cell of the case's latest resolution, for what a later resolution
     // or a reopening corrects.
@@ -190,6 +194,14 @@ fn fold<'a>(
     };
     let credited = match (&change.event, &case.resolver) {
         (ComplaintEvent::Rated(_), Some(resolver)) => resolver.as_str(),
+        // The escalation process acts for the service: a missed deadline
+        // is counted against the officer holding the case.
+        (
+            ComplaintEvent::DeadlineReminder(_)
+            | ComplaintEvent::DeadlineMissed(_)
+            | ComplaintEvent::Escalated(_),
+            _,
+        ) => case.holder.as_str(),
         _ => officer,
     };
     let measures = cell(cells, case, day, credited);
@@ -270,6 +282,9 @@ fn fold<'a>(
             measures.withdrawn_before_action += i64::from(!case.responded);
             case.is_open = false;
         }
+        ComplaintEvent::DeadlineReminder(_) => {}
+        ComplaintEvent::DeadlineMissed(_) => measures.deadlines_missed += 1,
+        ComplaintEvent::Escalated(_) => measures.escalations += 1,
     }
     if matches!(change.actor, Actor::Officer { .. }) && case.holder != officer {
         replace(&mut case.holder, officer);

@@ -190,6 +190,10 @@ pub struct PerformanceRow {
     pub first_resolutions: u64,
     /// Withdrawals of cases no officer had acted on yet.
     pub withdrawn_before_action: u64,
+    /// Deadlines that fell due in the range without the action they asked for.
+    pub deadlines_missed: u64,
+    /// Escalations (to a supervisor or the district) in the range.
+    pub escalations: u64,
     /// Resolutions in the range that were reopened afterwards, of all resolutions in the range.
     pub reopen_rate: Share,
     pub ack_within_sla: Share,
@@ -257,6 +261,8 @@ impl PerformanceRow {
             resolutions,
             first_resolutions: count(m.first_resolutions),
             withdrawn_before_action: count(m.withdrawn_before_action),
+            deadlines_missed: count(m.deadlines_missed),
+            escalations: count(m.escalations),
             reopen_rate: Share::of(count(m.resolutions_reopened), resolutions),
             ack_within_sla: Share::of(count(m.ack_within_sla), count(m.first_actions)),
             resolved_within_sla: Share::of(

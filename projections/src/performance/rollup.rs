@@ -276,8 +276,8 @@ fn day_rollup_keys(cell: &CellKey, everyone: u32) -> [RollupKey; 4] {
 
 pub(crate) const MEASURE_COLUMNS: &str = "filed, acknowledged, referred, resolutions, \
     first_resolutions, resolutions_reopened, withdrawn, withdrawn_before_action, reopened, \
-    first_actions, ack_within_sla, resolved_within_sla, ratings, ack_seconds, \
-    first_resolve_seconds, final_resolve_seconds";
+    first_actions, ack_within_sla, resolved_within_sla, deadlines_missed, escalations, ratings, \
+    ack_seconds, first_resolve_seconds, final_resolve_seconds";
 
 /// Adds the measures of a row whose first measure column is at `first`.
 pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusqlite::Result<()> {
@@ -309,7 +309,7 @@ pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusql
     Ok(())
 }
 
-/// Binds the five key values and the measures of `m` as the 21 parameters
+/// Binds the five key values and the measures of `m` as the 23 parameters
 /// of an insert, and runs it.
 fn bind_measures(
     key: &[&dyn ToSql; 5],
@@ -324,7 +324,7 @@ fn bind_measures(
     let last = m.final_resolve_seconds.encode();
     run(&[
         key[0], key[1], key[2], key[3], key[4], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6],
-        &c[7], &c[8], &c[9], &c[10], &c[11], &ratings, &ack, &first, &last,
+        &c[7], &c[8], &c[9], &c[10], &c[11], &c[12], &c[13], &ratings, &ack, &first, &last,
     ])
 }
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use markaz_domain::values::ReferralKind;
-use markaz_domain::{ComplaintEvent, ComplaintFiled, ComplaintStatus};
+use markaz_domain::{ComplaintEvent, ComplaintFiled, ComplaintStatus, EscalationLevel};
 use rusqlite::Transaction;
 
 use super::row::PendingRow;
@@ -94,6 +94,9 @@ fn filed_row<'a>(change: &ComplaintChange, filed: &'a ComplaintFiled) -> Pending
         position: change.position,
         updated_at: at,
         history: Vec::with_capacity(6),
+        escalation: None,
+        escalated_at: None,
+        deadlines_missed: 0,
     };
     row.push_history(ComplaintStatus::Filed.as_str(), at);
     row
@@ -140,6 +143,20 @@ fn apply_change<'a>(row: &mut PendingRow<'a>, change: &'a ComplaintChange) {
             row.first_action_at.get_or_insert(at);
             row.withdrawn_at = Some(at);
             set_status(row, ComplaintStatus::Withdrawn);
+        }
+        // Steps of the escalation process: not actions, not in the public history.
+        ComplaintEvent::DeadlineReminder(_) => {}
+        ComplaintEvent::DeadlineMissed(_) => row.deadlines_missed += 1,
+        ComplaintEvent::Escalated(escalated) => {
+            let higher = row
+                .escalation
+                .as_deref()
+                .and_then(|level| EscalationLevel::parse(level).ok())
+                .is_none_or(|level| escalated.level >= level);
+            if higher {
+                row.escalation = Some(Cow::Borrowed(escalated.level.as_str()));
+                row.escalated_at = Some(at);
+            }
         }
     }
     row.version = change.version;

@@ -54,13 +54,18 @@ pub struct StatusRow {
     pub position: u64,
     pub updated_at: i64,
     pub history: Vec<HistoryEntry>,
+    /// The highest level the case was escalated to, and when.
+    pub escalation: Option<String>,
+    pub escalated_at: Option<i64>,
+    pub deadlines_missed: u32,
 }
 
 pub(crate) const COLUMNS: &str = "complaint_id, tracking_code, markaz, category, gender_desk, \
     status, current_unit, complainant_name, complainant_gender, complainant_phone, \
     complainant_cnic, complainant_address, description, location, channel, filed_at, \
     first_action_at, acknowledged_at, resolved_at, withdrawn_at, acknowledge_by, resolve_by, \
-    outcome, rating, reopen_count, version, position, updated_at, history";
+    outcome, rating, reopen_count, version, position, updated_at, history, escalation, \
+    escalated_at, deadlines_missed";
 
 impl StatusRow {
     /// Reads a row selected with [`COLUMNS`].
@@ -99,6 +104,9 @@ impl StatusRow {
             position: row.get::<_, i64>(26)?.max(0) as u64,
             updated_at: row.get(27)?,
             history,
+            escalation: row.get(29)?,
+            escalated_at: row.get(30)?,
+            deadlines_missed: row.get(31)?,
         })
     }
 }
@@ -139,6 +147,9 @@ pub(crate) struct PendingRow<'a> {
     pub position: u64,
     pub updated_at: i64,
     pub history: Vec<HistoryStep<'a>>,
+    pub escalation: Option<Cow<'a, str>>,
+    pub escalated_at: Option<i64>,
+    pub deadlines_missed: u32,
 }
 
 impl<'a> PendingRow<'a> {
@@ -159,7 +170,7 @@ impl<'a> PendingRow<'a> {
             "SELECT status, current_unit, first_action_at, acknowledged_at, resolved_at,
                     withdrawn_at, outcome, rating, reopen_count, version, position, updated_at,
                     history, filed_at, gender_desk, tracking_code, category, acknowledge_by,
-                    resolve_by
+                    resolve_by, escalation, escalated_at, deadlines_missed
              FROM complaint_status WHERE complaint_id = ?1",
         )?;
         statement
@@ -193,6 +204,9 @@ impl<'a> PendingRow<'a> {
                     category: Cow::Owned(row.get(16)?),
                     acknowledge_by: row.get(17)?,
                     resolve_by: row.get(18)?,
+                    escalation: row.get::<_, Option<String>>(19)?.map(Cow::Owned),
+                    escalated_at: row.get(20)?,
+                    deadlines_missed: row.get(21)?,
                 })
             })
             .optional()
@@ -231,7 +245,8 @@ impl<'a> PendingRow<'a> {
                 "UPDATE complaint_status SET status = ?2, current_unit = ?3, first_action_at = ?4,
                      acknowledged_at = ?5, resolved_at = ?6, withdrawn_at = ?7, outcome = ?8,
                      rating = ?9, reopen_count = ?10, version = ?11, position = ?12,
-                     updated_at = ?13, history = ?14, gender_desk = ?15
+                     updated_at = ?13, history = ?14, gender_desk = ?15, escalation = ?16,
+                     escalated_at = ?17, deadlines_missed = ?18
                  WHERE complaint_id = ?1",
             )?
             .execute(params![
@@ -250,6 +265,9 @@ impl<'a> PendingRow<'a> {
                 self.updated_at,
                 history,
                 self.gender_desk,
+                self.escalation,
+                self.escalated_at,
+                self.deadlines_missed,
             ])?;
             return Ok(());
         };
@@ -260,13 +278,13 @@ impl<'a> PendingRow<'a> {
                  complainant_phone, complainant_cnic, complainant_address, description, location,
                  channel, filed_at, first_action_at, acknowledged_at, resolved_at, withdrawn_at,
                  acknowledge_by, resolve_by, outcome, rating, reopen_count, version, position,
-                 updated_at, history)
+                 updated_at, history, escalation, escalated_at, deadlines_missed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6,
                  ?7, ?8, ?9, ?10,
                  ?11, ?12, ?13, ?14, ?15,
                  ?16, ?17, ?18, ?19, ?20,
                  ?21, ?22, ?23, ?24, ?25, ?26,
-                 ?27, ?28, ?29)
+                 ?27, ?28, ?29, ?30, ?31, ?32)
              ON CONFLICT (complaint_id) DO UPDATE SET
                  status = excluded.status, current_unit = excluded.current_unit,
                  first_action_at = excluded.first_action_at,
@@ -275,7 +293,9 @@ impl<'a> PendingRow<'a> {
                  rating = excluded.rating, reopen_count = excluded.reopen_count,
                  version = excluded.version, position = excluded.position,
                  updated_at = excluded.updated_at, history = excluded.history,
-                 gender_desk = excluded.gender_desk",
+                 gender_desk = excluded.gender_desk, escalation = excluded.escalation,
+                 escalated_at = excluded.escalated_at,
+                 deadlines_missed = excluded.deadlines_missed",
         )?;
         statement.execute(params![
             complaint_id,
@@ -307,6 +327,9 @@ impl<'a> PendingRow<'a> {
             self.position as i64,
             self.updated_at,
             history,
+            self.escalation,
+            self.escalated_at,
+            self.deadlines_missed,
         ])?;
         Ok(())
     }

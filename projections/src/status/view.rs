@@ -130,6 +130,12 @@ pub struct ComplaintView {
     pub version: u64,
     pub position: u64,
     pub history: Vec<StatusChange>,
+    /// The highest level the case was escalated to after a missed deadline
+    /// (`supervisor`, `district`), and when; `None` if never.
+    pub escalation: Option<String>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// How many of its deadlines the case missed (0 to 2).
+    pub deadlines_missed: u32,
 }
 
 /// The public view of one complaint (`GET /track/{code}`): no personal data,
@@ -196,6 +202,9 @@ impl ComplaintView {
             version: row.version,
             position: row.position,
             history: history(row),
+            escalation: row.escalation.clone(),
+            escalated_at: row.escalated_at.map(time),
+            deadlines_missed: row.deadlines_missed,
         }
     }
 
@@ -249,6 +258,9 @@ pub struct ComplaintFilter {
     pub gender_desk: Option<bool>,
     pub filed_from: Option<Timestamp>,
     pub filed_to: Option<Timestamp>,
+    /// Only open cases escalated after a missed deadline (`Some(true)`), or
+    /// only those never escalated (`Some(false)`).
+    pub escalated: Option<bool>,
 }
 
 /// One page of a list, newest first.
@@ -312,6 +324,12 @@ pub(crate) fn list_complaints(
     if let Some(gender_desk) = filter.gender_desk {
         conditions.push("gender_desk = ?");
         values.push(Value::Integer(i64::from(gender_desk)));
+    }
+    match filter.escalated {
+        Some(true) => conditions
+            .push("escalation IS NOT NULL AND status IN ('filed', 'acknowledged', 'referred')"),
+        Some(false) => conditions.push("escalation IS NULL"),
+        None => {}
     }
     if let Some(from) = filter.filed_from {
         conditions.push("filed_at >= ?");

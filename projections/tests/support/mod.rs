@@ -116,6 +116,7 @@ impl Scenario {
             tracking_code: TrackingCode::from_random(&markaz, 0x1234_5678_9ABC + code_of as u64),
             markaz,
             category,
+            calendar: markaz_domain::WorkingCalendar::pakistan(),
             complainant: Complainant {
                 name: PersonName::parse(&format!("Complainant {n}")).unwrap(),
                 gender,
@@ -127,6 +128,8 @@ impl Scenario {
             location: None,
             channel: Channel::Counter,
             gender_desk_requested: false,
+            contact: None,
+            language: markaz_domain::Language::Urdu,
         };
         self.act(id, actor, when, ComplaintAction::File(file)).await;
         id

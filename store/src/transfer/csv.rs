@@ -163,9 +163,14 @@ impl ComplaintRow {
     fn apply(&mut self, event: &ComplaintEvent, at: Timestamp) {
         self.version += 1;
         self.last_event_at = at;
+        // The escalation process's steps are not actions on the case.
         if !matches!(
             event,
-            ComplaintEvent::Rated(_) | ComplaintEvent::Reopened(_)
+            ComplaintEvent::Rated(_)
+                | ComplaintEvent::Reopened(_)
+                | ComplaintEvent::DeadlineReminder(_)
+                | ComplaintEvent::DeadlineMissed(_)
+                | ComplaintEvent::Escalated(_)
         ) {
             self.first_action_at.get_or_insert(at);
         }
@@ -200,6 +205,9 @@ impl ComplaintRow {
                 self.status = "withdrawn";
                 self.withdrawn_at = Some(at);
             }
+            ComplaintEvent::DeadlineReminder(_)
+            | ComplaintEvent::DeadlineMissed(_)
+            | ComplaintEvent::Escalated(_) => {}
         }
     }
 

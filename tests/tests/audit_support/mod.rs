@@ -119,6 +119,7 @@ impl ScriptedLog {
             tracking_code: TrackingCode::from_random(&markaz, self.next as u64 * 7919),
             markaz,
             category,
+            calendar: markaz_domain::WorkingCalendar::pakistan(),
             complainant: Complainant {
                 name: PersonName::parse(if female { "Bibi Amina" } else { "Abdul Wahid" })
                     .expect("a name"),
@@ -132,6 +133,8 @@ impl ScriptedLog {
             location: None,
             channel: Channel::Counter,
             gender_desk_requested: false,
+            contact: None,
+            language: markaz_domain::Language::Urdu,
         };
         self.run(id, ComplaintAction::File(file), when).await;
         id

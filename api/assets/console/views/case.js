@@ -68,6 +68,10 @@ export async function render(root, context, minPosition) {
           view.outcome ? [t('field.outcome'), label('outcome', view.outcome)] : null,
           view.rating ? [t('case.rating'), String(view.rating.stars ?? view.rating)] : null,
           [t('case.reopened'), String(view.reopen_count ?? 0)],
+          view.escalation
+            ? [t('case.escalation'), h('span', { id: 'case-escalation' }, h('span', { class: 'badge breach' }, label('escalation', view.escalation)), ' ', time(view.escalated_at))]
+            : null,
+          view.deadlines_missed ? [t('case.deadlines_missed'), String(view.deadlines_missed)] : null,
         ]),
       ),
       h(
@@ -235,7 +239,7 @@ function timelineSection(events) {
 function summary(data) {
   if (!data || typeof data !== 'object') return null;
   const parts = [];
-  for (const key of ['to', 'kind', 'outcome', 'reason', 'summary', 'note', 'stars', 'comment']) {
+  for (const key of ['to', 'kind', 'outcome', 'reason', 'summary', 'note', 'stars', 'comment', 'deadline', 'level', 'rule']) {
     if (data[key] !== undefined && data[key] !== null && data[key] !== '') parts.push(`${t(`field.${key}`)}: ${data[key]}`);
   }
   return parts.length ? h('div', { class: 'tl-data' }, parts.join(' · ')) : null;

@@ -4,7 +4,7 @@
 
 import { api } from '../api.js';
 import { h, ltr } from '../dom.js';
-import { formatAge, formatNumber, t } from '../i18n.js';
+import { formatAge, formatNumber, label, t } from '../i18n.js';
 import { errorBox, labelCells, statusBadge, time } from '../ui.js';
 import { categories, categoryName } from './counter.js';
 
@@ -31,7 +31,7 @@ export async function render(root, context) {
       'tr',
       { class: breached ? 'breach' : '', dataset: { id: item.id } },
       h('td', {}, h('a', { href: `#/case/${item.id}`, class: 'case-link' }, ltr(item.tracking_code, 'ltr code'))),
-      h('td', {}, statusBadge(item.status)),
+      h('td', {}, statusBadge(item.status), item.escalation ? h('span', { class: 'badge breach escalation' }, label('escalation', item.escalation)) : null),
       h('td', {}, categoryName(list, item.category)),
       h('td', { class: 'age' }, formatAge(item.age_minutes)),
       h('td', { class: item.acknowledge_breached ? 'late' : '' }, time(item.acknowledge_by), item.acknowledge_breached ? h('span', { class: 'badge breach' }, t('sla.breached')) : null),

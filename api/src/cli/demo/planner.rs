@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Duration as Span, Timelike, Utc, Weekday};
 use markaz_domain::{
     Catalogue, Category, Channel, Cnic, Complainant, ComplaintAction, ComplaintId, Description,
     FileComplaint, Gender, MarkazCode, Outcome, PersonName, Phone, Rating, ReferralKind, ShortText,
-    TrackingCode,
+    TrackingCode, WorkingCalendar,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -212,7 +212,10 @@ pub(super) fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
         location: ShortText::parse(&format!("{area}, Quetta")).ok(),
         channel,
         gender_desk_requested: requested,
+        contact: None,
+        language: markaz_domain::Language::Urdu,
         category,
+        calendar: WorkingCalendar::pakistan(),
     };
     let filing_command = time_ordered_uuid(rng, filed_at);
     let filed_by = rng.random_range(0..3);
