@@ -6,6 +6,7 @@
 
 use crate::audit::AccessedView;
 use crate::metadata::Role;
+use crate::service_request::{FieldKind, StationFinding};
 use crate::values::{Channel, Gender, Outcome, ReferralKind};
 
 /// A domain enum with a frozen byte code.
@@ -93,6 +94,27 @@ impl FrozenCode for AccessedView {
     ];
 }
 
+impl FrozenCode for FieldKind {
+    const FIELD: &'static str = "field kind";
+    const TABLE: &'static [(Self, u8)] = &[
+        (FieldKind::Cnic, 0),
+        (FieldKind::Phone, 1),
+        (FieldKind::Date, 2),
+        (FieldKind::Address, 3),
+        (FieldKind::VehicleRegistration, 4),
+        (FieldKind::Text, 5),
+    ];
+}
+
+impl FrozenCode for StationFinding {
+    const FIELD: &'static str = "finding";
+    const TABLE: &'static [(Self, u8)] = &[
+        (StationFinding::Clear, 0),
+        (StationFinding::Adverse, 1),
+        (StationFinding::NotFoundAtAddress, 2),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +162,7 @@ mod tests {
         check(Outcome::ALL);
         check(&Role::ALL);
         check(AccessedView::ALL);
+        check(FieldKind::ALL);
+        check(StationFinding::ALL);
     }
 }

@@ -15,6 +15,7 @@ mod frozen;
 mod json;
 pub mod officer_v2;
 mod registry;
+pub mod service_v1;
 pub mod v1;
 pub mod v2;
 
@@ -26,6 +27,7 @@ pub use registry::{decode, encode, known_types, latest_version};
 use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
 use crate::officer::OfficerEvent;
+use crate::service_request::ServiceEvent;
 
 /// Every event the store may hold, across aggregates.
 ///
@@ -38,6 +40,8 @@ pub enum DomainEvent {
     Officer(OfficerEvent),
     /// Seals and the access log (see `crate::audit`).
     Audit(AuditEvent),
+    /// Service requests (see `crate::service_request`).
+    Service(ServiceEvent),
 }
 
 impl DomainEvent {
@@ -47,6 +51,7 @@ impl DomainEvent {
             DomainEvent::Complaint(event) => event.type_name(),
             DomainEvent::Officer(event) => event.type_name(),
             DomainEvent::Audit(event) => event.type_name(),
+            DomainEvent::Service(event) => event.type_name(),
         }
     }
 }
@@ -66,6 +71,12 @@ impl From<AuditEvent> for DomainEvent {
 impl From<OfficerEvent> for DomainEvent {
     fn from(event: OfficerEvent) -> Self {
         DomainEvent::Officer(event)
+    }
+}
+
+impl From<ServiceEvent> for DomainEvent {
+    fn from(event: ServiceEvent) -> Self {
+        DomainEvent::Service(event)
     }
 }
 

@@ -33,6 +33,17 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("OfficerTokenRotated", &[1]),
     ("LogSealed", &[1]),
     ("CaseAccessed", &[1]),
+    ("ServiceRequested", &[1]),
+    ("ServiceAcknowledged", &[1]),
+    ("ServiceSentForVerification", &[1]),
+    ("ServiceStationAnswered", &[1]),
+    ("ServiceDocumentIssued", &[1]),
+    ("ServiceRefused", &[1]),
+    ("ServiceDocumentCollected", &[1]),
+    ("ServiceRated", &[1]),
+    ("ServiceWithdrawn", &[1]),
+    ("ServiceDocumentReissued", &[1]),
+    ("ServiceDocumentRevoked", &[1]),
 ];
 
 /// Every event type ever written, with the schema versions of each.
@@ -72,6 +83,7 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             AuditEvent::LogSealed(e) => (1, to_bytes(&LogSealedV1::from_domain(e))),
             AuditEvent::CaseAccessed(e) => (1, to_bytes(&CaseAccessedV1::from_domain(e))),
         },
+        DomainEvent::Service(event) => super::service_v1::encode_service(event),
     };
     EncodedEvent {
         event_type,
@@ -144,6 +156,18 @@ pub fn decode(
         ("CaseAccessed", 1) => audit(AuditEvent::CaseAccessed(
             take::<CaseAccessedV1>(d, payload)?.into_domain(d)?,
         )),
+        (_, 1) if name.starts_with("Service") => {
+            match super::service_v1::decode_service(d, payload)? {
+                Some(event) => DomainEvent::Service(event),
+                None => {
+                    return Err(CodecError::UnknownVersion {
+                        event_type: event_type.to_owned(),
+                        version: schema_version,
+                        known: versions,
+                    })
+                }
+            }
+        }
         _ => {
             return Err(CodecError::UnknownVersion {
                 event_type: event_type.to_owned(),
@@ -155,14 +179,17 @@ pub fn decode(
     Ok(event)
 }
 
-fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+pub(super) fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     // Serializing plain structs of strings, integers and arrays into a Vec
     // cannot fail: postcard only errors on unsupported types or full buffers.
     postcard::to_stdvec(value).unwrap_or_else(|error| unreachable!("postcard encoding: {error}"))
 }
 
 /// Reads one `T` and insists it used every byte of the payload.
-fn take<T: DeserializeOwned>(decoding: Decoding, payload: &[u8]) -> Result<T, CodecError> {
+pub(super) fn take<T: DeserializeOwned>(
+    decoding: Decoding,
+    payload: &[u8],
+) -> Result<T, CodecError> {
     let (value, rest) =
         postcard::take_from_bytes::<T>(payload).map_err(|error| CodecError::Malformed {
             event_type: decoding.event_type,
