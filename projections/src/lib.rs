@@ -30,6 +30,7 @@ pub mod projection;
 pub mod read_models;
 pub mod rebuild;
 pub mod runner;
+pub mod services;
 pub mod status;
 pub mod writer;
 
@@ -46,6 +47,10 @@ pub use read_models::{
 };
 pub use rebuild::{rebuild, rebuild_into, RebuildError, RebuildSummary};
 pub use runner::{RunnerError, RunnerHandle, RunnerOptions, RunnerStatus, WaitError};
+pub use services::{
+    content_digest, DocumentStatus, IssuedDocument, ServiceFilter, ServicePerformance,
+    ServicePerformanceRow, ServiceRequestView, ServiceTrackingView, StationTimes,
+};
 pub use status::{
     ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, SlaState, SlaView,
     TrackingJson, TrackingView,

@@ -35,6 +35,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_local_calendar.sql",
         sql: include_str!("../../migrations/0004_local_calendar.sql"),
     },
+    Migration {
+        name: "0005_service_requests.sql",
+        sql: include_str!("../../migrations/0005_service_requests.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

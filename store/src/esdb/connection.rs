@@ -9,7 +9,8 @@ use kurrentdb::{Client, ClientSettings};
 use crate::contract::StoreError;
 
 /// The stream prefixes Markaz writes to; everything else in `$all` is ignored.
-pub const DEFAULT_STREAM_PREFIXES: [&str; 4] = ["complaint-", "officer-", "access-", "seal-"];
+pub const DEFAULT_STREAM_PREFIXES: [&str; 5] =
+    ["complaint-", "officer-", "access-", "seal-", "service-"];
 
 /// How the backend talks to the server. The defaults suit a LAN cluster.
 #[derive(Clone, Debug)]
