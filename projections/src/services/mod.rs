@@ -13,5 +13,5 @@ pub use performance::{ServicePerformance, ServicePerformanceRow, StationTimes};
 pub use projection::ServiceProjection;
 pub use view::{
     content_digest, DocumentStatus, IssuedDocument, ServiceFilter, ServiceRequestView,
-    ServiceTrackingView,
+    ServiceTrackingView, MAX_LIST,
 };
