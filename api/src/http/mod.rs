@@ -33,3 +33,4 @@ pub mod service_requests;
 pub mod sse;
 pub mod stream_limits;
 pub mod tracking;
+pub mod verification;

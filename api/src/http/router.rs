@@ -22,7 +22,8 @@ pub fn build(state: AppState) -> Router {
         .merge(tracking::public_routes())
         .merge(complaints::public_routes())
         .merge(queries::public_routes())
-        .merge(super::service_queries::public_routes());
+        .merge(super::service_queries::public_routes())
+        .merge(super::verification::public_routes());
     let public = rate_limit::limit_public(public, &state);
     let staff = Router::new()
         .merge(complaints::routes())

@@ -28,9 +28,10 @@ pub struct ServiceRequestBody {
     /// The values of the service's fields, by field name (see `GET /services`).
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
-    /// The documents of the service's list that the counter has seen: all of them.
+    /// Each document of the service's list (see `GET /services`), `true`
+    /// once the counter has seen it: all must be.
     #[serde(default)]
-    pub documents_checked: Vec<String>,
+    pub documents_checked: BTreeMap<String, bool>,
     /// Default `counter`.
     #[serde(default)]
     #[schema(value_type = Option<vocabulary::Channel>)]
@@ -130,7 +131,7 @@ impl ServiceRequestBody {
                 }
             });
         let mut fields = Vec::new();
-        let mut documents = Vec::new();
+        let mut documents: Vec<String> = Vec::new();
         if let Some(service) = &service {
             for field in &service.fields {
                 let name = field.name.as_str();
@@ -160,12 +161,11 @@ impl ServiceRequestBody {
                     ));
                 }
             }
-            let seen: Vec<&str> = self.documents_checked.iter().map(|d| d.trim()).collect();
             let missing: Vec<&str> = service
                 .documents
                 .iter()
                 .map(String::as_str)
-                .filter(|document| !seen.contains(document))
+                .filter(|document| self.documents_checked.get(*document) != Some(&true))
                 .collect();
             if !missing.is_empty() {
                 c.errors.push(FieldError::new(
@@ -173,16 +173,15 @@ impl ServiceRequestBody {
                     format!("the counter must check: {}", missing.join("; ")),
                 ));
             }
-            for document in &seen {
-                if !service.documents.iter().any(|listed| listed == document) {
+            for document in self.documents_checked.keys() {
+                if !service.documents.contains(document) {
                     c.errors.push(FieldError::new(
                         "documents_checked",
                         format!("`{document}` is not on this service's list of documents"),
                     ));
-                } else if !documents.contains(&document.to_string()) {
-                    documents.push(document.to_string());
                 }
             }
+            documents = service.documents.clone();
         }
         let valid = (|| {
             Some(NewServiceRequest {

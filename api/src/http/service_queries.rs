@@ -9,7 +9,7 @@
 //! tracking code is masked in every staff view.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/service-requests", get(list))
         .route("/service-requests/{id}", get(one))
         .route("/service-requests/{id}/timeline", get(timeline))
+        .route("/service-requests/{id}/document", get(document))
         .route("/service-performance", get(performance))
 }
 
@@ -324,4 +325,53 @@ async fn performance(
         "to": to.to_rfc3339(),
         "services": report.services,
     })))
+}
+
+/// The printable view of the document in force of a request (HTML).
+async fn document(
+    State(state): State<AppState>,
+    auth: Authorized<ReadServiceRequests>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let id = parse_service_request_id(&id)?;
+    let case = load::<ServiceRequestDecider>(state.store.as_ref(), &id.stream_name())
+        .await
+        .map_err(|error| unavailable(error.into()))?;
+    if !service_visible(&case.state, &auth.principal) {
+        return Err(service_request_not_found());
+    }
+    let Some(number) = &case.state.document else {
+        return Err(Problem::conflict(
+            "not_issued",
+            "no document has been issued for this request: issue it first",
+        ));
+    };
+    wait_for(&state, Some(case.last_position)).await?;
+    let document = look_up(&state, || {
+        state.read_models.issued_document(number.as_str())
+    })
+    .await?
+    .ok_or_else(service_request_not_found)?;
+    let origin = match &state.config.public_url {
+        Some(url) => url.clone(),
+        None => crate::web::receipt_qr::request_origin(&headers)?,
+    };
+    let issues = case
+        .state
+        .service
+        .as_ref()
+        .and_then(|code| state.services.get(code))
+        .map_or(document.service_name_en.clone(), |service| {
+            service.issues_en.clone()
+        });
+    let page = crate::web::service_document::print_view(&document, &issues, &origin);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        page.into_string(),
+    )
+        .into_response())
 }
