@@ -11,8 +11,8 @@
 //!   checkpoint commit in one transaction (`projection`), so a crash loses or
 //!   double-counts nothing. `RunnerHandle::wait_for_position` gives
 //!   read-your-writes.
-//! * `status`, `gender_desk`, `performance`: the three projections and their
-//!   queries; `read_models::ReadModels` is what the HTTP API calls.
+//! * `status`, `gender_desk`, `performance`, `services`: the projections and
+//!   their queries; `read_models::ReadModels` is what the HTTP API calls.
 //! * `rebuild`: replays the log into a new file and swaps it in atomically;
 //!   `database` explains how running readers and the runner follow the swap.
 //!

@@ -1,4 +1,4 @@
-//! The three projections behind one interface, and the one transaction that
+//! The projections behind one interface, and the one transaction that
 //! applies a batch of events to them together with their checkpoints.
 //!
 //! Each projection has its own checkpoint row, so a projection added later (or
@@ -63,7 +63,7 @@ pub struct ProjectionSet {
 }
 
 impl ProjectionSet {
-    /// Status tracking, gender desk and performance, at their stored
+    /// Status tracking, gender desk, performance and services, at their stored
     /// checkpoints; `public_views` says when the status projection writes the
     /// public tracking answers.
     pub fn load(conn: &Connection, public_views: PublicViews) -> Result<Self, rusqlite::Error> {

@@ -28,6 +28,7 @@ pub mod receipt;
 pub mod request_context;
 pub mod router;
 pub mod service_input;
+pub mod service_openapi;
 pub mod service_queries;
 pub mod service_requests;
 pub mod sse;

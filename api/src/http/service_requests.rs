@@ -38,14 +38,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/service-requests", post(request))
         .route("/service-requests/{id}/acknowledge", post(acknowledge))
-        .route(
-            "/service-requests/{id}/verification",
-            post(send_for_verification),
-        )
-        .route(
-            "/service-requests/{id}/station-answer",
-            post(station_answer),
-        )
+        .route("/service-requests/{id}/verification", post(verification))
+        .route("/service-requests/{id}/station-answer", post(station))
         .route("/service-requests/{id}/issue", post(issue))
         .route("/service-requests/{id}/refusal", post(refuse))
         .route("/service-requests/{id}/collection", post(collect))
@@ -241,16 +235,12 @@ macro_rules! service_step {
 service_step!(acknowledge, NoteBody, |state, body, _principal| body
     .note()
     .map(|note| ServiceAction::Acknowledge { note }));
-service_step!(
-    send_for_verification,
-    VerificationBody,
-    |state, body, _principal| body.validate()
-);
-service_step!(
-    station_answer,
-    StationAnswerBody,
-    |state, body, _principal| body.validate()
-);
+service_step!(verification, VerificationBody, |state, body, _principal| {
+    body.validate()
+});
+service_step!(station, StationAnswerBody, |state, body, _principal| {
+    body.validate()
+});
 service_step!(issue, IssueBody, |state, body, principal| {
     body.text().and_then(|text| {
         let number = state
