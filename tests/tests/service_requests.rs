@@ -188,6 +188,25 @@ async fn a_character_certificate_is_verified_issued_collected_and_rated() {
         )
         .await;
     assert_eq!(verified.expect(200)["ok"], true, "{}", verified.text);
+
+    // Time travel: the request as it stood at version 3, sent to the station.
+    let past = app
+        .get(
+            &format!("/api/v1/audit/service-requests/{id}?version=3"),
+            Some(&auditor),
+        )
+        .await;
+    let past = past.expect(200);
+    assert_eq!(past["state"]["status"], "at_station");
+    assert_eq!(past["state"]["station"], "PS Kuchlak");
+    assert_eq!(past["events"].as_array().unwrap().len(), 3);
+    assert_eq!(past["current_version"], 7);
+    app.get(
+        &format!("/api/v1/audit/service-requests/{id}?version=8"),
+        Some(&auditor),
+    )
+    .await
+    .expect_problem(400, "invalid_query");
 }
 
 #[tokio::test]

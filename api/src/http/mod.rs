@@ -27,6 +27,7 @@ pub mod rate_limit;
 pub mod receipt;
 pub mod request_context;
 pub mod router;
+pub mod service_audit;
 pub mod service_input;
 pub mod service_openapi;
 pub mod service_queries;

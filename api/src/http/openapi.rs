@@ -110,6 +110,7 @@ async fn openapi_json() -> Response {
         super::service_openapi::revocation,
         super::service_openapi::performance,
         super::service_openapi::verify,
+        super::service_openapi::audit_service_request,
     ),
     components(schemas(Ready)),
     modifiers(&BearerAuth),

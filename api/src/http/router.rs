@@ -33,7 +33,8 @@ pub fn build(state: AppState) -> Router {
         .merge(performance::routes())
         .merge(audit::routes())
         .merge(super::service_requests::routes())
-        .merge(super::service_queries::routes());
+        .merge(super::service_queries::routes())
+        .merge(super::service_audit::routes());
     let staff = rate_limit::limit_staff(staff, &state);
     let commands_and_queries = overload::with_timeout(
         Router::new().merge(public).merge(staff),
