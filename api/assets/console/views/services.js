@@ -82,7 +82,7 @@ function requestForm(list, context) {
         t('services.promise', { days: service.deadline_working_days, fee: service.fee_rupees }),
         service.station_verification ? ` ${t('services.station_needed')}` : '',
       ),
-      service.fields.map((f) =>
+      ...service.fields.map((f) =>
         field(
           `fields.${f.name}`,
           ur ? f.label_ur : f.label_en,
