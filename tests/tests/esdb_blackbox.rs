@@ -9,6 +9,10 @@ mod bad_input;
 mod lifecycle;
 #[path = "roles.rs"]
 mod roles;
+#[path = "service_requests.rs"]
+mod service_requests;
+#[path = "service_requests_verification.rs"]
+mod service_requests_verification;
 #[path = "sse.rs"]
 mod sse;
 
