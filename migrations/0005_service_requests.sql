@@ -38,6 +38,8 @@ CREATE TABLE service_requests (
     history               TEXT NOT NULL
 );
 CREATE INDEX service_requests_by_markaz ON service_requests (markaz, requested_at);
+-- The figures per service read a range of request times, of one markaz or all.
+CREATE INDEX service_requests_by_time ON service_requests (requested_at);
 
 -- Each referral to a police station and its answer: how long stations take is the bottleneck
 -- supervisors ask about. A request sent again gets a second row.
