@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use markaz_domain::Catalogue;
+use markaz_domain::{Catalogue, ServiceCatalogue};
 use markaz_projections::{DatabaseError, ReadModels, RunnerError, RunnerHandle, RunnerOptions};
 use markaz_store::{EventStore, SqliteStore, StoreError};
 use tokio::net::TcpListener;
@@ -84,6 +84,19 @@ pub fn load_catalogue(config: &Config) -> Result<Catalogue, StartError> {
     Catalogue::from_toml_str(&text).map_err(|error| problem(error.to_string()))
 }
 
+/// The service catalogue file named by the configuration, or the built-in one.
+pub fn load_service_catalogue(config: &Config) -> Result<ServiceCatalogue, StartError> {
+    let Some(path) = &config.service_catalogue else {
+        return Ok(ServiceCatalogue::default());
+    };
+    let problem = |problem: String| StartError::Catalogue {
+        path: path.clone(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| problem(error.to_string()))?;
+    ServiceCatalogue::from_toml_str(&text).map_err(|error| problem(error.to_string()))
+}
+
 /// A server started by `start`.
 pub struct RunningApp {
     /// The address actually bound (useful with port 0).
@@ -137,6 +150,7 @@ pub async fn start_with_clock(
         source,
     })?;
     let catalogue = Arc::new(load_catalogue(&config)?);
+    let services = Arc::new(load_service_catalogue(&config)?);
     let metrics = Arc::new(crate::metrics::Metrics::default());
     // Appends are counted for /metrics whatever the backend.
     let store = metrics.meter_store(open_store(&config).await?);
@@ -170,6 +184,7 @@ pub async fn start_with_clock(
         officers,
         idempotency,
         catalogue,
+        services,
         read_models,
         projections,
         metrics,

@@ -72,6 +72,8 @@ pub struct Config {
     pub store: StoreLocation,
     /// A TOML category catalogue replacing the built-in one.
     pub catalogue: Option<PathBuf>,
+    /// A TOML service catalogue (`[[service]]` tables) replacing the built-in one.
+    pub service_catalogue: Option<PathBuf>,
     /// How many days after resolution a complaint may be reopened.
     pub reopen_window_days: u32,
     /// How long a query with `min_position` waits for the read models.
@@ -192,6 +194,7 @@ impl Config {
             data_dir: data_dir.into(),
             store: StoreLocation::Embedded,
             catalogue: None,
+            service_catalogue: None,
             reopen_window_days: Self::DEFAULT_REOPEN_WINDOW_DAYS,
             min_position_wait: Duration::from_millis(Self::DEFAULT_MIN_POSITION_WAIT_MS),
             ready_max_lag: Self::DEFAULT_READY_MAX_LAG,
@@ -243,6 +246,7 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub store: Option<String>,
     pub catalogue: Option<PathBuf>,
+    pub service_catalogue: Option<PathBuf>,
     pub reopen_window_days: Option<u32>,
     pub min_position_wait_ms: Option<u64>,
     pub ready_max_lag: Option<u64>,
@@ -442,6 +446,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub store: Option<String>,
     pub catalogue: Option<PathBuf>,
+    pub service_catalogue: Option<PathBuf>,
     pub reopen_window_days: Option<u32>,
     pub min_position_wait_ms: Option<u64>,
     pub ready_max_lag: Option<u64>,
@@ -633,6 +638,7 @@ impl Overrides {
                 .unwrap_or_else(|| PathBuf::from(Config::DEFAULT_DATA_DIR)),
             store,
             catalogue: self.catalogue.or(file.catalogue),
+            service_catalogue: self.service_catalogue.or(file.service_catalogue),
             reopen_window_days,
             min_position_wait: Duration::from_millis(
                 self.min_position_wait_ms

@@ -36,10 +36,15 @@ pub fn event_data(decoded: &DecodedEvent<ComplaintEvent>) -> Value {
     to_json(&DomainEvent::Complaint(decoded.event.clone()))
 }
 
+/// The data of a service-request event as JSON, unmasked.
+pub fn service_event_data(decoded: &DecodedEvent<markaz_domain::ServiceEvent>) -> Value {
+    to_json(&DomainEvent::Service(decoded.event.clone()))
+}
+
 /// One entry of a timeline, showing `data` (the event's data, masked or not
 /// as the caller decided).
-pub fn timeline_entry(
-    decoded: &DecodedEvent<ComplaintEvent>,
+pub fn timeline_entry<E>(
+    decoded: &DecodedEvent<E>,
     officers: &OfficerDirectory,
     data: Value,
 ) -> Value {

@@ -13,6 +13,8 @@ pub mod decider;
 pub mod metadata;
 pub mod notification;
 pub mod officer;
+pub mod service_catalogue;
+pub mod service_request;
 pub mod time;
 pub mod values;
 
@@ -42,6 +44,12 @@ pub use officer::{
     decide_officer, evolve_officer, role_requires_markaz, OfficerAction, OfficerCommand,
     OfficerError, OfficerEvent, OfficerRegistered, OfficerRevoked, OfficerState,
     OfficerTokenRotated,
+};
+pub use service_catalogue::{Service, ServiceCatalogue, ServiceCatalogueError, ServiceField};
+pub use service_request::{
+    Applicant, DocumentNumber, FieldKind, FieldValue, ServiceAction, ServiceCommand, ServiceError,
+    ServiceEvent, ServiceRequestDecider, ServiceRequestId, ServiceState, ServiceStatus,
+    StationFinding,
 };
 pub use time::Timestamp;
 pub use values::{

@@ -31,9 +31,10 @@ use markaz_domain::{
     Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
 };
 use markaz_domain::{
-    CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder, DeadlineRule,
-    DeadlineTerms, EscalationLevel, Language, NotificationEvent, NotificationFailed,
-    NotificationQueued, NotificationSent, RecordedCalendar,
+    Applicant, CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder,
+    DeadlineRule, DeadlineTerms, DocumentNumber, EscalationLevel, FieldKind, FieldValue, Language,
+    NotificationEvent, NotificationFailed, NotificationQueued, NotificationSent, RecordedCalendar,
+    ServiceEvent, ServiceRequestId, StationFinding,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -270,9 +271,109 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             },
         ))),
         ("NotificationRetried", 1) => latest(DomainEvent::Notification(NotificationEvent::Retried)),
+        (service_type, 1) if service_type.starts_with("Service") => {
+            latest(DomainEvent::Service(sample_service(service_type)?))
+        }
         _ => return None,
     };
     Some(sample)
+}
+
+fn sample_document_number(random: u64) -> DocumentNumber {
+    DocumentNumber::from_random(&MarkazCode::parse("KCH").unwrap(), random)
+}
+
+/// The frozen sample of each service event type (schema version 1).
+fn sample_service(event_type: &str) -> Option<ServiceEvent> {
+    use markaz_domain::service_request::{
+        DocumentCollected, DocumentIssued, DocumentReissued, DocumentRevoked, ServiceAcknowledged,
+        ServiceRated, ServiceRefused, ServiceRequested, ServiceSentForVerification,
+        ServiceWithdrawn, StationAnswered,
+    };
+    let markaz = MarkazCode::parse("KCH").unwrap();
+    let event = match event_type {
+        "ServiceRequested" => ServiceEvent::Requested(ServiceRequested {
+            request_id: ServiceRequestId::from_uuid(Uuid::from_u128(
+                0x0193_0a00_7c1e_7b2a_9d4e_3f5a_6b7c_8d9f,
+            )),
+            tracking_code: TrackingCode::from_random(&markaz, 0x0B6E_4D3C_2F1A_8765),
+            markaz,
+            service: CategoryCode::parse("character_certificate").unwrap(),
+            service_name_en: "Character certificate".into(),
+            service_name_ur: "کریکٹر سرٹیفکیٹ".into(),
+            applicant: Applicant {
+                name: PersonName::parse("محمد عمران کاکڑ").unwrap(),
+                phone: Phone::parse("0312 7654321").unwrap(),
+                cnic: Cnic::parse("54400-7654321-1").unwrap(),
+                address: Some(text("Killi Kotwal, Kuchlak, Quetta")),
+            },
+            fields: vec![
+                FieldValue {
+                    name: "father_name".into(),
+                    kind: FieldKind::Text,
+                    value: "عبدالرحمن کاکڑ".into(),
+                },
+                FieldValue {
+                    name: "travel_date".into(),
+                    kind: FieldKind::Date,
+                    value: "2026-04-01".into(),
+                },
+            ],
+            documents_checked: vec![
+                "Original CNIC of the applicant".into(),
+                "Two photographs".into(),
+            ],
+            channel: Channel::Counter,
+            station_verification: true,
+            fee_rupees: 500,
+            deadline_working_days: 7,
+            issue_by: Timestamp::from_micros(1_773_082_800_000_000),
+        }),
+        "ServiceAcknowledged" => ServiceEvent::Acknowledged(ServiceAcknowledged {
+            note: Some(text("Photographs attested")),
+        }),
+        "ServiceSentForVerification" => {
+            ServiceEvent::SentForVerification(ServiceSentForVerification {
+                station: text("PS Kuchlak"),
+            })
+        }
+        "ServiceStationAnswered" => ServiceEvent::StationAnswered(StationAnswered {
+            station: text("PS Kuchlak"),
+            finding: StationFinding::Adverse,
+            case_references: Some(text("FIR 45/2024 PS Kuchlak, s.506 PPC")),
+            remarks: None,
+        }),
+        "ServiceDocumentIssued" => ServiceEvent::Issued(DocumentIssued {
+            number: sample_document_number(0x0123_4567_89AB_CDEF),
+            text: Description::parse(
+                "Certified that no criminal record exists against the holder\nat PS Kuchlak.",
+            )
+            .unwrap(),
+        }),
+        "ServiceRefused" => ServiceEvent::Refused(ServiceRefused {
+            reason: text("Applicant not found at the address given"),
+        }),
+        "ServiceDocumentCollected" => ServiceEvent::Collected(DocumentCollected { note: None }),
+        "ServiceRated" => ServiceEvent::Rated(ServiceRated {
+            stars: Rating::new(4).unwrap(),
+            comment: Some(text("جلدی ملا")),
+        }),
+        "ServiceWithdrawn" => ServiceEvent::Withdrawn(ServiceWithdrawn {
+            reason: text("No longer needed"),
+        }),
+        "ServiceDocumentReissued" => ServiceEvent::Reissued(DocumentReissued {
+            number: sample_document_number(0x0FED_CBA9_8765_4321),
+            supersedes: sample_document_number(0x0123_4567_89AB_CDEF),
+            text: Description::parse("Certified that no criminal record exists.").unwrap(),
+            reason: text("Father's name misspelt"),
+        }),
+        "ServiceDocumentRevoked" => ServiceEvent::Revoked(DocumentRevoked {
+            number: sample_document_number(0x0FED_CBA9_8765_4321),
+            reason: text("Issued on a forged CNIC"),
+        }),
+        _ => return None,
+    };
+    Some(event)
 }
 
 fn golden_path(event_type: &str, version: u16) -> PathBuf {

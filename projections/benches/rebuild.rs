@@ -415,6 +415,7 @@ async fn populate_query_models(path: &std::path::Path, world: &World, complaints
                     actor,
                     event,
                 }),
+                service: None,
             });
         }
         if batch.len() >= 20_000 {

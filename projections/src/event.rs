@@ -1,7 +1,9 @@
 //! Events as the projections see them: decoded once, with the metadata they need.
 
 use markaz_domain::codec::{self, CodecError};
-use markaz_domain::{Actor, ComplaintEvent, ComplaintId, DomainEvent, Timestamp};
+use markaz_domain::{
+    Actor, ComplaintEvent, ComplaintId, DomainEvent, ServiceEvent, ServiceRequestId, Timestamp,
+};
 use markaz_store::RecordedEvent;
 
 /// One decoded complaint event and where it sits in the log.
@@ -17,13 +19,31 @@ pub struct ComplaintChange {
     pub event: ComplaintEvent,
 }
 
+/// One decoded service-request event and where it sits in the log.
+#[derive(Clone, Debug)]
+pub struct ServiceChange {
+    pub request_id: ServiceRequestId,
+    /// The request id as stored in the read models (hyphenated UUID).
+    pub key: String,
+    pub position: u64,
+    pub version: u64,
+    pub occurred_at: Timestamp,
+    pub actor: Actor,
+    /// The event's hash-chain value: the verification page shows the
+    /// issuing event's.
+    pub hash: [u8; 32],
+    pub event: ServiceEvent,
+}
+
 /// An event of the global feed, reduced to what the projections use.
 #[derive(Clone, Debug)]
 pub struct ProjectedEvent {
     pub position: u64,
-    /// `None` for events no projection reads (officer events and any other
-    /// stream): they only move the checkpoints forward.
+    /// `None` for events no complaint projection reads (officer events,
+    /// service requests and any other stream).
     pub change: Option<ComplaintChange>,
+    /// The events of service-request streams.
+    pub service: Option<ServiceChange>,
 }
 
 /// Why a stored event could not be turned into a projected event.
@@ -43,7 +63,7 @@ pub enum DecodeError {
     },
     #[error(
         "event at position {position} in {stream} is a {event_type}, which does not belong in \
-         a complaint stream; the log is inconsistent, check it with the audit verification"
+         that stream; the log is inconsistent, check it with the audit verification"
     )]
     ForeignEvent {
         position: u64,
@@ -65,10 +85,14 @@ impl DecodeError {
 /// Decodes the events of complaint streams; every other event is passed on
 /// undecoded so it only advances the checkpoints.
 pub fn project(recorded: RecordedEvent) -> Result<ProjectedEvent, DecodeError> {
+    if let Some(request_id) = ServiceRequestId::from_stream_name(&recorded.stream) {
+        return project_service(request_id, recorded);
+    }
     let Some(complaint_id) = ComplaintId::from_stream_name(&recorded.stream) else {
         return Ok(ProjectedEvent {
             position: recorded.position,
             change: None,
+            service: None,
         });
     };
     let decoded = codec::decode(
@@ -102,6 +126,47 @@ pub fn project(recorded: RecordedEvent) -> Result<ProjectedEvent, DecodeError> {
             version: recorded.version,
             occurred_at: recorded.metadata.occurred_at,
             actor: recorded.metadata.actor,
+            event,
+        }),
+        service: None,
+    })
+}
+
+/// Decodes an event of a service-request stream.
+fn project_service(
+    request_id: ServiceRequestId,
+    recorded: RecordedEvent,
+) -> Result<ProjectedEvent, DecodeError> {
+    let decoded = codec::decode(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )
+    .map_err(|source| DecodeError::Codec {
+        position: recorded.position,
+        stream: recorded.stream.clone(),
+        event_type: recorded.event_type.clone(),
+        schema_version: recorded.schema_version,
+        source,
+    })?;
+    let DomainEvent::Service(event) = decoded else {
+        return Err(DecodeError::ForeignEvent {
+            position: recorded.position,
+            stream: recorded.stream,
+            event_type: decoded.type_name().to_owned(),
+        });
+    };
+    Ok(ProjectedEvent {
+        position: recorded.position,
+        change: None,
+        service: Some(ServiceChange {
+            key: request_id.to_string(),
+            request_id,
+            position: recorded.position,
+            version: recorded.version,
+            occurred_at: recorded.metadata.occurred_at,
+            actor: recorded.metadata.actor,
+            hash: recorded.hash,
             event,
         }),
     })

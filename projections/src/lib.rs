@@ -11,8 +11,8 @@
 //!   checkpoint commit in one transaction (`projection`), so a crash loses or
 //!   double-counts nothing. `RunnerHandle::wait_for_position` gives
 //!   read-your-writes.
-//! * `status`, `gender_desk`, `performance`: the three projections and their
-//!   queries; `read_models::ReadModels` is what the HTTP API calls.
+//! * `status`, `gender_desk`, `performance`, `services`: the projections and
+//!   their queries; `read_models::ReadModels` is what the HTTP API calls.
 //! * `rebuild`: replays the log into a new file and swaps it in atomically;
 //!   `database` explains how running readers and the runner follow the swap.
 //!
@@ -30,6 +30,7 @@ pub mod projection;
 pub mod read_models;
 pub mod rebuild;
 pub mod runner;
+pub mod services;
 pub mod status;
 pub mod writer;
 
@@ -46,6 +47,10 @@ pub use read_models::{
 };
 pub use rebuild::{rebuild, rebuild_into, RebuildError, RebuildSummary};
 pub use runner::{RunnerError, RunnerHandle, RunnerOptions, RunnerStatus, WaitError};
+pub use services::{
+    content_digest, DocumentStatus, IssuedDocument, ServiceFilter, ServicePerformance,
+    ServicePerformanceRow, ServiceRequestView, ServiceTrackingView, StationTimes,
+};
 pub use status::{
     ComplainantView, ComplaintFilter, ComplaintList, ComplaintView, SlaState, SlaView,
     TrackingJson, TrackingView,

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0004_local_calendar.sql"),
     },
     Migration {
+        name: "0005_service_requests.sql",
+        sql: include_str!("../../migrations/0005_service_requests.sql"),
+    },
+    Migration {
         name: "0006_escalations.sql",
         sql: include_str!("../../migrations/0006_escalations.sql"),
     },

@@ -1,4 +1,4 @@
-//! The three projections behind one interface, and the one transaction that
+//! The projections behind one interface, and the one transaction that
 //! applies a batch of events to them together with their checkpoints.
 //!
 //! Each projection has its own checkpoint row, so a projection added later (or
@@ -8,9 +8,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::event::{ComplaintChange, ProjectedEvent};
+use crate::event::{ComplaintChange, ProjectedEvent, ServiceChange};
 use crate::gender_desk::GenderDeskProjection;
 use crate::performance::{Calendar, PerformanceProjection};
+use crate::services::ServiceProjection;
 use crate::status::{PublicViews, StatusProjection};
 
 /// A read model fed by complaint events.
@@ -21,6 +22,16 @@ pub trait Projection: Send {
     /// Applies `changes` (in log order) inside `tx`. Any state kept across
     /// events lives in `tx` only, so a rolled-back batch leaves nothing behind.
     fn apply(&self, tx: &Transaction<'_>, changes: &[&ComplaintChange]) -> Result<(), ApplyError>;
+
+    /// Applies the service-request events of the batch (in log order), for
+    /// the projections that read them.
+    fn apply_services(
+        &self,
+        _tx: &Transaction<'_>,
+        _changes: &[&ServiceChange],
+    ) -> Result<(), ApplyError> {
+        Ok(())
+    }
 }
 
 /// Why a batch could not be applied.
@@ -52,7 +63,7 @@ pub struct ProjectionSet {
 }
 
 impl ProjectionSet {
-    /// Status tracking, gender desk and performance, at their stored
+    /// Status tracking, gender desk, performance and services, at their stored
     /// checkpoints; `public_views` says when the status projection writes the
     /// public tracking answers.
     pub fn load(conn: &Connection, public_views: PublicViews) -> Result<Self, rusqlite::Error> {
@@ -60,6 +71,7 @@ impl ProjectionSet {
             Box::new(StatusProjection { public_views }),
             Box::new(GenderDeskProjection),
             Box::new(PerformanceProjection::new(Calendar::read(conn)?)),
+            Box::new(ServiceProjection),
         ];
         let checkpoints = projections
             .iter()
@@ -118,6 +130,12 @@ impl ProjectionSet {
                 .filter_map(|event| event.change.as_ref())
                 .collect();
             projection.apply(&tx, &changes)?;
+            let services: Vec<&ServiceChange> = events
+                .iter()
+                .filter(|event| event.position > *checkpoint)
+                .filter_map(|event| event.service.as_ref())
+                .collect();
+            projection.apply_services(&tx, &services)?;
             write_checkpoint(&tx, projection.name(), last)?;
         }
         tx.commit()?;

@@ -90,7 +90,7 @@ impl ReadModels {
         self.pool.path()
     }
 
-    async fn run<T, F>(&self, query: F) -> Result<T, QueryError>
+    pub(crate) async fn run<T, F>(&self, query: F) -> Result<T, QueryError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, QueryError> + Send + 'static,
@@ -108,7 +108,7 @@ impl ReadModels {
     ///
     /// Readers of a WAL file never wait for the projection writer, so the
     /// lookup is bounded by one short B-tree descent.
-    fn run_point<T>(
+    pub(crate) fn run_point<T>(
         &self,
         query: impl FnOnce(&Connection) -> Result<T, QueryError>,
     ) -> Result<T, QueryError> {

@@ -17,6 +17,10 @@ mod notifications;
 mod privacy;
 #[path = "roles.rs"]
 mod roles;
+#[path = "service_requests.rs"]
+mod service_requests;
+#[path = "service_requests_verification.rs"]
+mod service_requests_verification;
 #[path = "sse.rs"]
 mod sse;
 

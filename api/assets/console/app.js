@@ -11,6 +11,8 @@ import * as casePage from './views/case.js';
 import * as queue from './views/queue.js';
 import * as dashboard from './views/dashboard.js';
 import * as audit from './views/audit.js';
+import * as servicesView from './views/services.js';
+import * as servicePage from './views/service.js';
 
 /** Which roles may open each screen (the API's own role table). */
 export const SCREENS = {
@@ -20,6 +22,8 @@ export const SCREENS = {
   queue: { roles: ['gender_desk', 'supervisor', 'auditor'], view: queue },
   dashboard: { roles: ['supervisor', 'auditor'], view: dashboard },
   audit: { roles: ['auditor'], view: audit },
+  services: { roles: ['desk', 'gender_desk', 'supervisor', 'auditor'], view: servicesView },
+  service: { roles: ['desk', 'gender_desk', 'supervisor', 'auditor'], view: servicePage, hidden: true },
 };
 
 const state = { role: null, cleanup: null, notice: null };

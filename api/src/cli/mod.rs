@@ -62,6 +62,14 @@ pub struct GlobalArgs {
     /// Category catalogue (TOML [[category]] tables) replacing the built-in one
     #[arg(long, global = true, env = "MARKAZ_CATALOGUE", value_name = "FILE")]
     pub catalogue: Option<PathBuf>,
+    /// Service catalogue (TOML [[service]] tables) replacing the built-in one
+    #[arg(
+        long,
+        global = true,
+        env = "MARKAZ_SERVICE_CATALOGUE",
+        value_name = "FILE"
+    )]
+    pub service_catalogue: Option<PathBuf>,
     /// Days after resolution during which a complaint may be reopened [default: 30]
     #[arg(
         long,
@@ -114,6 +122,7 @@ impl Cli {
             data_dir: self.global.data_dir.clone(),
             store: self.global.store.clone(),
             catalogue: self.global.catalogue.clone(),
+            service_catalogue: self.global.service_catalogue.clone(),
             reopen_window_days: self.global.reopen_window_days,
             log_format: self.global.log_format,
             time_zone: self.global.time_zone.clone(),

@@ -4,8 +4,7 @@
 use markaz_domain::{
     derived_id, Actor, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
     ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState, ComplaintStatus,
-    ContactPreference, Description, FileComplaint, Language, ShortText, TrackingCode,
-    WorkingCalendar,
+    ContactPreference, Description, FileComplaint, Language, ShortText, WorkingCalendar,
 };
 use markaz_store::command_loop::{handle_command, handle_create, load, Aggregate, Handled};
 use uuid::Uuid;
@@ -13,7 +12,6 @@ use uuid::Uuid;
 use super::failure::CommandFailure;
 use super::visibility::{visible, GuardedCommand, GuardedComplaint};
 use super::{command_meta, Commands};
-use crate::ids::random_u64;
 use crate::officers::Principal;
 
 /// Namespace of complaint ids derived from command ids.
@@ -94,10 +92,9 @@ impl Commands {
             command_id,
             command_id.as_bytes(),
         ));
-        let random = random_u64().map_err(|error| CommandFailure::Internal(error.to_string()))?;
         let filing = FileComplaint {
             complaint_id: id,
-            tracking_code: TrackingCode::from_random(&markaz, random),
+            tracking_code: self.new_tracking_code(&markaz)?,
             markaz,
             category: complaint.category,
             calendar: complaint.calendar,

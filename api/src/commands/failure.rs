@@ -22,6 +22,9 @@ pub enum CommandFailure {
     /// The lifecycle forbids the command in the case's state.
     #[error(transparent)]
     Refused(DomainError),
+    /// The lifecycle forbids the command in the service request's state.
+    #[error(transparent)]
+    RefusedService(markaz_domain::ServiceError),
     /// Others kept changing the case; trying again later will do.
     #[error("the complaint is being changed by others right now: try again")]
     Contention,

@@ -11,11 +11,12 @@ mod complaints;
 mod failure;
 mod notifications;
 pub(crate) mod officers;
+mod services;
 mod visibility;
 
 use std::sync::Arc;
 
-use markaz_domain::{Actor, Timestamp};
+use markaz_domain::{Actor, MarkazCode, Timestamp, TrackingCode};
 use markaz_store::command_loop::CommandMeta;
 use markaz_store::EventStore;
 use uuid::Uuid;
@@ -24,6 +25,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use complaints::{Acted, Filed, NewComplaint};
 pub use failure::CommandFailure;
 pub use officers::{NewOfficer, Registered, RegistryError};
+pub use services::{
+    service_visible, GuardedService, NewServiceRequest, RequestedService, ServiceActed,
+};
 pub use visibility::{may_see, visible, GuardedCommand, GuardedComplaint, GuardedError};
 
 /// Sends commands to the event store.
@@ -55,6 +59,14 @@ impl Commands {
     /// The time now, by this layer's clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// A fresh tracking code at `markaz`: the one scheme of complaints and
+    /// service requests, so one `/track` serves both.
+    fn new_tracking_code(&self, markaz: &MarkazCode) -> Result<TrackingCode, CommandFailure> {
+        let random = crate::ids::random_u64()
+            .map_err(|error| CommandFailure::Internal(error.to_string()))?;
+        Ok(TrackingCode::from_random(markaz, random))
     }
 
     /// A command built at this moment by `actor`, and the metadata its events get.

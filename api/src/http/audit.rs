@@ -35,12 +35,12 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PointQuery {
+pub(crate) struct PointQuery {
     as_of: Option<String>,
     version: Option<u64>,
 }
 
-fn point(query: &PointQuery) -> Result<PointInTime, Problem> {
+pub(crate) fn point(query: &PointQuery) -> Result<PointInTime, Problem> {
     let mut errors = Vec::new();
     let point = match (&query.as_of, query.version) {
         (Some(_), Some(_)) => {
@@ -72,7 +72,7 @@ fn history_problem(error: HistoryError) -> Problem {
     }
 }
 
-fn access_problem(error: AccessLogError) -> Problem {
+pub(crate) fn access_problem(error: AccessLogError) -> Problem {
     match error {
         AccessLogError::Store(markaz_store::StoreError::Unavailable(_)) => {
             Problem::unavailable(error.to_string(), 1)

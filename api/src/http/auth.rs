@@ -58,6 +58,15 @@ permission!(
     /// Read performance figures.
     ReadPerformance, "read performance figures", [Supervisor, Auditor]);
 permission!(
+    /// Take service requests at the counter.
+    RequestServices, "take service requests", [Desk, GenderDesk, Supervisor]);
+permission!(
+    /// Verify, issue, refuse, withdraw and reissue service requests.
+    ActOnServiceRequests, "act on service requests", [Desk, GenderDesk, Supervisor]);
+permission!(
+    /// Read service requests, their timelines and documents.
+    ReadServiceRequests, "read service requests", [Desk, GenderDesk, Supervisor, Auditor]);
+permission!(
     /// Register, list and revoke officers.
     ManageOfficers, "manage officers", [Admin]);
 permission!(

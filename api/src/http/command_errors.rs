@@ -19,6 +19,9 @@ pub fn failure_problem(failure: CommandFailure) -> Problem {
             Problem::precondition_failed(expected, actual)
         }
         CommandFailure::Refused(domain) => refused_problem(domain),
+        CommandFailure::RefusedService(refused) => {
+            Problem::conflict(refused.code(), refused.to_string())
+        }
         CommandFailure::Contention => Problem::unavailable(
             "the complaint is being changed by others right now: try again",
             1,

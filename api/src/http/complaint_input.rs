@@ -123,14 +123,14 @@ pub struct RateBody {
     pub comment: Option<String>,
 }
 
-/// Collects field errors while parsing.
+/// Collects field errors while parsing (shared with the service bodies).
 #[derive(Default)]
-struct Checker {
-    errors: Vec<FieldError>,
+pub(crate) struct Checker {
+    pub(crate) errors: Vec<FieldError>,
 }
 
 impl Checker {
-    fn check<T>(&mut self, field: &str, parsed: Result<T, ValueError>) -> Option<T> {
+    pub(crate) fn check<T>(&mut self, field: &str, parsed: Result<T, ValueError>) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
             Err(error) => {
@@ -140,7 +140,7 @@ impl Checker {
         }
     }
 
-    fn optional<T>(
+    pub(crate) fn optional<T>(
         &mut self,
         field: &str,
         input: &Option<String>,
@@ -152,7 +152,7 @@ impl Checker {
         }
     }
 
-    fn finish<T>(self, value: Option<T>) -> Result<T, Problem> {
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, Problem> {
         match value {
             Some(value) if self.errors.is_empty() => Ok(value),
             _ => Err(Problem::validation(self.errors)),

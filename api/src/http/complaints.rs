@@ -258,13 +258,16 @@ async fn rate(
         Ok(code) => code,
         Err(problem) => return problem.into_response(),
     };
-    let id = match complaint_with_code(&state, &code).await {
-        Ok(id) => id,
-        Err(problem) => return problem.into_response(),
-    };
     // The canonical code, not the path as typed: a retry may spell it otherwise.
     let path = format!("/api/v1/track/{}/rating", code.as_str());
     let keyed = Keyed::of(key, &path, || body.digest());
+    let id = match complaint_with_code(&state, &code).await {
+        Ok(id) => id,
+        // One tracking scheme for both kinds: the code may be a service request's.
+        Err(problem) => {
+            return super::service_requests::rate(state, code, keyed, action, problem).await
+        }
+    };
     let caller = format!("citizen:{}", code.as_str());
     let commands = state.commands.clone();
     run_once(&state, caller, keyed, |command_id| async move {

@@ -86,16 +86,16 @@ pub fn complainant_view(
 }
 
 /// The CNIC in its printed form `XXXXX-XXXXXXX-X`, whatever form it is stored in.
-fn display_cnic(cnic: &str) -> String {
+pub(crate) fn display_cnic(cnic: &str) -> String {
     Cnic::parse(cnic).map_or_else(|_| cnic.to_owned(), |cnic| cnic.to_string())
 }
 
-fn mask_phone(phone: &str) -> String {
+pub(crate) fn mask_phone(phone: &str) -> String {
     // Stored values always parse; should one not, hide it entirely rather than leak it.
     Phone::parse(phone).map_or_else(|_| "****".to_owned(), |phone| phone.masked())
 }
 
-fn mask_cnic(cnic: &str) -> String {
+pub(crate) fn mask_cnic(cnic: &str) -> String {
     Cnic::parse(cnic).map_or_else(|_| "*****-*******-*".to_owned(), |cnic| cnic.masked())
 }
 

@@ -555,7 +555,8 @@ fn is_tracking(request: &Request) -> bool {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| request.uri().path(), MatchedPath::as_str);
-    path.contains("/track/")
+    // Document numbers, like tracking codes, must not be guessed in bulk.
+    path.contains("/track/") || path.contains("/verify/")
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ pub fn build(state: AppState) -> Router {
     let public = Router::new()
         .merge(tracking::public_routes())
         .merge(complaints::public_routes())
-        .merge(queries::public_routes());
+        .merge(queries::public_routes())
+        .merge(super::service_queries::public_routes())
+        .merge(super::verification::public_routes());
     let public = rate_limit::limit_public(public, &state);
     let staff = Router::new()
         .merge(complaints::routes())
@@ -29,7 +31,10 @@ pub fn build(state: AppState) -> Router {
         .merge(officers::routes())
         .merge(gender_desk::routes())
         .merge(performance::routes())
-        .merge(audit::routes());
+        .merge(audit::routes())
+        .merge(super::service_requests::routes())
+        .merge(super::service_queries::routes())
+        .merge(super::service_audit::routes());
     let staff = rate_limit::limit_staff(staff, &state);
     let commands_and_queries = overload::with_timeout(
         Router::new().merge(public).merge(staff),

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use markaz_domain::Catalogue;
+use markaz_domain::{Catalogue, ServiceCatalogue};
 use markaz_projections::{ReadModels, RunnerHandle};
 use markaz_store::EventStore;
 use tokio::sync::watch;
@@ -56,6 +56,9 @@ pub struct Shared {
     pub officers: Arc<OfficerDirectory>,
     pub idempotency: IdempotencyStore,
     pub catalogue: Arc<Catalogue>,
+    /// The services offered beside complaints; their deadlines are counted
+    /// on the category catalogue's working calendar.
+    pub services: Arc<ServiceCatalogue>,
     pub read_models: ReadModels,
     /// Follows the event log into the read models; `wait_for_position` gives
     /// read-your-writes.

@@ -62,6 +62,8 @@ assets! {
     "views/queue.js" => "text/javascript; charset=utf-8",
     "views/dashboard.js" => "text/javascript; charset=utf-8",
     "views/audit.js" => "text/javascript; charset=utf-8",
+    "views/services.js" => "text/javascript; charset=utf-8",
+    "views/service.js" => "text/javascript; charset=utf-8",
     "messages/en.json" => "application/json",
     "messages/ur.json" => "application/json",
 }

@@ -222,11 +222,13 @@ mod tests {
     use super::*;
 
     /// The page sources, scanned for the keys they use.
-    const PAGE_SOURCES: [(&str, &str); 4] = [
+    const PAGE_SOURCES: [(&str, &str); 6] = [
         ("layout.rs", include_str!("layout.rs")),
         ("landing.rs", include_str!("landing.rs")),
         ("track_page.rs", include_str!("track_page.rs")),
         ("rating_form.rs", include_str!("rating_form.rs")),
+        ("service_page.rs", include_str!("service_page.rs")),
+        ("verify_page.rs", include_str!("verify_page.rs")),
     ];
 
     /// Every literal key passed to `t`, `t_num` or `t_ltr` in `source`;

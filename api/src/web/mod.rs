@@ -20,7 +20,10 @@ mod layout;
 mod rating_form;
 pub mod receipt_qr;
 mod security_headers;
+pub(crate) mod service_document;
+mod service_page;
 mod track_page;
+mod verify_page;
 
 use axum::routing::get;
 use axum::Router;
@@ -61,6 +64,7 @@ pub fn public_routes(api: &Router<AppState>, state: &AppState) -> Router<AppStat
             "/track/{code}/rating",
             axum::routing::post(rating_form::submit),
         )
+        .route("/verify/{number}", get(verify_page::verify_page))
         .route("/assets/public.css", get(assets::stylesheet))
         .route(assets::DOCS_VIEWER_PATH, get(assets::docs_viewer))
         .with_state(web)

@@ -54,7 +54,7 @@ async fn qr_svg(
 }
 
 /// `http://` and the `Host` header, when it is a plain host name or address.
-fn request_origin(headers: &HeaderMap) -> Result<String, Problem> {
+pub(crate) fn request_origin(headers: &HeaderMap) -> Result<String, Problem> {
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())

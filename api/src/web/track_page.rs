@@ -117,13 +117,18 @@ pub async fn case_page(
     if answer.status != StatusCode::OK {
         return form_page(lang, code.as_str(), Some(Trouble::of_answer(&answer)));
     }
-    let categories = web
-        .api
-        .send(ApiRequest::get("/api/v1/categories", client))
-        .await;
     let messages = lang.messages;
     let notice = query.rating.as_deref().and_then(RatingNotice::from_query);
-    let body = case_body(&messages, &code, &answer.json, &categories.json, notice);
+    // One tracking scheme: the code may be a service request's.
+    let body = if answer.json["kind"] == "service_request" {
+        super::service_page::service_body(&messages, &code, &answer.json, notice)
+    } else {
+        let categories = web
+            .api
+            .send(ApiRequest::get("/api/v1/categories", client))
+            .await;
+        case_body(&messages, &code, &answer.json, &categories.json, notice)
+    };
     let title = messages.t("nav-track");
     let own_path = format!("/track/{}", code.as_str());
     respond(
@@ -266,7 +271,7 @@ pub enum Verdict {
     Closed,
 }
 
-fn verdict(messages: &Messages, verdict: Verdict) -> Markup {
+pub(super) fn verdict(messages: &Messages, verdict: Verdict) -> Markup {
     let (class, text) = match verdict {
         Verdict::Kept => ("kept", messages.t("promise-kept")),
         Verdict::Missed => ("missed", messages.t("promise-missed")),

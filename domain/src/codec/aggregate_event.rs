@@ -6,6 +6,7 @@ use super::{decode, encode, CodecError, DomainEvent, EncodedEvent};
 use crate::complaint::ComplaintEvent;
 use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
+use crate::service_request::ServiceEvent;
 
 /// An event type that belongs to the streams of one aggregate.
 pub trait AggregateEvent: Sized {
@@ -76,6 +77,25 @@ impl AggregateEvent for NotificationEvent {
     ) -> Result<Option<Self>, CodecError> {
         match decode(event_type, schema_version, payload)? {
             DomainEvent::Notification(event) => Ok(Some(event)),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl AggregateEvent for ServiceEvent {
+    const AGGREGATE: &'static str = "service request";
+
+    fn encode(&self) -> EncodedEvent {
+        encode(&DomainEvent::Service(self.clone()))
+    }
+
+    fn decode(
+        event_type: &str,
+        schema_version: u16,
+        payload: &[u8],
+    ) -> Result<Option<Self>, CodecError> {
+        match decode(event_type, schema_version, payload)? {
+            DomainEvent::Service(event) => Ok(Some(event)),
             _ => Ok(None),
         }
     }

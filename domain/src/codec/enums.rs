@@ -6,6 +6,7 @@
 
 use crate::audit::AccessedView;
 use crate::metadata::Role;
+use crate::service_request::{FieldKind, StationFinding};
 use crate::values::{
     Channel, ContactPreference, Deadline, EscalationLevel, Gender, Language, Outcome, ReferralKind,
 };
@@ -122,6 +123,27 @@ impl FrozenCode for Language {
     const TABLE: &'static [(Self, u8)] = &[(Language::Urdu, 0), (Language::English, 1)];
 }
 
+impl FrozenCode for FieldKind {
+    const FIELD: &'static str = "field kind";
+    const TABLE: &'static [(Self, u8)] = &[
+        (FieldKind::Cnic, 0),
+        (FieldKind::Phone, 1),
+        (FieldKind::Date, 2),
+        (FieldKind::Address, 3),
+        (FieldKind::VehicleRegistration, 4),
+        (FieldKind::Text, 5),
+    ];
+}
+
+impl FrozenCode for StationFinding {
+    const FIELD: &'static str = "finding";
+    const TABLE: &'static [(Self, u8)] = &[
+        (StationFinding::Clear, 0),
+        (StationFinding::Adverse, 1),
+        (StationFinding::NotFoundAtAddress, 2),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +195,7 @@ mod tests {
         check(EscalationLevel::ALL);
         check(ContactPreference::ALL);
         check(Language::ALL);
+        check(FieldKind::ALL);
+        check(StationFinding::ALL);
     }
 }

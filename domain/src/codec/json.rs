@@ -12,6 +12,7 @@ use crate::calendar::{DeadlineRule, DeadlineTerms};
 use crate::complaint::{Complainant, ComplaintEvent};
 use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
+use crate::service_request::ServiceEvent;
 use crate::values::ShortText;
 
 /// The event's data as a JSON object (the `data` of a timeline entry). The
@@ -22,6 +23,7 @@ pub fn to_json(event: &DomainEvent) -> Value {
         DomainEvent::Officer(event) => officer_json(event),
         DomainEvent::Audit(event) => audit_json(event),
         DomainEvent::Notification(event) => notification_json(event),
+        DomainEvent::Service(event) => service_json(event),
     }
 }
 
@@ -201,5 +203,64 @@ fn notification_json(event: &NotificationEvent) -> Value {
             "retry_at": e.retry_at.map(|at| at.to_rfc3339()),
         }),
         NotificationEvent::Retried => json!({}),
+    }
+}
+
+fn service_json(event: &ServiceEvent) -> Value {
+    match event {
+        ServiceEvent::Requested(e) => json!({
+            "request_id": e.request_id.to_string(),
+            "tracking_code": e.tracking_code.as_str(),
+            "markaz": e.markaz.as_str(),
+            "service": e.service.as_str(),
+            "service_name_en": e.service_name_en,
+            "service_name_ur": e.service_name_ur,
+            "applicant": {
+                "name": e.applicant.name.as_str(),
+                "phone": e.applicant.phone.as_str(),
+                "cnic": e.applicant.cnic.to_string(),
+                "address": text(&e.applicant.address),
+            },
+            "fields": e.fields.iter().map(|field| json!({
+                "name": field.name,
+                "kind": field.kind.as_str(),
+                "value": field.value,
+            })).collect::<Vec<_>>(),
+            "documents_checked": e.documents_checked,
+            "channel": e.channel.as_str(),
+            "station_verification": e.station_verification,
+            "fee_rupees": e.fee_rupees,
+            "deadline_working_days": e.deadline_working_days,
+            "issue_by": e.issue_by.to_rfc3339(),
+        }),
+        ServiceEvent::Acknowledged(e) => json!({ "note": text(&e.note) }),
+        ServiceEvent::SentForVerification(e) => json!({ "station": e.station.as_str() }),
+        ServiceEvent::StationAnswered(e) => json!({
+            "station": e.station.as_str(),
+            "finding": e.finding.as_str(),
+            "case_references": text(&e.case_references),
+            "remarks": text(&e.remarks),
+        }),
+        ServiceEvent::Issued(e) => json!({
+            "document_number": e.number.as_str(),
+            "text": e.text.as_str(),
+        }),
+        ServiceEvent::Refused(e) => json!({ "reason": e.reason.as_str() }),
+        ServiceEvent::Collected(e) => json!({ "note": text(&e.note) }),
+        ServiceEvent::Rated(e) => json!({
+            "stars": e.stars.stars(),
+            "comment": text(&e.comment),
+        }),
+        ServiceEvent::Withdrawn(e) => json!({ "reason": e.reason.as_str() }),
+        ServiceEvent::Reissued(e) => json!({
+            "document_number": e.number.as_str(),
+            "supersedes": e.supersedes.as_str(),
+            "text": e.text.as_str(),
+            "reason": e.reason.as_str(),
+        }),
+        ServiceEvent::Revoked(e) => json!({
+            "document_number": e.number.as_str(),
+            "reason": e.reason.as_str(),
+        }),
     }
 }

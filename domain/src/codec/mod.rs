@@ -17,6 +17,7 @@ mod json;
 pub mod notification_v1;
 pub mod officer_v2;
 mod registry;
+pub mod service_v1;
 pub mod v1;
 pub mod v2;
 pub mod v3;
@@ -31,6 +32,7 @@ use crate::audit::AuditEvent;
 use crate::complaint::ComplaintEvent;
 use crate::notification::NotificationEvent;
 use crate::officer::OfficerEvent;
+use crate::service_request::ServiceEvent;
 
 /// Every event the store may hold, across aggregates.
 ///
@@ -45,6 +47,8 @@ pub enum DomainEvent {
     Audit(AuditEvent),
     /// Messages to complainants (see `crate::notification`).
     Notification(NotificationEvent),
+    /// Service requests (see `crate::service_request`).
+    Service(ServiceEvent),
 }
 
 impl DomainEvent {
@@ -55,6 +59,7 @@ impl DomainEvent {
             DomainEvent::Officer(event) => event.type_name(),
             DomainEvent::Audit(event) => event.type_name(),
             DomainEvent::Notification(event) => event.type_name(),
+            DomainEvent::Service(event) => event.type_name(),
         }
     }
 }
@@ -74,6 +79,12 @@ impl From<AuditEvent> for DomainEvent {
 impl From<OfficerEvent> for DomainEvent {
     fn from(event: OfficerEvent) -> Self {
         DomainEvent::Officer(event)
+    }
+}
+
+impl From<ServiceEvent> for DomainEvent {
+    fn from(event: ServiceEvent) -> Self {
+        DomainEvent::Service(event)
     }
 }
 

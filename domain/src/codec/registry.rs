@@ -47,6 +47,17 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("NotificationSent", &[1]),
     ("NotificationFailed", &[1]),
     ("NotificationRetried", &[1]),
+    ("ServiceRequested", &[1]),
+    ("ServiceAcknowledged", &[1]),
+    ("ServiceSentForVerification", &[1]),
+    ("ServiceStationAnswered", &[1]),
+    ("ServiceDocumentIssued", &[1]),
+    ("ServiceRefused", &[1]),
+    ("ServiceDocumentCollected", &[1]),
+    ("ServiceRated", &[1]),
+    ("ServiceWithdrawn", &[1]),
+    ("ServiceDocumentReissued", &[1]),
+    ("ServiceDocumentRevoked", &[1]),
 ];
 
 /// Every event type ever written, with the schema versions of each.
@@ -95,6 +106,7 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
             NotificationEvent::Failed(e) => (1, to_bytes(&NotificationFailedV1::from_domain(e))),
             NotificationEvent::Retried => (1, to_bytes(&NotificationRetriedV1 {})),
         },
+        DomainEvent::Service(event) => super::service_v1::encode_service(event),
     };
     EncodedEvent {
         event_type,
@@ -196,6 +208,18 @@ pub fn decode(
             take::<NotificationRetriedV1>(d, payload)?;
             notification(NotificationEvent::Retried)
         }
+        (_, 1) if name.starts_with("Service") => {
+            match super::service_v1::decode_service(d, payload)? {
+                Some(event) => DomainEvent::Service(event),
+                None => {
+                    return Err(CodecError::UnknownVersion {
+                        event_type: event_type.to_owned(),
+                        version: schema_version,
+                        known: versions,
+                    })
+                }
+            }
+        }
         _ => {
             return Err(CodecError::UnknownVersion {
                 event_type: event_type.to_owned(),
@@ -207,14 +231,17 @@ pub fn decode(
     Ok(event)
 }
 
-fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+pub(super) fn to_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     // Serializing plain structs of strings, integers and arrays into a Vec
     // cannot fail: postcard only errors on unsupported types or full buffers.
     postcard::to_stdvec(value).unwrap_or_else(|error| unreachable!("postcard encoding: {error}"))
 }
 
 /// Reads one `T` and insists it used every byte of the payload.
-fn take<T: DeserializeOwned>(decoding: Decoding, payload: &[u8]) -> Result<T, CodecError> {
+pub(super) fn take<T: DeserializeOwned>(
+    decoding: Decoding,
+    payload: &[u8],
+) -> Result<T, CodecError> {
     let (value, rest) =
         postcard::take_from_bytes::<T>(payload).map_err(|error| CodecError::Malformed {
             event_type: decoding.event_type,

@@ -9,13 +9,14 @@ use kurrentdb::{Client, ClientSettings};
 use crate::contract::StoreError;
 
 /// The stream prefixes Markaz writes to; everything else in `$all` is ignored.
-pub const DEFAULT_STREAM_PREFIXES: [&str; 5] = [
+pub const DEFAULT_STREAM_PREFIXES: [&str; 6] = [
     "complaint-",
     "officer-",
     "access-",
     "seal-",
     // The outbox's messages to complainants.
     "notification-",
+    "service-",
 ];
 
 /// How the backend talks to the server. The defaults suit a LAN cluster.

@@ -18,7 +18,7 @@
 //! gaps (it is a byte offset in the server's log), so never count with it.
 //! `read_all` and `subscribe_all` take the position *after* which to start;
 //! 0 means the beginning. Only our streams (configurable prefixes, by default
-//! `complaint-`, `officer-`, `access-`, `seal-`) appear in the global feed;
+//! `complaint-`, `officer-`, `access-`, `seal-`, `service-`) appear in the global feed;
 //! system events never do; appends to other streams are refused, since their
 //! events would never reach the feed. `head_position` is the position of our
 //! last event.

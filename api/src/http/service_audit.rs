@@ -1,0 +1,114 @@
+//! `GET /audit/service-requests/{id}?as_of=TIME|version=N` (auditor): a
+//! service request as it stood at a past moment or version, folded with the
+//! domain's own `evolve` from the events up to that point, and those events
+//! unmasked. The read is recorded in the request's access log first.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use markaz_domain::service_request::evolve_service;
+use markaz_domain::{AccessedView, ComplaintId, ServiceRequestDecider, ServiceState};
+use markaz_store::command_loop::load;
+use serde_json::{json, Value};
+
+use super::audit::{access_problem, point, PointQuery};
+use super::auth::{Audit, Authorized};
+use super::problem::{FieldError, Problem};
+use super::query_params::{now, ApiPath, ApiQuery};
+use super::service_requests::{parse_service_request_id, service_request_not_found};
+use super::state::AppState;
+use crate::audit::access_log::{self, CaseShown};
+use crate::audit::history::PointInTime;
+use crate::timeline::{service_event_data, timeline_entry};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/audit/service-requests/{id}", get(service_request_at))
+}
+
+fn state_json(state: &ServiceState) -> Value {
+    json!({
+        "status": state.status.map(|status| status.as_str()),
+        "tracking_code": state.tracking_code.as_ref().map(|code| code.as_str()),
+        "markaz": state.markaz.as_ref().map(|markaz| markaz.as_str()),
+        "service": state.service.as_ref().map(|service| service.as_str()),
+        "requested_at": state.requested_at.map(|at| at.to_rfc3339()),
+        "station": state.station.as_ref().map(|station| station.as_str()),
+        "finding": state.finding.map(|finding| finding.as_str()),
+        "document_number": state.document.as_ref().map(|number| number.as_str()),
+        "rated": state.rated,
+    })
+}
+
+async fn service_request_at(
+    State(state): State<AppState>,
+    auth: Authorized<Audit>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PointQuery>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_service_request_id(&id)?;
+    let point = point(&query)?;
+    let loaded = load::<ServiceRequestDecider>(state.store.as_ref(), &id.stream_name())
+        .await
+        .map_err(|error| Problem::internal(&error))?;
+    let Some(first) = loaded.events.first() else {
+        return Err(service_request_not_found());
+    };
+    let requested_at = first.recorded.metadata.occurred_at;
+    match point {
+        PointInTime::Version(asked) if asked == 0 || asked > loaded.version => {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                "version",
+                format!(
+                    "the request has {} events, so it never was at version {asked}: ask for \
+                     1 to {}",
+                    loaded.version, loaded.version
+                ),
+            )]))
+        }
+        PointInTime::AsOf(at) if at < requested_at => {
+            return Err(Problem::not_found(format!(
+                "the request was not made yet at {at} (it was made at {requested_at})"
+            )))
+        }
+        _ => {}
+    }
+    // The events carry the applicant unmasked: the read is recorded first.
+    let shown = CaseShown {
+        complaint: ComplaintId::from_uuid(id.as_uuid()),
+        gender_desk: false,
+        personal_data: true,
+    };
+    access_log::record(
+        state.store.as_ref(),
+        &auth.principal,
+        AccessedView::AuditHistory,
+        shown,
+        now(),
+    )
+    .await
+    .map_err(access_problem)?;
+    // Events of a stream are recorded in time order, so the kept ones are a prefix.
+    let kept: Vec<_> = loaded
+        .events
+        .iter()
+        .take_while(|event| match point {
+            PointInTime::AsOf(at) => event.recorded.metadata.occurred_at <= at,
+            PointInTime::Version(version) => event.recorded.version <= version,
+            PointInTime::Latest => true,
+        })
+        .collect();
+    let past = kept.iter().fold(ServiceState::default(), |past, event| {
+        evolve_service(past, &event.event, event.recorded.metadata.occurred_at)
+    });
+    let events: Vec<Value> = kept
+        .iter()
+        .map(|event| timeline_entry(event, &state.officers, service_event_data(event)))
+        .collect();
+    Ok(Json(json!({
+        "id": id.to_string(),
+        "version": past.version,
+        "current_version": loaded.version,
+        "state": state_json(&past),
+        "events": events,
+    })))
+}

@@ -1,0 +1,65 @@
+//! `GET /verify/{number}`: whether a printed document is one Markaz issued.
+//!
+//! Public and rate-limited like tracking (an unknown number costs from the
+//! same small bucket as an unknown tracking code). The answer is the
+//! document's content as issued (so a forged text does not match), whether
+//! it still stands, was superseded (and by which number) or revoked, and the
+//! hash of the issuing event; nothing beyond what is printed on the document
+//! (the holder's CNIC only masked). With `?digest=`, the short digest the
+//! document's QR code carries, it also says whether the printed content is
+//! the content issued.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use markaz_domain::DocumentNumber;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::problem::Problem;
+use super::query_params::{look_up, wait_for, ApiPath, ApiQuery};
+use super::state::AppState;
+
+pub fn public_routes() -> Router<AppState> {
+    Router::new().route("/verify/{number}", get(verify))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyQuery {
+    /// The digest printed beside (and carried by) the document's QR code.
+    digest: Option<String>,
+    min_position: Option<u64>,
+}
+
+fn unknown_document() -> Problem {
+    Problem::not_found(
+        "no document with this number was issued: check the number printed on the document",
+    )
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    ApiPath(number): ApiPath<String>,
+    ApiQuery(query): ApiQuery<VerifyQuery>,
+) -> Result<Json<Value>, Problem> {
+    let number = DocumentNumber::parse(&number).map_err(|error| {
+        Problem::not_found(format!(
+            "{}: check the number printed on the document",
+            error.message()
+        ))
+    })?;
+    wait_for(&state, query.min_position).await?;
+    let document = look_up(&state, || {
+        state.read_models.issued_document(number.as_str())
+    })
+    .await?
+    .ok_or_else(unknown_document)?;
+    let matches = query
+        .digest
+        .as_deref()
+        .map(|digest| digest.trim().eq_ignore_ascii_case(&document.digest));
+    let mut answer = serde_json::to_value(&document).map_err(|error| Problem::internal(&error))?;
+    answer["matches"] = json!(matches);
+    Ok(Json(answer))
+}
