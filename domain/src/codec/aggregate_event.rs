@@ -25,78 +25,32 @@ pub trait AggregateEvent: Sized {
     ) -> Result<Option<Self>, CodecError>;
 }
 
-impl AggregateEvent for ComplaintEvent {
-    const AGGREGATE: &'static str = "complaint";
+/// Each aggregate's events are one variant of `DomainEvent`: the impl is the
+/// same for every aggregate but for its name and variant.
+macro_rules! aggregate_event {
+    ($event:ty, $name:literal, $variant:ident) => {
+        impl AggregateEvent for $event {
+            const AGGREGATE: &'static str = $name;
 
-    fn encode(&self) -> EncodedEvent {
-        encode(&DomainEvent::Complaint(self.clone()))
-    }
+            fn encode(&self) -> EncodedEvent {
+                encode(&DomainEvent::$variant(self.clone()))
+            }
 
-    fn decode(
-        event_type: &str,
-        schema_version: u16,
-        payload: &[u8],
-    ) -> Result<Option<Self>, CodecError> {
-        match decode(event_type, schema_version, payload)? {
-            DomainEvent::Complaint(event) => Ok(Some(event)),
-            _ => Ok(None),
+            fn decode(
+                event_type: &str,
+                schema_version: u16,
+                payload: &[u8],
+            ) -> Result<Option<Self>, CodecError> {
+                match decode(event_type, schema_version, payload)? {
+                    DomainEvent::$variant(event) => Ok(Some(event)),
+                    _ => Ok(None),
+                }
+            }
         }
-    }
+    };
 }
 
-impl AggregateEvent for OfficerEvent {
-    const AGGREGATE: &'static str = "officer";
-
-    fn encode(&self) -> EncodedEvent {
-        encode(&DomainEvent::Officer(self.clone()))
-    }
-
-    fn decode(
-        event_type: &str,
-        schema_version: u16,
-        payload: &[u8],
-    ) -> Result<Option<Self>, CodecError> {
-        match decode(event_type, schema_version, payload)? {
-            DomainEvent::Officer(event) => Ok(Some(event)),
-            _ => Ok(None),
-        }
-    }
-}
-
-impl AggregateEvent for NotificationEvent {
-    const AGGREGATE: &'static str = "notification";
-
-    fn encode(&self) -> EncodedEvent {
-        encode(&DomainEvent::Notification(self.clone()))
-    }
-
-    fn decode(
-        event_type: &str,
-        schema_version: u16,
-        payload: &[u8],
-    ) -> Result<Option<Self>, CodecError> {
-        match decode(event_type, schema_version, payload)? {
-            DomainEvent::Notification(event) => Ok(Some(event)),
-            _ => Ok(None),
-        }
-    }
-}
-
-impl AggregateEvent for ServiceEvent {
-    const AGGREGATE: &'static str = "service request";
-
-    fn encode(&self) -> EncodedEvent {
-        encode(&DomainEvent::Service(self.clone()))
-    }
-
-    fn decode(
-        event_type: &str,
-        schema_version: u16,
-        payload: &[u8],
-    ) -> Result<Option<Self>, CodecError> {
-        match decode(event_type, schema_version, payload)? {
-            DomainEvent::Service(event) => Ok(Some(event)),
-            _ => Ok(None),
-        }
-    }
-}
+aggregate_event!(ComplaintEvent, "complaint", Complaint);
+aggregate_event!(OfficerEvent, "officer", Officer);
+aggregate_event!(NotificationEvent, "notification", Notification);
+aggregate_event!(ServiceEvent, "service request", Service);
