@@ -354,6 +354,9 @@ async fn the_dashboard_shows_a_filing_made_elsewhere_within_two_seconds() {
         filed_at.elapsed()
     );
     assert_eq!(kpi(&browser, "kpi-backlog").await, "2");
+    // Nothing has missed a deadline yet: the escalation figures read zero.
+    assert_eq!(kpi(&browser, "kpi-missed").await, "0");
+    assert_eq!(kpi(&browser, "kpi-escalations").await, "0");
 
     // One acknowledgement in time: a share of one case reads "1/1", not "100%".
     let first = filed["id"].as_str().unwrap();

@@ -142,6 +142,8 @@ function draw({ from, to, todayRows, byDay, byCategory, byOfficer }, list) {
       kpi('kpi-backlog', t('dash.backlog'), openTotal),
       kpi('kpi-rating', t('dash.rating'), ratingAvg),
       kpi('kpi-reopen', t('dash.reopen_rate'), resolved ? (100 * reopened) / resolved : null),
+      kpi('kpi-missed', t('dash.deadlines_missed'), sum(byCategory, (r) => r.deadlines_missed)),
+      kpi('kpi-escalations', t('dash.escalations'), sum(byCategory, (r) => r.escalations)),
     ),
     h(
       'div',
