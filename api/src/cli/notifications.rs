@@ -12,6 +12,7 @@ use markaz_domain::{
     NotificationId, NotificationState,
 };
 use markaz_store::command_loop::decode_recorded;
+use markaz_store::log_pages::LogPages;
 use markaz_store::EventStore;
 
 use crate::app::open_store;
@@ -35,16 +36,12 @@ pub async fn messages(
     store: &dyn EventStore,
 ) -> anyhow::Result<BTreeMap<NotificationId, NotificationState>> {
     let mut messages: BTreeMap<NotificationId, NotificationState> = BTreeMap::new();
-    let mut after = 0;
-    loop {
-        let page = store
-            .read_all(after, 1_000)
-            .await
-            .context("cannot read the event log")?;
-        let Some(last) = page.last() else {
-            return Ok(messages);
-        };
-        after = last.position;
+    let mut pages = LogPages::after(store, 0);
+    while let Some(page) = pages
+        .next_page()
+        .await
+        .context("cannot read the event log")?
+    {
         for recorded in &page {
             let Some(id) = NotificationId::from_stream_name(&recorded.stream) else {
                 continue;
@@ -58,6 +55,7 @@ pub async fn messages(
             );
         }
     }
+    Ok(messages)
 }
 
 pub async fn run(command: NotificationsCommand, config: &Config) -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::auth::{Authorized, ReadGenderDeskQueue};
 use super::privacy::mask_tracking_code;
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, query_problem, wait_for, ApiQuery};
+use super::query_params::{query_problem, wait_for, ApiQuery};
 use super::state::AppState;
 use crate::officers::Principal;
 
@@ -80,7 +80,7 @@ async fn queue(
     wait_for(&state, query.min_position).await?;
     let mut queue = state
         .read_models
-        .gender_desk_queue(markaz, limit, now())
+        .gender_desk_queue(markaz, limit, state.commands.now())
         .await
         .map_err(query_problem)?;
     // The tracking code is the citizen's credential: staff see it masked.

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::auth::{Authorized, ReadPerformance};
 use super::gender_desk::scope;
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, parse_day, query_problem, wait_for, ApiQuery};
+use super::query_params::{parse_day, query_problem, wait_for, ApiQuery};
 use super::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -48,7 +48,7 @@ async fn performance(
         Some(markaz) => state.config.calendar.zone_of(markaz.as_str()),
         None => state.config.calendar.default_zone(),
     };
-    let now = now();
+    let now = state.commands.now();
     let to = match &params.to {
         Some(text) => parse_day("to", text, &mut errors),
         None => Some(Calendar::today(zone, now)),

@@ -23,9 +23,7 @@ use super::privacy::{
     complainant_view, disclosure, mask_event_data, mask_tracking_code, may_see, Disclosure,
 };
 use super::problem::{FieldError, Problem};
-use super::query_params::{
-    look_up, now, parse_local_time, query_problem, wait_for, ApiPath, ApiQuery,
-};
+use super::query_params::{look_up, parse_local_time, query_problem, wait_for, ApiPath, ApiQuery};
 use super::state::AppState;
 use crate::audit::access_log::CaseShown;
 use crate::commands::visible;
@@ -123,7 +121,7 @@ async fn one(
     // The view itself comes from the read models once they hold the case's
     // last event, so it says at least what the stream said.
     wait_for(&state, Some(case.last_position)).await?;
-    let now = now();
+    let now = state.commands.now();
     let view = look_up(&state, || state.read_models.status_by_id(id, now))
         .await?
         .filter(|view| may_see(&auth.principal, &view.markaz, view.gender_desk))
@@ -240,7 +238,7 @@ async fn list(
     let trailing = principal.role == Role::Desk && read_models_trail(&state).await;
     let page = state
         .read_models
-        .list_complaints(filter, limit, query.cursor, now())
+        .list_complaints(filter, limit, query.cursor, state.commands.now())
         .await
         .map_err(query_problem)?;
     // The filter already scopes the list; this keeps the rule in one place.

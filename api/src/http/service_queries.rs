@@ -24,9 +24,7 @@ use super::privacy::{
     disclosure, display_cnic, mask_cnic, mask_phone, mask_tracking_code, Disclosure,
 };
 use super::problem::{FieldError, Problem};
-use super::query_params::{
-    look_up, now, parse_local_time, query_problem, wait_for, ApiPath, ApiQuery,
-};
+use super::query_params::{look_up, parse_local_time, query_problem, wait_for, ApiPath, ApiQuery};
 use super::service_requests::{parse_service_request_id, service_request_not_found};
 use super::state::AppState;
 use crate::audit::access_log::CaseShown;
@@ -166,7 +164,7 @@ async fn one(
         return Err(service_request_not_found());
     }
     wait_for(&state, Some(case.last_position)).await?;
-    let now = now();
+    let now = state.commands.now();
     let view = look_up(&state, || state.read_models.service_request(id, now))
         .await?
         .ok_or_else(service_request_not_found)?;
@@ -231,7 +229,7 @@ async fn list(
     };
     let rows = state
         .read_models
-        .list_service_requests(filter, limit, now())
+        .list_service_requests(filter, limit, state.commands.now())
         .await
         .map_err(query_problem)?;
     // List rows are masked for every role; nothing unmasked, nothing to record.
