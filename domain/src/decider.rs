@@ -8,6 +8,7 @@
 //! the event's recorded time (for `evolve`), so a replay folds the same state.
 
 use crate::complaint::{self, ComplaintCommand, ComplaintEvent, ComplaintState, DomainError};
+use crate::metadata::Actor;
 use crate::notification::{
     decide_notification, evolve_notification, NotificationCommand, NotificationError,
     NotificationEvent, NotificationState,
@@ -16,6 +17,18 @@ use crate::officer::{
     decide_officer, evolve_officer, OfficerCommand, OfficerError, OfficerEvent, OfficerState,
 };
 use crate::time::Timestamp;
+
+/// One command: who asks, when, and what. Time, ids and the actor come in
+/// here so that `decide` stays a pure function; every aggregate's commands
+/// have this shape and differ only in their actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command<A> {
+    /// Unique per request; event ids derive from it so retries are recognised.
+    pub command_id: uuid::Uuid,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: A,
+}
 
 /// The rules of one kind of aggregate.
 pub trait Decider {

@@ -33,7 +33,7 @@ pub use complaint::{
     DeadlineAction, DeadlineMissed, DeadlineReminder, DeadlineStep, DomainError, FileComplaint,
     GenderDeskReasons,
 };
-pub use decider::{ComplaintDecider, Decider, NotificationDecider, OfficerDecider};
+pub use decider::{Command, ComplaintDecider, Decider, NotificationDecider, OfficerDecider};
 pub use metadata::{derived_id, event_id_for, Actor, EventMetadata, OfficerId, Role};
 pub use notification::{
     decide_notification, evolve_notification, NotificationAction, NotificationCommand,

@@ -7,7 +7,6 @@
 
 use uuid::Uuid;
 
-use crate::metadata::Actor;
 use crate::time::Timestamp;
 use crate::values::{ComplaintId, Language, Phone};
 
@@ -113,13 +112,8 @@ impl NotificationState {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NotificationCommand {
-    pub command_id: Uuid,
-    pub at: Timestamp,
-    pub actor: Actor,
-    pub action: NotificationAction,
-}
+/// A command on this aggregate (see `Command`).
+pub type NotificationCommand = crate::decider::Command<NotificationAction>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotificationAction {

@@ -5,8 +5,6 @@
 //! expiry, after which it is refused like a revoked one; rotating a token
 //! replaces its hash (and expiry) and keeps the officer and their history.
 
-use uuid::Uuid;
-
 use crate::metadata::{Actor, OfficerId, Role};
 use crate::time::Timestamp;
 use crate::values::{MarkazCode, PersonName, ShortText};
@@ -55,13 +53,8 @@ pub struct OfficerTokenRotated {
     pub expires_at: Option<Timestamp>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OfficerCommand {
-    pub command_id: Uuid,
-    pub at: Timestamp,
-    pub actor: Actor,
-    pub action: OfficerAction,
-}
+/// A command on this aggregate (see `Command`).
+pub type OfficerCommand = crate::decider::Command<OfficerAction>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OfficerAction {

@@ -5,8 +5,11 @@
 //! Event ids derive from the command id, so a command repeated after an
 //! unknown outcome is recognised: if its events are already in the stream the
 //! original result is returned instead of deciding again (which would usually
-//! fail, e.g. "already acknowledged"). A version fixed by the caller (HTTP
-//! `If-Match`) is a precondition, never retried.
+//! fail, e.g. "already acknowledged"). A version the caller expects (HTTP
+//! `If-Match`) belongs to the decision, not to the loop: a decider that
+//! carries it refuses the command on the state it is given (see the command
+//! layer's guarded decider), so a version conflict decides it again on the
+//! new state and the precondition is judged there.
 
 use markaz_domain::codec::AggregateEvent;
 use markaz_domain::decider::Decider;
@@ -178,11 +181,6 @@ where
 pub enum CommandError<E: std::error::Error + 'static> {
     #[error(transparent)]
     Domain(E),
-    #[error(
-        "the stream is at version {actual}, not the expected {expected}; reload it and retry \
-         with the current version"
-    )]
-    PreconditionFailed { expected: u64, actual: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("event {version} of stream {stream} cannot be read: {source}")]
@@ -236,7 +234,6 @@ pub async fn handle_command<A: Aggregate>(
     stream: &str,
     command: &A::Command,
     meta: &CommandMeta,
-    if_match: Option<u64>,
 ) -> Result<Handled<A>, CommandError<A::Error>>
 where
     A::Event: Clone,
@@ -253,14 +250,6 @@ where
                 state: state_at::<A>(&loaded, done.version),
                 hash: done.hash,
             });
-        }
-        if let Some(expected) = if_match {
-            if expected != loaded.version {
-                return Err(CommandError::PreconditionFailed {
-                    expected,
-                    actual: loaded.version,
-                });
-            }
         }
         let decided = A::decide(&loaded.state, command).map_err(CommandError::Domain)?;
         let occurred_at = occurred_after(&loaded, meta.at);
@@ -291,12 +280,6 @@ where
                 ))
             }
             Err(StoreError::WrongExpectedVersion { actual, .. }) => {
-                if if_match.is_some() {
-                    return Err(CommandError::PreconditionFailed {
-                        expected: loaded.version,
-                        actual,
-                    });
-                }
                 tracing::debug!(stream, actual, "version conflict, deciding again");
             }
             Err(error) => return Err(error.into()),
@@ -345,7 +328,7 @@ pub async fn handle_create<A: Aggregate>(
             outcome,
         )),
         Ok(_) | Err(StoreError::WrongExpectedVersion { .. }) => {
-            handle_command::<A>(store, stream, command, meta, None).await
+            handle_command::<A>(store, stream, command, meta).await
         }
         Err(error) => Err(error.into()),
     }
@@ -522,7 +505,7 @@ mod tests {
     #[tokio::test]
     async fn decides_appends_and_returns_the_new_state() {
         let (_dir, store) = store();
-        let handled = handle_command::<Counter>(store.as_ref(), "counter-1", &3, &meta(), None)
+        let handled = handle_command::<Counter>(store.as_ref(), "counter-1", &3, &meta())
             .await
             .expect("handle");
         assert_eq!(
@@ -530,9 +513,9 @@ mod tests {
             (3, 3, 3)
         );
         assert_eq!(handled.events.len(), 3);
-        let again = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &meta(), Some(3))
+        let again = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &meta())
             .await
-            .expect("handle with the right If-Match");
+            .expect("handle again");
         assert_eq!((again.version, again.state), (5, 5));
     }
 
@@ -540,16 +523,15 @@ mod tests {
     async fn a_repeated_command_returns_its_first_result() {
         let (_dir, store) = store();
         let command_meta = meta();
-        let first = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &command_meta, None)
+        let first = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &command_meta)
             .await
             .expect("first");
-        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), None)
+        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta())
             .await
             .expect("another command");
-        let repeat =
-            handle_command::<Counter>(store.as_ref(), "counter-1", &2, &command_meta, None)
-                .await
-                .expect("repeat");
+        let repeat = handle_command::<Counter>(store.as_ref(), "counter-1", &2, &command_meta)
+            .await
+            .expect("repeat");
         assert_eq!(
             (repeat.version, repeat.position),
             (first.version, first.position)
@@ -565,11 +547,11 @@ mod tests {
             at: Timestamp::from_micros(micros),
             ..meta()
         };
-        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &at(1_000), None)
+        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &at(1_000))
             .await
             .expect("the later command lands first");
         // Received earlier, decided after it (as after a version conflict).
-        let handled = handle_command::<Counter>(store.as_ref(), "counter-1", &1, &at(500), None)
+        let handled = handle_command::<Counter>(store.as_ref(), "counter-1", &1, &at(500))
             .await
             .expect("the earlier command");
         assert_eq!(
@@ -585,23 +567,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn domain_errors_and_stale_if_match_change_nothing() {
+    async fn domain_errors_change_nothing() {
         let (_dir, store) = store();
-        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), None)
+        handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta())
             .await
             .expect("first");
-        let full =
-            handle_command::<Counter>(store.as_ref(), "counter-1", &100, &meta(), None).await;
+        let full = handle_command::<Counter>(store.as_ref(), "counter-1", &100, &meta()).await;
         assert!(matches!(full, Err(CommandError::Domain(Full))));
-        let stale =
-            handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), Some(0)).await;
-        assert!(matches!(
-            stale,
-            Err(CommandError::PreconditionFailed {
-                expected: 0,
-                actual: 1
-            })
-        ));
         assert_eq!(store.stream_version("counter-1").await.expect("version"), 1);
     }
 
@@ -614,8 +586,7 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let mut done = 0;
                 for _ in 0..10 {
-                    match handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta(), None)
-                        .await
+                    match handle_command::<Counter>(store.as_ref(), "counter-1", &1, &meta()).await
                     {
                         Ok(_) => done += 1,
                         Err(CommandError::Contention { .. }) => {}

@@ -85,10 +85,9 @@ async fn handle(
     store: &SqliteStore,
     id: ComplaintId,
     command: ComplaintCommand,
-    if_match: Option<u64>,
 ) -> Result<markaz_store::command_loop::Handled<Complaint>, CommandError<DomainError>> {
     let meta = meta_for(command.command_id, command.at, &command.actor);
-    handle_command::<Complaint>(store, &id.stream_name(), &command, &meta, if_match).await
+    handle_command::<Complaint>(store, &id.stream_name(), &command, &meta).await
 }
 
 #[tokio::test]
@@ -97,7 +96,7 @@ async fn a_complaint_is_filed_acknowledged_and_loaded() {
     let store = SqliteStore::open(dir.path().join("events.db")).expect("open");
     let id = ComplaintId::from_uuid(Uuid::new_v4());
 
-    let filed = handle(&store, id, command(Uuid::new_v4(), 0, filing(id)), None)
+    let filed = handle(&store, id, command(Uuid::new_v4(), 0, filing(id)))
         .await
         .expect("file");
     assert_eq!(filed.version, 1);
@@ -108,9 +107,7 @@ async fn a_complaint_is_filed_acknowledged_and_loaded() {
         30,
         ComplaintAction::Acknowledge { note: None },
     );
-    let acknowledged = handle(&store, id, ack.clone(), Some(1))
-        .await
-        .expect("acknowledge");
+    let acknowledged = handle(&store, id, ack.clone()).await.expect("acknowledge");
     assert_eq!(acknowledged.version, 2);
     assert_eq!(
         acknowledged.state.status,
@@ -118,7 +115,7 @@ async fn a_complaint_is_filed_acknowledged_and_loaded() {
     );
 
     // The same request again (same command id) gets the same answer.
-    let repeated = handle(&store, id, ack, None).await.expect("repeat");
+    let repeated = handle(&store, id, ack).await.expect("repeat");
     assert_eq!(
         (repeated.version, repeated.position),
         (acknowledged.version, acknowledged.position)
@@ -133,7 +130,6 @@ async fn a_complaint_is_filed_acknowledged_and_loaded() {
             40,
             ComplaintAction::Acknowledge { note: None },
         ),
-        None,
     )
     .await;
     assert!(matches!(again, Err(CommandError::Domain(_))), "{again:?}");
@@ -147,37 +143,6 @@ async fn a_complaint_is_filed_acknowledged_and_loaded() {
     assert!(matches!(events[1].event, ComplaintEvent::Acknowledged(_)));
     assert_eq!(events[1].recorded.metadata.actor, desk_officer());
     assert!(verify_all(&store).await.expect("verify").is_ok());
-}
-
-#[tokio::test]
-async fn a_stale_if_match_is_a_failed_precondition() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(dir.path().join("events.db")).expect("open");
-    let id = ComplaintId::from_uuid(Uuid::new_v4());
-    handle(&store, id, command(Uuid::new_v4(), 0, filing(id)), None)
-        .await
-        .expect("file");
-    let stale = handle(
-        &store,
-        id,
-        command(
-            Uuid::new_v4(),
-            5,
-            ComplaintAction::Acknowledge { note: None },
-        ),
-        Some(0),
-    )
-    .await;
-    assert!(
-        matches!(
-            stale,
-            Err(CommandError::PreconditionFailed {
-                expected: 0,
-                actual: 1
-            })
-        ),
-        "{stale:?}"
-    );
 }
 
 #[tokio::test]
@@ -201,7 +166,7 @@ async fn an_officer_is_registered_and_revoked() {
         },
     };
     let meta = meta_for(register.command_id, at, &Actor::System);
-    let registered = handle_command::<Officer>(&store, &stream, &register, &meta, None)
+    let registered = handle_command::<Officer>(&store, &stream, &register, &meta)
         .await
         .expect("register");
     assert!(registered.state.is_active());
@@ -213,11 +178,11 @@ async fn an_officer_is_registered_and_revoked() {
         action: OfficerAction::Revoke { reason: None },
     };
     let meta = meta_for(revoke.command_id, at, &Actor::System);
-    handle_command::<Officer>(&store, &stream, &revoke, &meta, None)
+    handle_command::<Officer>(&store, &stream, &revoke, &meta)
         .await
         .expect("revoke");
     let meta = meta_for(Uuid::new_v4(), at, &Actor::System);
-    let twice = handle_command::<Officer>(&store, &stream, &revoke, &meta, None).await;
+    let twice = handle_command::<Officer>(&store, &stream, &revoke, &meta).await;
     assert!(matches!(
         twice,
         Err(CommandError::Domain(OfficerError::AlreadyRevoked))
@@ -244,7 +209,7 @@ async fn an_officer_stream_does_not_load_as_a_complaint() {
     };
     // Write an officer event into the complaint's stream by hand.
     let meta = meta_for(Uuid::new_v4(), at, &Actor::System);
-    let refused = handle_command::<Officer>(&store, &id.stream_name(), &revoke, &meta, None).await;
+    let refused = handle_command::<Officer>(&store, &id.stream_name(), &revoke, &meta).await;
     assert!(matches!(
         refused,
         Err(CommandError::Domain(OfficerError::NotFound))

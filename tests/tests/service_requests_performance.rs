@@ -2,7 +2,7 @@
 //! commands carry their own times, as `markaz demo` plans them) whose
 //! figures are computed by hand below.
 
-use markaz_api::commands::ServiceActed;
+use markaz_api::commands::Acted;
 use markaz_domain::service_request::RequestService;
 use markaz_domain::{
     Actor, Applicant, CategoryCode, Channel, Cnic, Description, DocumentNumber, MarkazCode,
@@ -20,7 +20,7 @@ const HOUR: i64 = 3_600_000_000;
 struct Planner<'a> {
     app: &'a TestApp,
     next: u128,
-    last: Option<ServiceActed>,
+    last: Option<Acted<ServiceRequestId>>,
 }
 
 impl Planner<'_> {
@@ -46,7 +46,7 @@ impl Planner<'_> {
             .app
             .state()
             .commands
-            .submit_service(request, &command)
+            .submit(request, &command)
             .await
             .expect("the planned command is accepted");
         self.last = Some(acted);

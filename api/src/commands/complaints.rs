@@ -1,17 +1,18 @@
-//! The complaint commands: filing, an officer's action on a case, and the
-//! citizen's rating.
+//! The complaint commands: filing, and what the shared path of officers'
+//! steps and ratings (`case`) needs to know of complaints.
 
 use markaz_domain::{
-    derived_id, Actor, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
-    ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState, ComplaintStatus,
+    derived_id, Category, Channel, Complainant, ComplaintAction, ComplaintCommand,
+    ComplaintDecider, ComplaintEvent, ComplaintFiled, ComplaintId, ComplaintState,
     ContactPreference, Description, FileComplaint, Language, ShortText, WorkingCalendar,
 };
-use markaz_store::command_loop::{handle_command, handle_create, load, Aggregate, Handled};
+use markaz_store::command_loop::handle_create;
 use uuid::Uuid;
 
+use super::case::CaseId;
 use super::failure::CommandFailure;
-use super::visibility::{visible, GuardedCommand, GuardedComplaint};
-use super::{command_meta, Commands};
+use super::visibility::visible;
+use super::Commands;
 use crate::officers::Principal;
 
 /// Namespace of complaint ids derived from command ids.
@@ -42,35 +43,6 @@ pub struct Filed {
     pub position: u64,
     /// The hash-chain value of the filing: the citizen's receipt.
     pub receipt_hash: [u8; 32],
-}
-
-/// A case after an officer's action or a rating.
-#[derive(Clone, Debug)]
-pub struct Acted {
-    pub id: ComplaintId,
-    pub status: Option<ComplaintStatus>,
-    pub rated: bool,
-    pub version: u64,
-    pub position: u64,
-    /// The events the command stands for: written now, or by an earlier
-    /// attempt of the same command (0 when it decided nothing).
-    pub events: usize,
-}
-
-impl Acted {
-    fn from_handled<D>(id: ComplaintId, handled: Handled<D>) -> Self
-    where
-        D: Aggregate<State = ComplaintState>,
-    {
-        Acted {
-            id,
-            status: handled.state.status,
-            rated: handled.state.rated,
-            version: handled.version,
-            position: handled.position,
-            events: handled.events.len(),
-        }
-    }
 }
 
 impl Commands {
@@ -134,100 +106,29 @@ impl Commands {
             receipt_hash: handled.hash,
         })
     }
+}
 
-    /// An officer's action on a case the officer may see, optionally only if
-    /// the case is still at version `if_match`.
-    pub async fn act(
-        &self,
-        officer: &Principal,
-        id: ComplaintId,
-        action: ComplaintAction,
-        if_match: Option<u64>,
-        command_id: Uuid,
-    ) -> Result<Acted, CommandFailure> {
-        let (command, meta) = self.stamp(command_id, officer.actor(), |command_id, at, actor| {
-            ComplaintCommand {
-                command_id,
-                at,
-                actor,
-                action,
-            }
-        });
-        let guarded = GuardedCommand {
-            command,
-            principal: officer.clone(),
-            // Checked inside the decision, after visibility.
-            if_match,
-        };
-        let handled = handle_command::<GuardedComplaint>(
-            self.store(),
-            &id.stream_name(),
-            &guarded,
-            &meta,
-            None,
-        )
-        .await?;
-        Ok(Acted::from_handled(id, handled))
+impl CaseId for ComplaintId {
+    type Decider = ComplaintDecider;
+    type Action = ComplaintAction;
+
+    fn stream(self) -> String {
+        self.stream_name()
     }
 
-    /// Refuses (as unknown) a case `officer` may not see, judged on its stream.
-    pub async fn check_visible(
-        &self,
-        officer: &Principal,
-        id: ComplaintId,
-    ) -> Result<(), CommandFailure> {
-        let case = load::<ComplaintDecider>(self.store(), &id.stream_name()).await?;
-        if visible(&case.state, officer) {
-            Ok(())
-        } else {
-            Err(CommandFailure::NotFound)
-        }
+    fn visible(state: &ComplaintState, principal: &Principal) -> bool {
+        visible(state, principal)
     }
 
-    /// A command its caller made in full, with its own time and actor: a
-    /// planned history (`markaz demo`) and, later, commands of process
-    /// managers that happen at the moment a deadline passed. Visibility is
-    /// not applied: these callers act for the service, not for an officer.
-    pub async fn submit(
-        &self,
-        id: ComplaintId,
-        command: &ComplaintCommand,
-    ) -> Result<Acted, CommandFailure> {
-        let meta = command_meta(command.command_id, command.at, command.actor.clone());
-        let handled = handle_command::<ComplaintDecider>(
-            self.store(),
-            &id.stream_name(),
-            command,
-            &meta,
-            None,
-        )
-        .await?;
-        Ok(Acted::from_handled(id, handled))
+    fn version(state: &ComplaintState) -> u64 {
+        state.version
     }
 
-    /// The citizen's rating of case `id` (found by its tracking code).
-    pub async fn rate(
-        &self,
-        id: ComplaintId,
-        action: ComplaintAction,
-        command_id: Uuid,
-    ) -> Result<Acted, CommandFailure> {
-        let (command, meta) = self.stamp(command_id, Actor::Citizen, |command_id, at, actor| {
-            ComplaintCommand {
-                command_id,
-                at,
-                actor,
-                action,
-            }
-        });
-        let handled = handle_command::<ComplaintDecider>(
-            self.store(),
-            &id.stream_name(),
-            &command,
-            &meta,
-            None,
-        )
-        .await?;
-        Ok(Acted::from_handled(id, handled))
+    fn status(state: &ComplaintState) -> Option<&'static str> {
+        state.status.map(|status| status.as_str())
+    }
+
+    fn rated(state: &ComplaintState) -> bool {
+        state.rated
     }
 }

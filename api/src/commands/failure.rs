@@ -55,8 +55,11 @@ impl From<NotificationError> for CommandFailure {
     }
 }
 
-impl From<GuardedError> for CommandFailure {
-    fn from(error: GuardedError) -> Self {
+impl<E> From<GuardedError<E>> for CommandFailure
+where
+    E: std::error::Error + Into<CommandFailure>,
+{
+    fn from(error: GuardedError<E>) -> Self {
         match error {
             GuardedError::NotVisible => CommandFailure::NotFound,
             GuardedError::Precondition { expected, actual } => {
@@ -74,9 +77,6 @@ where
     fn from(error: CommandError<E>) -> Self {
         match error {
             CommandError::Domain(refused) => refused.into(),
-            CommandError::PreconditionFailed { expected, actual } => {
-                CommandFailure::Stale { expected, actual }
-            }
             CommandError::Contention { .. } => CommandFailure::Contention,
             CommandError::Store(StoreError::Unavailable(detail)) => {
                 CommandFailure::Unavailable(detail)

@@ -6,6 +6,7 @@
 //! loop and returns a typed outcome. Callers turn outcomes and failures into
 //! their own kind of answer; none of them builds events or metadata itself.
 
+mod case;
 mod clock;
 mod complaints;
 mod failure;
@@ -21,14 +22,13 @@ use markaz_store::command_loop::CommandMeta;
 use markaz_store::EventStore;
 use uuid::Uuid;
 
+pub use case::{Acted, CaseCommand, CaseId, CaseState};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use complaints::{Acted, Filed, NewComplaint};
+pub use complaints::{Filed, NewComplaint};
 pub use failure::CommandFailure;
 pub use officers::{NewOfficer, Registered, RegistryError};
-pub use services::{
-    service_visible, GuardedService, NewServiceRequest, RequestedService, ServiceActed,
-};
-pub use visibility::{may_see, visible, GuardedCommand, GuardedComplaint, GuardedError};
+pub use services::{NewServiceRequest, RequestedService};
+pub use visibility::{may_see, service_visible, visible, Guarded, GuardedCommand, GuardedError};
 
 /// Sends commands to the event store.
 #[derive(Clone)]

@@ -15,14 +15,9 @@ impl Commands {
         command: &NotificationCommand,
     ) -> Result<(u64, NotificationState), CommandFailure> {
         let meta = command_meta(command.command_id, command.at, command.actor.clone());
-        let handled = handle_command::<NotificationDecider>(
-            self.store(),
-            &id.stream_name(),
-            command,
-            &meta,
-            None,
-        )
-        .await?;
+        let handled =
+            handle_command::<NotificationDecider>(self.store(), &id.stream_name(), command, &meta)
+                .await?;
         Ok((handled.version, handled.state))
     }
 

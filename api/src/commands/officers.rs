@@ -111,8 +111,7 @@ async fn run(
         action,
     };
     let handled =
-        handle_command::<OfficerDecider>(store, &officer.stream_name(), &command, &meta, None)
-            .await?;
+        handle_command::<OfficerDecider>(store, &officer.stream_name(), &command, &meta).await?;
     Ok(handled.position)
 }
 

@@ -18,19 +18,17 @@ use uuid::Uuid;
 
 use super::auth::{ActOnComplaints, Authorized, FileComplaints};
 use super::body::ApiJson;
-use super::command_errors::failure_problem;
+use super::case_steps::{self, answer, caller_of, officer_step, CaseRoute};
 use super::complaint_input::{
     AcknowledgeBody, FileBody, RateBody, ReasonBody, ReferBody, ResolveBody,
 };
-use super::idempotency::{run_once, with_precondition, CommandAnswer, IdempotencyKey, Keyed};
-use super::if_match::IfMatch;
+use super::idempotency::{run_once, CommandAnswer, IdempotencyKey, Keyed};
 use super::openapi::vocabulary;
 use super::problem::Problem;
 use super::query_params::{look_up, ApiPath};
 use super::state::AppState;
 use super::tracking::{parse_code, unknown_tracking_code};
-use crate::commands::{Acted, CommandFailure, Filed};
-use crate::officers::Principal;
+use crate::commands::{Acted, Filed};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,21 +56,6 @@ pub fn complaint_not_found() -> Problem {
     Problem::not_found("no complaint with this id is visible to you: check the id")
 }
 
-fn caller_of(principal: &Principal) -> String {
-    format!("officer:{}", principal.officer_id)
-}
-
-/// The answer of a command: its JSON, or its failure as a problem.
-fn answer<T>(
-    outcome: Result<T, CommandFailure>,
-    to_answer: impl FnOnce(T) -> CommandAnswer,
-) -> CommandAnswer {
-    match outcome {
-        Ok(done) => to_answer(done),
-        Err(failure) => failure_problem(failure).into(),
-    }
-}
-
 async fn file(
     State(state): State<AppState>,
     auth: Authorized<FileComplaints>,
@@ -90,7 +73,7 @@ async fn file(
     let commands = state.commands.clone();
     run_once(&state, caller, keyed, |command_id| async move {
         let filed = commands.file(&principal, complaint, command_id).await;
-        answer(filed, filing_answer)
+        answer::<ComplaintId, _>(filed, filing_answer)
     })
     .await
 }
@@ -131,17 +114,6 @@ pub struct ActionAnswer {
     pub position: u64,
 }
 
-/// The 200 answer to a rating: no personal data and no internal id.
-#[derive(Serialize, ToSchema)]
-pub struct RatingAnswer {
-    pub tracking_code: String,
-    #[schema(value_type = Option<vocabulary::Status>)]
-    pub status: Option<&'static str>,
-    pub rated: bool,
-    pub version: u64,
-    pub position: u64,
-}
-
 fn filing_answer(done: Filed) -> CommandAnswer {
     let body = FilingAnswer {
         id: done.id.to_string(),
@@ -158,91 +130,68 @@ fn filing_answer(done: Filed) -> CommandAnswer {
         .with_location(format!("/api/v1/complaints/{}", done.id))
 }
 
-/// Everything an officer's command on an existing complaint shares.
-struct OfficerCommand {
-    principal: Principal,
-    id: String,
-    keyed: Option<Keyed>,
-    if_match: Option<u64>,
-}
-
-async fn act(state: AppState, request: OfficerCommand, action: ComplaintAction) -> Response {
-    let id = match parse_complaint_id(&request.id) {
-        Ok(id) => id,
-        Err(problem) => return problem.into_response(),
-    };
-    let caller = caller_of(&request.principal);
-    let principal = request.principal;
-    if request.keyed.is_some() {
-        // A recorded answer is replayed only to a caller who may still see
-        // the case: it was sent to the gender desk meanwhile, say.
-        if let Err(failure) = state.commands.check_visible(&principal, id).await {
-            return failure_problem(failure).into_response();
-        }
+impl CaseRoute for ComplaintId {
+    fn parse(text: &str) -> Result<Self, Problem> {
+        parse_complaint_id(text)
     }
-    let if_match = request.if_match;
-    let commands = state.commands.clone();
-    run_once(&state, caller, request.keyed, |command_id| async move {
-        let acted = commands
-            .act(&principal, id, action, if_match, command_id)
-            .await;
-        answer(acted, |done: Acted| {
-            let body = ActionAnswer {
-                id: done.id.to_string(),
-                status: done.status.map(|status| status.as_str()),
-                version: done.version,
-                position: done.position,
-            };
-            CommandAnswer::json(StatusCode::OK, &body)
-        })
-    })
-    .await
+
+    fn not_found() -> Problem {
+        complaint_not_found()
+    }
+
+    fn step_answer(done: Acted<ComplaintId>) -> CommandAnswer {
+        let body = ActionAnswer {
+            id: done.id.to_string(),
+            status: done.status(),
+            version: done.version,
+            position: done.position,
+        };
+        CommandAnswer::json(StatusCode::OK, &body)
+    }
 }
 
-macro_rules! officer_command {
-    ($name:ident, $body:ty, |$state:ident, $value:ident| $action:expr) => {
-        async fn $name(
-            State($state): State<AppState>,
-            auth: Authorized<ActOnComplaints>,
-            ApiPath(id): ApiPath<String>,
-            IfMatch(if_match): IfMatch,
-            IdempotencyKey(key): IdempotencyKey,
-            OriginalUri(uri): OriginalUri,
-            body: ApiJson<$body>,
-        ) -> Response {
-            let $value = &body.value;
-            let action: Result<ComplaintAction, Problem> = $action;
-            let action = match action {
-                Ok(action) => action,
-                Err(problem) => return problem.into_response(),
-            };
-            let request = OfficerCommand {
-                principal: auth.principal,
-                id,
-                keyed: Keyed::of(key, &with_precondition(uri.path(), if_match), || {
-                    body.digest()
-                }),
-                if_match,
-            };
-            act($state, request, action).await
-        }
-    };
-}
-
-officer_command!(acknowledge, AcknowledgeBody, |state, body| body.validate());
-officer_command!(refer, ReferBody, |state, body| body.validate());
-officer_command!(resolve, ResolveBody, |state, body| body.validate());
-officer_command!(reopen, ReasonBody, |state, body| body.reason().map(
-    |reason| {
+officer_step!(
+    acknowledge,
+    ActOnComplaints,
+    ComplaintId,
+    AcknowledgeBody,
+    |state, body, _principal| body.validate()
+);
+officer_step!(
+    refer,
+    ActOnComplaints,
+    ComplaintId,
+    ReferBody,
+    |state, body, _principal| body.validate()
+);
+officer_step!(
+    resolve,
+    ActOnComplaints,
+    ComplaintId,
+    ResolveBody,
+    |state, body, _principal| body.validate()
+);
+officer_step!(
+    reopen,
+    ActOnComplaints,
+    ComplaintId,
+    ReasonBody,
+    |state, body, _principal| body.reason().map(|reason| {
         ComplaintAction::Reopen {
             reason,
             window_days: state.config.reopen_window_days,
         }
-    }
-));
-officer_command!(withdraw, ReasonBody, |state, body| body
-    .reason()
-    .map(|reason| ComplaintAction::Withdraw { reason }));
+    })
+);
+officer_step!(
+    withdraw,
+    ActOnComplaints,
+    ComplaintId,
+    ReasonBody,
+    |state, body, _principal| body
+        .reason()
+        .map(|reason| ComplaintAction::Withdraw { reason })
+);
 
 async fn rate(
     State(state): State<AppState>,
@@ -268,23 +217,7 @@ async fn rate(
             return super::service_requests::rate(state, code, keyed, action, problem).await
         }
     };
-    let caller = format!("citizen:{}", code.as_str());
-    let commands = state.commands.clone();
-    run_once(&state, caller, keyed, |command_id| async move {
-        let rated = commands.rate(id, action, command_id).await;
-        // No personal data and no internal id in the citizen's answer.
-        answer(rated, |done: Acted| {
-            let body = RatingAnswer {
-                tracking_code: code.as_str().to_owned(),
-                status: done.status.map(|status| status.as_str()),
-                rated: done.rated,
-                version: done.version,
-                position: done.position,
-            };
-            CommandAnswer::json(StatusCode::OK, &body)
-        })
-    })
-    .await
+    case_steps::rate(&state, code, keyed, id, action).await
 }
 
 /// The complaint a tracking code names, from the read models.

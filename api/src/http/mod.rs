@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod bounded_keys;
+pub mod case_steps;
 pub mod client_address;
 pub mod command_errors;
 pub mod complaint_input;

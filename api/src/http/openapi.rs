@@ -777,7 +777,7 @@ mod operations {
         ),
         request_body = crate::http::complaint_input::RateBody,
         responses(
-            (status = 200, body = crate::http::complaints::RatingAnswer),
+            (status = 200, body = crate::http::case_steps::RatingAnswer),
             (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed body"),
             (status = 404, body = Problem, content_type = "application/problem+json", description = "No complaint has this code"),
             (status = 409, body = Problem, content_type = "application/problem+json", description = "Not resolved, or already rated"),

@@ -13,25 +13,25 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use markaz_domain::{ComplaintAction, ServiceAction, ServiceRequestId, TrackingCode};
+use markaz_domain::{
+    ComplaintAction, DocumentNumber, ServiceAction, ServiceRequestId, TrackingCode,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{ActOnServiceRequests, Authorized, RequestServices};
 use super::body::ApiJson;
-use super::command_errors::failure_problem;
+use super::case_steps::{self, answer, caller_of, case_problem, officer_step, CaseRoute};
 use super::complaint_input::ReasonBody;
 use super::idempotency::IdempotencyKey;
-use super::idempotency::{run_once, with_precondition, CommandAnswer, Keyed};
-use super::if_match::IfMatch;
+use super::idempotency::{run_once, CommandAnswer, Keyed};
 use super::problem::Problem;
-use super::query_params::ApiPath;
 use super::service_input::{
     IssueBody, NoteBody, ReissueBody, ServiceRequestBody, StationAnswerBody, VerificationBody,
 };
 use super::state::AppState;
-use crate::commands::{CommandFailure, RequestedService, ServiceActed};
+use crate::commands::{Acted, RequestedService};
 use crate::officers::Principal;
 
 pub fn routes() -> Router<AppState> {
@@ -57,24 +57,6 @@ pub fn parse_service_request_id(text: &str) -> Result<ServiceRequestId, Problem>
 
 pub fn service_request_not_found() -> Problem {
     Problem::not_found("no service request with this id is visible to you: check the id")
-}
-
-/// A failure as a problem, naming a service request where it says "unknown".
-fn service_problem(failure: CommandFailure) -> Problem {
-    match failure {
-        CommandFailure::NotFound => service_request_not_found(),
-        other => failure_problem(other),
-    }
-}
-
-fn answer<T>(
-    outcome: Result<T, CommandFailure>,
-    to_answer: impl FnOnce(T) -> CommandAnswer,
-) -> CommandAnswer {
-    match outcome {
-        Ok(done) => to_answer(done),
-        Err(failure) => service_problem(failure).into(),
-    }
 }
 
 /// The 201 answer to a request; the receipt's content.
@@ -111,10 +93,6 @@ pub struct ServiceActionAnswer {
     pub position: u64,
 }
 
-fn caller_of(principal: &Principal) -> String {
-    format!("officer:{}", principal.officer_id)
-}
-
 async fn request(
     State(state): State<AppState>,
     auth: Authorized<RequestServices>,
@@ -135,7 +113,7 @@ async fn request(
         let requested = commands
             .request_service(&principal, request, catalogue.calendar(), command_id)
             .await;
-        answer(requested, request_answer)
+        answer::<ServiceRequestId, _>(requested, request_answer)
     })
     .await
 }
@@ -160,131 +138,114 @@ fn request_answer(done: RequestedService) -> CommandAnswer {
         .with_location(format!("/api/v1/service-requests/{}", done.id))
 }
 
-/// Everything an officer's step on an existing request shares.
-struct Step {
-    principal: Principal,
-    id: String,
-    keyed: Option<Keyed>,
-    if_match: Option<u64>,
-}
-
-async fn act(state: AppState, step: Step, action: ServiceAction) -> Response {
-    let id = match parse_service_request_id(&step.id) {
-        Ok(id) => id,
-        Err(problem) => return problem.into_response(),
-    };
-    let caller = caller_of(&step.principal);
-    let principal = step.principal;
-    if step.keyed.is_some() {
-        // A recorded answer is replayed only to a caller who may still see it.
-        if let Err(failure) = state.commands.check_service_visible(&principal, id).await {
-            return service_problem(failure).into_response();
-        }
+impl CaseRoute for ServiceRequestId {
+    fn parse(text: &str) -> Result<Self, Problem> {
+        parse_service_request_id(text)
     }
-    let if_match = step.if_match;
-    let commands = state.commands.clone();
-    run_once(&state, caller, step.keyed, |command_id| async move {
-        let acted = commands
-            .act_on_service(&principal, id, action, if_match, command_id)
-            .await;
-        answer(acted, |done: ServiceActed| {
-            let body = ServiceActionAnswer {
-                id: done.id.to_string(),
-                status: done.status.map(|status| status.as_str()),
-                document_number: done.document_number.map(|number| number.to_string()),
-                version: done.version,
-                position: done.position,
-            };
-            CommandAnswer::json(StatusCode::OK, &body)
+
+    fn not_found() -> Problem {
+        service_request_not_found()
+    }
+
+    fn step_answer(done: Acted<ServiceRequestId>) -> CommandAnswer {
+        let body = ServiceActionAnswer {
+            id: done.id.to_string(),
+            status: done.status(),
+            document_number: done.state.document.map(|number| number.to_string()),
+            version: done.version,
+            position: done.position,
+        };
+        CommandAnswer::json(StatusCode::OK, &body)
+    }
+}
+
+/// A fresh document number at the officer's markaz, or the problem answer.
+fn document_number(state: &AppState, officer: &Principal) -> Result<DocumentNumber, Problem> {
+    state
+        .commands
+        .new_document_number(officer)
+        .map_err(case_problem::<ServiceRequestId>)
+}
+
+officer_step!(
+    acknowledge,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    NoteBody,
+    |state, body, _principal| body.note().map(|note| ServiceAction::Acknowledge { note })
+);
+officer_step!(
+    verification,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    VerificationBody,
+    |state, body, _principal| { body.validate() }
+);
+officer_step!(
+    station,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    StationAnswerBody,
+    |state, body, _principal| { body.validate() }
+);
+officer_step!(
+    issue,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    IssueBody,
+    |state, body, principal| {
+        body.text().and_then(|text| {
+            let number = document_number(&state, principal)?;
+            Ok(ServiceAction::Issue { number, text })
         })
-    })
-    .await
-}
-
-macro_rules! service_step {
-    ($name:ident, $body:ty, |$state:ident, $value:ident, $principal:ident| $action:expr) => {
-        async fn $name(
-            State($state): State<AppState>,
-            auth: Authorized<ActOnServiceRequests>,
-            ApiPath(id): ApiPath<String>,
-            IfMatch(if_match): IfMatch,
-            IdempotencyKey(key): IdempotencyKey,
-            OriginalUri(uri): OriginalUri,
-            body: ApiJson<$body>,
-        ) -> Response {
-            let $value = &body.value;
-            let $principal = &auth.principal;
-            let action: Result<ServiceAction, Problem> = $action;
-            let action = match action {
-                Ok(action) => action,
-                Err(problem) => return problem.into_response(),
-            };
-            let step = Step {
-                principal: auth.principal.clone(),
-                id,
-                keyed: Keyed::of(key, &with_precondition(uri.path(), if_match), || {
-                    body.digest()
-                }),
-                if_match,
-            };
-            act($state, step, action).await
-        }
-    };
-}
-
-service_step!(acknowledge, NoteBody, |state, body, _principal| body
-    .note()
-    .map(|note| ServiceAction::Acknowledge { note }));
-service_step!(verification, VerificationBody, |state, body, _principal| {
-    body.validate()
-});
-service_step!(station, StationAnswerBody, |state, body, _principal| {
-    body.validate()
-});
-service_step!(issue, IssueBody, |state, body, principal| {
-    body.text().and_then(|text| {
-        let number = state
-            .commands
-            .new_document_number(principal)
-            .map_err(service_problem)?;
-        Ok(ServiceAction::Issue { number, text })
-    })
-});
-service_step!(refuse, ReasonBody, |state, body, _principal| body
-    .reason()
-    .map(|reason| ServiceAction::Refuse { reason }));
-service_step!(collect, NoteBody, |state, body, _principal| body
-    .note()
-    .map(|note| ServiceAction::Collect { note }));
-service_step!(withdraw, ReasonBody, |state, body, _principal| body
-    .reason()
-    .map(|reason| ServiceAction::Withdraw { reason }));
-service_step!(reissue, ReissueBody, |state, body, principal| {
-    body.validate().and_then(|(text, reason)| {
-        let number = state
-            .commands
-            .new_document_number(principal)
-            .map_err(service_problem)?;
-        Ok(ServiceAction::Reissue {
-            number,
-            text,
-            reason,
+    }
+);
+officer_step!(
+    refuse,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    ReasonBody,
+    |state, body, _principal| body.reason().map(|reason| ServiceAction::Refuse { reason })
+);
+officer_step!(
+    collect,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    NoteBody,
+    |state, body, _principal| body.note().map(|note| ServiceAction::Collect { note })
+);
+officer_step!(
+    withdraw,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    ReasonBody,
+    |state, body, _principal| body
+        .reason()
+        .map(|reason| ServiceAction::Withdraw { reason })
+);
+officer_step!(
+    reissue,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    ReissueBody,
+    |state, body, principal| {
+        body.validate().and_then(|(text, reason)| {
+            let number = document_number(&state, principal)?;
+            Ok(ServiceAction::Reissue {
+                number,
+                text,
+                reason,
+            })
         })
-    })
-});
-service_step!(revoke, ReasonBody, |state, body, _principal| body
-    .reason()
-    .map(|reason| ServiceAction::Revoke { reason }));
-
-/// The 200 answer to a rating: no personal data and no internal id.
-#[derive(Serialize)]
-struct ServiceRatingAnswer {
-    tracking_code: String,
-    status: Option<&'static str>,
-    rated: bool,
-    version: u64,
-    position: u64,
-}
+    }
+);
+officer_step!(
+    revoke,
+    ActOnServiceRequests,
+    ServiceRequestId,
+    ReasonBody,
+    |state, body, _principal| body.reason().map(|reason| ServiceAction::Revoke { reason })
+);
 
 /// The citizen's rating of the service request with tracking code `code`,
 /// when the code names no complaint (`unknown` is the complaint side's
@@ -306,20 +267,5 @@ pub async fn rate(
         return Problem::internal(&"a rating body did not validate into a rating").into_response();
     };
     let action = ServiceAction::Rate { stars, comment };
-    let caller = format!("citizen:{}", code.as_str());
-    let commands = state.commands.clone();
-    run_once(&state, caller, keyed, |command_id| async move {
-        let rated = commands.rate_service(id, action, command_id).await;
-        answer(rated, |done: ServiceActed| {
-            let body = ServiceRatingAnswer {
-                tracking_code: code.as_str().to_owned(),
-                status: done.status.map(|status| status.as_str()),
-                rated: done.rated,
-                version: done.version,
-                position: done.position,
-            };
-            CommandAnswer::json(StatusCode::OK, &body)
-        })
-    })
-    .await
+    case_steps::rate(&state, code, keyed, id, action).await
 }

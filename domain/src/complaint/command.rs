@@ -1,11 +1,9 @@
 //! What may be asked of a complaint.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::calendar::WorkingCalendar;
 use crate::catalogue::Category;
-use crate::metadata::Actor;
 use crate::time::Timestamp;
 use crate::values::{
     Channel, Cnic, ComplaintId, ContactPreference, Deadline, Description, Gender, Language,
@@ -14,16 +12,8 @@ use crate::values::{
 
 use super::state::DeadlineStep;
 
-/// One command: who asks, when, and what. Time, ids and the actor come in
-/// here so that `decide` stays a pure function.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ComplaintCommand {
-    /// Unique per request; event ids derive from it so retries are recognised.
-    pub command_id: Uuid,
-    pub at: Timestamp,
-    pub actor: Actor,
-    pub action: ComplaintAction,
-}
+/// A command on this aggregate (see `Command`).
+pub type ComplaintCommand = crate::decider::Command<ComplaintAction>;
 
 // Filing carries the whole complaint and the rest a note; boxing it would
 // complicate every construction and match for a few hundred bytes per value.

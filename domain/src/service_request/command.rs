@@ -1,29 +1,18 @@
 //! What may be asked of a service request.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::event::StationFinding;
 use super::field::FieldValue;
 use super::id::{DocumentNumber, ServiceRequestId};
 use crate::calendar::WorkingCalendar;
-use crate::metadata::Actor;
 use crate::service_catalogue::Service;
-use crate::time::Timestamp;
 use crate::values::{
     Channel, Cnic, Description, MarkazCode, PersonName, Phone, Rating, ShortText, TrackingCode,
 };
 
-/// One command: who asks, when, and what. Time, ids and the actor come in
-/// here so that `decide` stays a pure function.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServiceCommand {
-    /// Unique per request; event ids derive from it so retries are recognised.
-    pub command_id: Uuid,
-    pub at: Timestamp,
-    pub actor: Actor,
-    pub action: ServiceAction,
-}
+/// A command on this aggregate (see `Command`).
+pub type ServiceCommand = crate::decider::Command<ServiceAction>;
 
 // The request carries the catalogue entry and the calendar, the rest a note;
 // boxing it would complicate every construction and match.

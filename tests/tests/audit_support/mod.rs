@@ -93,16 +93,10 @@ impl ScriptedLog {
             correlation_id: command_id,
             causation_id: command_id,
         };
-        handle_command::<ComplaintDecider>(
-            self.store.as_ref(),
-            &id.stream_name(),
-            &command,
-            &meta,
-            None,
-        )
-        .await
-        .expect("the command is accepted")
-        .version
+        handle_command::<ComplaintDecider>(self.store.as_ref(), &id.stream_name(), &command, &meta)
+            .await
+            .expect("the command is accepted")
+            .version
     }
 
     /// Files a complaint at `when`; `female` sends it to the gender desk.
