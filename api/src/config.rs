@@ -237,45 +237,73 @@ impl Config {
     }
 }
 
-/// The `--config` file. Every key is optional; unknown keys are refused so a
-/// typo does not silently fall back to a default.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub listen: Option<String>,
-    pub data_dir: Option<PathBuf>,
-    pub store: Option<String>,
-    pub catalogue: Option<PathBuf>,
-    pub service_catalogue: Option<PathBuf>,
-    pub reopen_window_days: Option<u32>,
-    pub min_position_wait_ms: Option<u64>,
-    pub ready_max_lag: Option<u64>,
-    pub shutdown_grace_secs: Option<u64>,
-    pub log_format: Option<LogFormat>,
-    pub public_rate_limit: Option<u32>,
-    pub unknown_code_limit: Option<u32>,
-    pub markaz_name_en: Option<String>,
-    pub markaz_name_ur: Option<String>,
-    pub public_url: Option<String>,
+/// Declares the settings a flag (or its `MARKAZ_...` variable) and the file
+/// can both give, once: the file's keys and the overrides are made from the
+/// same list, and `Overrides::over` takes each from the command line if
+/// given, else from the file.
+macro_rules! settings {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty,)*) => {
+        /// The `--config` file. Every key is optional; unknown keys are refused so a
+        /// typo does not silently fall back to a default.
+        #[derive(Clone, Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct FileConfig {
+            $($(#[$doc])* pub $name: Option<$ty>,)*
+            /// Markaz in another zone: `[markaz_time_zones]` with `CODE = "Zone/Name"`.
+            #[serde(default)]
+            pub markaz_time_zones: BTreeMap<String, String>,
+            /// `[escalation]`: when deadline steps fall due.
+            pub escalation: Option<EscalationFile>,
+            /// `[notifications]`: messages to complainants.
+            pub notifications: Option<NotificationsFile>,
+        }
+
+        /// What the command line and environment said (flags and `MARKAZ_...`
+        /// variables are already merged by clap); `None` means "not given".
+        #[derive(Clone, Debug, Default)]
+        pub struct Overrides {
+            $($(#[$doc])* pub $name: Option<$ty>,)*
+        }
+
+        impl Overrides {
+            /// Each setting from the command line if given there, else from the file.
+            fn over(self, file: &FileConfig) -> Overrides {
+                Overrides {
+                    $($name: self.$name.or_else(|| file.$name.clone()),)*
+                }
+            }
+        }
+    };
+}
+
+settings! {
+    listen: String,
+    data_dir: PathBuf,
+    store: String,
+    catalogue: PathBuf,
+    service_catalogue: PathBuf,
+    reopen_window_days: u32,
+    min_position_wait_ms: u64,
+    ready_max_lag: u64,
+    shutdown_grace_secs: u64,
+    log_format: LogFormat,
+    public_rate_limit: u32,
+    unknown_code_limit: u32,
+    markaz_name_en: String,
+    markaz_name_ur: String,
+    public_url: String,
     /// The zone of every markaz without one of its own (IANA name).
-    pub time_zone: Option<String>,
-    /// Markaz in another zone: `[markaz_time_zones]` with `CODE = "Zone/Name"`.
-    #[serde(default)]
-    pub markaz_time_zones: BTreeMap<String, String>,
-    pub staff_rate_limit: Option<u32>,
-    pub max_tracked_clients: Option<usize>,
-    pub trusted_proxies: Option<Vec<String>>,
-    pub admin_listen: Option<String>,
-    pub header_read_timeout_secs: Option<u64>,
-    pub request_timeout_secs: Option<u64>,
-    pub max_in_flight: Option<usize>,
-    pub max_connections: Option<usize>,
-    pub max_event_streams: Option<usize>,
-    pub max_event_streams_per_officer: Option<usize>,
-    /// `[escalation]`: when deadline steps fall due.
-    pub escalation: Option<EscalationFile>,
-    /// `[notifications]`: messages to complainants.
-    pub notifications: Option<NotificationsFile>,
+    time_zone: String,
+    staff_rate_limit: u32,
+    max_tracked_clients: usize,
+    trusted_proxies: Vec<String>,
+    admin_listen: String,
+    header_read_timeout_secs: u64,
+    request_timeout_secs: u64,
+    max_in_flight: usize,
+    max_connections: usize,
+    max_event_streams: usize,
+    max_event_streams_per_officer: usize,
 }
 
 /// The `[notifications]` table of the file.
@@ -438,44 +466,12 @@ impl FileConfig {
     }
 }
 
-/// What the command line and environment said (flags and `MARKAZ_...`
-/// variables are already merged by clap); `None` means "not given".
-#[derive(Clone, Debug, Default)]
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub data_dir: Option<PathBuf>,
-    pub store: Option<String>,
-    pub catalogue: Option<PathBuf>,
-    pub service_catalogue: Option<PathBuf>,
-    pub reopen_window_days: Option<u32>,
-    pub min_position_wait_ms: Option<u64>,
-    pub ready_max_lag: Option<u64>,
-    pub shutdown_grace_secs: Option<u64>,
-    pub log_format: Option<LogFormat>,
-    pub public_rate_limit: Option<u32>,
-    pub unknown_code_limit: Option<u32>,
-    pub markaz_name_en: Option<String>,
-    pub markaz_name_ur: Option<String>,
-    pub public_url: Option<String>,
-    pub time_zone: Option<String>,
-    pub staff_rate_limit: Option<u32>,
-    pub max_tracked_clients: Option<usize>,
-    pub trusted_proxies: Option<Vec<String>>,
-    pub admin_listen: Option<String>,
-    pub header_read_timeout_secs: Option<u64>,
-    pub request_timeout_secs: Option<u64>,
-    pub max_in_flight: Option<usize>,
-    pub max_connections: Option<usize>,
-    pub max_event_streams: Option<usize>,
-    pub max_event_streams_per_officer: Option<usize>,
-}
-
 impl Overrides {
     /// Merges flags/environment over the file over the defaults.
     pub fn resolve(self, file: FileConfig) -> Result<Config, ConfigError> {
-        let listen_text = self
+        let given = self.over(&file);
+        let listen_text = given
             .listen
-            .or(file.listen)
             .unwrap_or_else(|| Config::DEFAULT_LISTEN.to_owned());
         let listen = listen_text
             .parse::<SocketAddr>()
@@ -485,13 +481,12 @@ impl Overrides {
                     "`{listen_text}` is not an address: give IP:PORT, e.g. 127.0.0.1:8080"
                 ),
             })?;
-        let store = match self.store.or(file.store) {
+        let store = match given.store {
             Some(text) => StoreLocation::parse(&text)?,
             None => StoreLocation::Embedded,
         };
-        let reopen_window_days = self
+        let reopen_window_days = given
             .reopen_window_days
-            .or(file.reopen_window_days)
             .unwrap_or(Config::DEFAULT_REOPEN_WINDOW_DAYS);
         if reopen_window_days == 0 {
             return Err(ConfigError::Invalid {
@@ -508,12 +503,12 @@ impl Overrides {
         };
         let public_rate_limit = limit(
             "public-rate-limit",
-            self.public_rate_limit.or(file.public_rate_limit),
+            given.public_rate_limit,
             Config::DEFAULT_PUBLIC_RATE_LIMIT,
         )?;
         let unknown_code_limit = limit(
             "unknown-code-limit",
-            self.unknown_code_limit.or(file.unknown_code_limit),
+            given.unknown_code_limit,
             Config::DEFAULT_UNKNOWN_CODE_LIMIT,
         )?;
         let defaults = MarkazName::default();
@@ -530,30 +525,21 @@ impl Overrides {
             None => Ok(default),
         };
         let markaz_name = MarkazName {
-            en: name(
-                "markaz-name-en",
-                self.markaz_name_en.or(file.markaz_name_en),
-                defaults.en,
-            )?,
-            ur: name(
-                "markaz-name-ur",
-                self.markaz_name_ur.or(file.markaz_name_ur),
-                defaults.ur,
-            )?,
+            en: name("markaz-name-en", given.markaz_name_en, defaults.en)?,
+            ur: name("markaz-name-ur", given.markaz_name_ur, defaults.ur)?,
         };
-        let public_url = match self.public_url.or(file.public_url) {
+        let public_url = match given.public_url {
             Some(url) => Some(parse_public_url(&url)?),
             None => None,
         };
-        let calendar = calendar(self.time_zone.or(file.time_zone), &file.markaz_time_zones)?;
+        let calendar = calendar(given.time_zone, &file.markaz_time_zones)?;
         let staff_rate_limit = limit(
             "staff-rate-limit",
-            self.staff_rate_limit.or(file.staff_rate_limit),
+            given.staff_rate_limit,
             Config::DEFAULT_STAFF_RATE_LIMIT,
         )?;
-        let admin_text = self
+        let admin_text = given
             .admin_listen
-            .or(file.admin_listen)
             .unwrap_or_else(|| Config::DEFAULT_ADMIN_LISTEN.to_owned());
         let admin_listen = admin_text
             .parse::<SocketAddr>()
@@ -563,9 +549,8 @@ impl Overrides {
                     "`{admin_text}` is not an address: give IP:PORT, e.g. 127.0.0.1:9090"
                 ),
             })?;
-        let trusted_proxies = self
+        let trusted_proxies = given
             .trusted_proxies
-            .or(file.trusted_proxies)
             .unwrap_or_default()
             .iter()
             .flat_map(|text| text.split(','))
@@ -593,71 +578,62 @@ impl Overrides {
         };
         let max_tracked_clients = count(
             "max-tracked-clients",
-            self.max_tracked_clients.or(file.max_tracked_clients),
+            given.max_tracked_clients,
             Config::DEFAULT_MAX_TRACKED_CLIENTS,
         )?;
         let limits = ConnectionLimits {
             header_read_timeout: seconds(
                 "header-read-timeout-secs",
-                self.header_read_timeout_secs
-                    .or(file.header_read_timeout_secs),
+                given.header_read_timeout_secs,
                 Config::DEFAULT_HEADER_READ_TIMEOUT_SECS,
             )?,
             request_timeout: seconds(
                 "request-timeout-secs",
-                self.request_timeout_secs.or(file.request_timeout_secs),
+                given.request_timeout_secs,
                 Config::DEFAULT_REQUEST_TIMEOUT_SECS,
             )?,
             max_in_flight: count(
                 "max-in-flight",
-                self.max_in_flight.or(file.max_in_flight),
+                given.max_in_flight,
                 Config::DEFAULT_MAX_IN_FLIGHT,
             )?,
             max_connections: count(
                 "max-connections",
-                self.max_connections.or(file.max_connections),
+                given.max_connections,
                 Config::DEFAULT_MAX_CONNECTIONS,
             )?,
             max_event_streams: count(
                 "max-event-streams",
-                self.max_event_streams.or(file.max_event_streams),
+                given.max_event_streams,
                 Config::DEFAULT_MAX_EVENT_STREAMS,
             )?,
             max_event_streams_per_officer: count(
                 "max-event-streams-per-officer",
-                self.max_event_streams_per_officer
-                    .or(file.max_event_streams_per_officer),
+                given.max_event_streams_per_officer,
                 Config::DEFAULT_MAX_EVENT_STREAMS_PER_OFFICER,
             )?,
         };
         Ok(Config {
             listen,
-            data_dir: self
+            data_dir: given
                 .data_dir
-                .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from(Config::DEFAULT_DATA_DIR)),
             store,
-            catalogue: self.catalogue.or(file.catalogue),
-            service_catalogue: self.service_catalogue.or(file.service_catalogue),
+            catalogue: given.catalogue,
+            service_catalogue: given.service_catalogue,
             reopen_window_days,
             min_position_wait: Duration::from_millis(
-                self.min_position_wait_ms
-                    .or(file.min_position_wait_ms)
+                given
+                    .min_position_wait_ms
                     .unwrap_or(Config::DEFAULT_MIN_POSITION_WAIT_MS),
             ),
-            ready_max_lag: self
-                .ready_max_lag
-                .or(file.ready_max_lag)
-                .unwrap_or(Config::DEFAULT_READY_MAX_LAG),
+            ready_max_lag: given.ready_max_lag.unwrap_or(Config::DEFAULT_READY_MAX_LAG),
             shutdown_grace: Duration::from_secs(
-                self.shutdown_grace_secs
-                    .or(file.shutdown_grace_secs)
+                given
+                    .shutdown_grace_secs
                     .unwrap_or(Config::DEFAULT_SHUTDOWN_GRACE_SECS),
             ),
-            log_format: self
-                .log_format
-                .or(file.log_format)
-                .unwrap_or(LogFormat::Human),
+            log_format: given.log_format.unwrap_or(LogFormat::Human),
             public_rate_limit,
             unknown_code_limit,
             markaz_name,
