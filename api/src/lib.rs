@@ -18,6 +18,7 @@ pub mod logging;
 pub mod metrics;
 pub mod notifications;
 pub mod officers;
+pub mod process_manager;
 pub mod server;
 pub mod timeline;
 pub mod web;

@@ -11,29 +11,22 @@
 //! sends every step that fell due meanwhile in time order, each at its own
 //! time.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use futures::StreamExt;
+use async_trait::async_trait;
 use markaz_domain::{
     Actor, ComplaintAction, ComplaintCommand, ComplaintEvent, ComplaintId, DeadlineAction,
     Timestamp,
 };
 use markaz_store::command_loop::decode_recorded;
 use markaz_store::RecordedEvent;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::policy::{EscalationPolicy, PlannedStep};
 use super::schedule::Schedule;
 use crate::commands::{CommandFailure, Commands};
+use crate::process_manager::{Process, Progress as ProcessProgress, Running};
 
 /// Namespace of the command ids of deadline steps.
 const STEP_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_726b_617a_0015_8000_0000_0000_0001);
-
-/// The longest pause between attempts while the store fails.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How far the process has got: everything up to `position` in the log is
 /// known, and every step due by `checked_until` has been sent.
@@ -49,130 +42,66 @@ pub struct Progress {
 }
 
 /// A running escalation process.
-pub struct EscalationProcess {
-    progress: watch::Receiver<Progress>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+pub type EscalationProcess = Running<Escalation>;
 
-impl EscalationProcess {
+impl Running<Escalation> {
     /// Starts following the log from its beginning.
     pub fn start(commands: Commands, policy: EscalationPolicy) -> Self {
-        let (progress_tx, progress) = watch::channel(Progress::default());
-        let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(run(commands, policy, progress_tx, stop_rx));
-        EscalationProcess {
-            progress,
-            stop,
-            task,
-        }
-    }
-
-    pub fn progress(&self) -> Progress {
-        *self.progress.borrow()
-    }
-
-    /// Waits until the process knows the log up to `position` and has sent
-    /// every step due by `time`.
-    pub async fn settled(&self, position: u64, time: Timestamp) -> Progress {
-        let mut progress = self.progress.clone();
-        let settled = progress
-            .wait_for(|p| p.position >= position && p.checked_until.is_some_and(|t| t >= time))
-            .await;
-        match settled {
-            Ok(progress) => *progress,
-            Err(_) => *self.progress.borrow(),
-        }
-    }
-
-    /// Stops after the step in progress, if any.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        if let Err(error) = self.task.await {
-            tracing::error!(%error, "the escalation process failed");
-        }
-    }
-
-    /// Ends the process at once, wherever it is (as a killed process would).
-    pub fn kill(self) {
-        self.task.abort();
+        Running::spawn(
+            commands,
+            Escalation {
+                policy,
+                schedule: Schedule::default(),
+                written: 0,
+            },
+        )
     }
 }
 
-async fn run(
-    commands: Commands,
+/// The escalation as a process manager: the schedule of every followed case.
+pub struct Escalation {
     policy: EscalationPolicy,
-    progress: watch::Sender<Progress>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let clock = Arc::clone(commands.clock());
-    let mut schedule = Schedule::default();
-    let mut position = 0u64;
-    let mut written = 0u64;
-    let mut backoff = Duration::from_millis(100);
-    'subscribe: loop {
-        let feed = match commands.store().head_position().await {
-            Ok(head) => commands
-                .store()
-                .subscribe_all(position)
-                .await
-                .map(|feed| (head, feed)),
-            Err(error) => Err(error),
-        };
-        let (head, mut feed) = match feed {
-            Ok(feed) => feed,
-            Err(error) => {
-                tracing::warn!(%error, ?backoff, "escalation: cannot follow the log, retrying");
-                if pause(&mut stop, &mut backoff).await {
-                    return;
-                }
-                continue 'subscribe;
-            }
-        };
-        loop {
-            let caught_up = position >= head;
-            let now = clock.now();
-            if caught_up {
-                match send_due(&commands, &policy, &mut schedule, now).await {
-                    Ok(count) => {
-                        written += count;
-                        backoff = Duration::from_millis(100);
-                        progress.send_replace(Progress {
-                            position,
-                            checked_until: Some(now),
-                            steps_written: written,
-                            cases_followed: schedule.len(),
-                        });
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, ?backoff, "escalation: a step failed, retrying");
-                        if pause(&mut stop, &mut backoff).await {
-                            return;
-                        }
-                        continue;
-                    }
-                }
-            }
-            tokio::select! {
-                biased;
-                _ = stop.changed() => return,
-                item = feed.next() => match item {
-                    Some(Ok(recorded)) => {
-                        position = recorded.position;
-                        follow(&policy, &mut schedule, &recorded);
-                    }
-                    Some(Err(error)) => {
-                        tracing::warn!(%error, "escalation: the log feed failed, resubscribing");
-                        if pause(&mut stop, &mut backoff).await {
-                            return;
-                        }
-                        continue 'subscribe;
-                    }
-                    None => continue 'subscribe,
-                },
-                _ = clock.tick(now, schedule.next_due()), if caught_up => {}
-            }
-        }
+    schedule: Schedule,
+    written: u64,
+}
+
+impl ProcessProgress for Progress {
+    fn position(&self) -> u64 {
+        self.position
+    }
+
+    fn checked_until(&self) -> Option<Timestamp> {
+        self.checked_until
+    }
+}
+
+#[async_trait]
+impl Process for Escalation {
+    type Progress = Progress;
+
+    const NAME: &'static str = "escalation";
+
+    fn follow(&mut self, recorded: &RecordedEvent, _now: Timestamp) {
+        follow(&self.policy, &mut self.schedule, recorded);
+    }
+
+    async fn round(
+        &mut self,
+        commands: &Commands,
+        position: u64,
+        now: Timestamp,
+    ) -> Result<Progress, CommandFailure> {
+        self.written += send_due(commands, &self.policy, &mut self.schedule, now).await?;
+        Ok(Progress {
+            position,
+            checked_until: Some(now),
+            steps_written: self.written,
+            cases_followed: self.schedule.len(),
+        })
+    }
+
+    fn next_due(&self) -> Option<Timestamp> {
+        self.schedule.next_due()
     }
 }
 
@@ -253,16 +182,5 @@ pub fn step_command(id: ComplaintId, step: &PlannedStep) -> ComplaintCommand {
             step: step.step,
             rule: step.rule.clone(),
         }),
-    }
-}
-
-/// Waits out a doubling pause (real time: the store is what is awaited);
-/// true when asked to stop meanwhile.
-async fn pause(stop: &mut watch::Receiver<bool>, backoff: &mut Duration) -> bool {
-    let wait = *backoff;
-    *backoff = (*backoff * 2).min(MAX_BACKOFF);
-    tokio::select! {
-        _ = stop.changed() => true,
-        _ = tokio::time::sleep(wait) => *stop.borrow(),
     }
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use async_trait::async_trait;
 use markaz_domain::{
     Actor, ComplaintEvent, ComplaintId, NotificationAction, NotificationCommand, NotificationEvent,
     NotificationFailed, NotificationId, NotificationQueued, NotificationSent, NotificationState,
@@ -25,14 +25,13 @@ use markaz_domain::{
 };
 use markaz_store::command_loop::decode_recorded;
 use markaz_store::RecordedEvent;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::gateway::{Gateway, OutgoingSms};
 use super::segments;
 use super::templates::{intent, render, CaseContact};
 use crate::commands::{CommandFailure, Commands};
+use crate::process_manager::{Process, Progress as ProcessProgress, Running};
 
 /// The outbox's rules (`[notifications]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,61 +79,72 @@ pub struct OutboxProgress {
 }
 
 /// A running outbox.
-pub struct Outbox {
-    progress: watch::Receiver<OutboxProgress>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+pub type Outbox = Running<OutboxProcess>;
 
-impl Outbox {
+impl Running<OutboxProcess> {
     pub fn start(
         commands: Commands,
         gateway: Arc<dyn Gateway>,
         policy: NotificationPolicy,
     ) -> Self {
-        let (progress_tx, progress) = watch::channel(OutboxProgress::default());
-        let (stop, stop_rx) = watch::channel(false);
-        let state = OutboxState::default();
-        let task = tokio::spawn(run(commands, gateway, policy, state, progress_tx, stop_rx));
-        Outbox {
-            progress,
-            stop,
-            task,
-        }
+        Running::spawn(
+            commands,
+            OutboxProcess {
+                gateway,
+                policy,
+                state: OutboxState::default(),
+            },
+        )
+    }
+}
+
+/// The outbox as a process manager.
+pub struct OutboxProcess {
+    gateway: Arc<dyn Gateway>,
+    policy: NotificationPolicy,
+    state: OutboxState,
+}
+
+impl ProcessProgress for OutboxProgress {
+    fn position(&self) -> u64 {
+        self.position
     }
 
-    pub fn progress(&self) -> OutboxProgress {
-        *self.progress.borrow()
+    fn checked_until(&self) -> Option<Timestamp> {
+        self.checked_until
+    }
+}
+
+#[async_trait]
+impl Process for OutboxProcess {
+    type Progress = OutboxProgress;
+
+    const NAME: &'static str = "outbox";
+
+    fn follow(&mut self, recorded: &RecordedEvent, now: Timestamp) {
+        follow(&self.policy, &mut self.state, recorded, now);
     }
 
-    /// A watch of the progress (for `/metrics`).
-    pub fn watch(&self) -> watch::Receiver<OutboxProgress> {
-        self.progress.clone()
+    async fn round(
+        &mut self,
+        commands: &Commands,
+        position: u64,
+        now: Timestamp,
+    ) -> Result<OutboxProgress, CommandFailure> {
+        queue_intents(commands, &mut self.state, now).await?;
+        send_due(
+            commands,
+            self.gateway.as_ref(),
+            &self.policy,
+            &mut self.state,
+            now,
+        )
+        .await?;
+        Ok(self.state.progress(position, now))
     }
 
-    /// Waits until the outbox knows the log up to `position` and has tried
-    /// every message due by `time`.
-    pub async fn settled(&self, position: u64, time: Timestamp) -> OutboxProgress {
-        let mut progress = self.progress.clone();
-        let settled = progress
-            .wait_for(|p| p.position >= position && p.checked_until.is_some_and(|t| t >= time))
-            .await;
-        match settled {
-            Ok(progress) => *progress,
-            Err(_) => *self.progress.borrow(),
-        }
-    }
-
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        if let Err(error) = self.task.await {
-            tracing::error!(%error, "the outbox failed");
-        }
-    }
-
-    /// Ends the outbox at once, wherever it is (as a killed process would).
-    pub fn kill(self) {
-        self.task.abort();
+    fn next_due(&self) -> Option<Timestamp> {
+        self.state.due.first().map(|(at, _)| *at)
     }
 }
 
@@ -185,82 +195,6 @@ impl OutboxState {
                 .values()
                 .filter(|(_, state)| state.given_up())
                 .count(),
-        }
-    }
-}
-
-async fn run(
-    commands: Commands,
-    gateway: Arc<dyn Gateway>,
-    policy: NotificationPolicy,
-    mut state: OutboxState,
-    progress: watch::Sender<OutboxProgress>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let clock = Arc::clone(commands.clock());
-    let mut position = 0u64;
-    let mut backoff = Duration::from_millis(100);
-    'subscribe: loop {
-        let feed = match commands.store().head_position().await {
-            Ok(head) => commands
-                .store()
-                .subscribe_all(position)
-                .await
-                .map(|feed| (head, feed)),
-            Err(error) => Err(error),
-        };
-        let (head, mut feed) = match feed {
-            Ok(feed) => feed,
-            Err(error) => {
-                tracing::warn!(%error, "outbox: cannot follow the log, retrying");
-                if pause(&mut stop, &mut backoff).await {
-                    return;
-                }
-                continue 'subscribe;
-            }
-        };
-        loop {
-            let caught_up = position >= head;
-            let now = clock.now();
-            if caught_up {
-                let round = async {
-                    queue_intents(&commands, &mut state, now).await?;
-                    send_due(&commands, gateway.as_ref(), &policy, &mut state, now).await
-                };
-                match round.await {
-                    Ok(()) => {
-                        backoff = Duration::from_millis(100);
-                        progress.send_replace(state.progress(position, now));
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "outbox: the store failed, retrying");
-                        if pause(&mut stop, &mut backoff).await {
-                            return;
-                        }
-                        continue;
-                    }
-                }
-            }
-            let next_due = state.due.first().map(|(at, _)| *at);
-            tokio::select! {
-                biased;
-                _ = stop.changed() => return,
-                item = feed.next() => match item {
-                    Some(Ok(recorded)) => {
-                        position = recorded.position;
-                        follow(&policy, &mut state, &recorded, now);
-                    }
-                    Some(Err(error)) => {
-                        tracing::warn!(%error, "outbox: the log feed failed, resubscribing");
-                        if pause(&mut stop, &mut backoff).await {
-                            return;
-                        }
-                        continue 'subscribe;
-                    }
-                    None => continue 'subscribe,
-                },
-                _ = clock.tick(now, next_due), if caught_up => {}
-            }
         }
     }
 }
@@ -483,15 +417,4 @@ async fn send_due(
         state.keep(id, version, message);
     }
     Ok(())
-}
-
-/// Waits out a doubling pause (real time: the store is what is awaited);
-/// true when asked to stop meanwhile.
-async fn pause(stop: &mut watch::Receiver<bool>, backoff: &mut Duration) -> bool {
-    let wait = *backoff;
-    *backoff = (*backoff * 2).min(Duration::from_secs(5));
-    tokio::select! {
-        _ = stop.changed() => true,
-        _ = tokio::time::sleep(wait) => *stop.borrow(),
-    }
 }
