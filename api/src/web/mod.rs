@@ -25,6 +25,8 @@ mod service_page;
 mod track_page;
 mod verify_page;
 
+use std::sync::Arc;
+
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -32,6 +34,7 @@ use serde::Deserialize;
 pub use assets::DOCS_HTML;
 pub use security_headers::{security_headers, CONTENT_SECURITY_POLICY};
 
+use crate::commands::Clock;
 use crate::http::state::AppState;
 use api_client::ApiClient;
 
@@ -39,6 +42,8 @@ use api_client::ApiClient;
 #[derive(Clone)]
 struct WebState {
     api: ApiClient,
+    /// The command layer's clock: promises are judged at the time commands see.
+    clock: Arc<dyn Clock>,
 }
 
 /// `?lang=` of any page.
@@ -55,6 +60,7 @@ pub fn public_routes(api: &Router<AppState>, state: &AppState) -> Router<AppStat
         .with_state(state.clone());
     let web = WebState {
         api: ApiClient::new(api),
+        clock: Arc::clone(state.commands.clock()),
     };
     Router::new()
         .route("/", get(landing::landing))

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::i18n::{Lang, Messages};
 use super::layout::{local_time, ltr};
 use super::rating_form::{self, RatingNotice};
-use super::track_page::Verdict;
+use super::track_page::{history_steps, Verdict};
 
 /// The request's page body.
 pub fn service_body(
@@ -19,6 +19,7 @@ pub fn service_body(
     code: &TrackingCode,
     view: &Value,
     notice: Option<RatingNotice>,
+    now: DateTime<Utc>,
 ) -> Markup {
     let text = |field: &str| view[field].as_str().unwrap_or_default().to_owned();
     let status = text("status");
@@ -26,17 +27,9 @@ pub fn service_body(
         Lang::Urdu => text("service_name_ur"),
         Lang::English => text("service_name_en"),
     };
-    let history: Vec<(String, String)> = view["history"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|step| {
-            let field = |name: &str| step[name].as_str().unwrap_or_default().to_owned();
-            (field("status"), field("at"))
-        })
-        .collect();
+    let history = history_steps(view);
     let fee = view["fee_rupees"].as_u64().unwrap_or(0);
-    let verdict = promise(view, &history, Utc::now());
+    let verdict = promise(view, &history, now);
     let rated = view["rated"].as_bool().unwrap_or(false);
     // The rating form opens once the centre is done: issued, collected or refused.
     let rating_status = match status.as_str() {

@@ -119,15 +119,23 @@ pub async fn case_page(
     }
     let messages = lang.messages;
     let notice = query.rating.as_deref().and_then(RatingNotice::from_query);
+    let now = web.clock.now().to_datetime();
     // One tracking scheme: the code may be a service request's.
     let body = if answer.json["kind"] == "service_request" {
-        super::service_page::service_body(&messages, &code, &answer.json, notice)
+        super::service_page::service_body(&messages, &code, &answer.json, notice, now)
     } else {
         let categories = web
             .api
             .send(ApiRequest::get("/api/v1/categories", client))
             .await;
-        case_body(&messages, &code, &answer.json, &categories.json, notice)
+        case_body(
+            &messages,
+            &code,
+            &answer.json,
+            &categories.json,
+            notice,
+            now,
+        )
     };
     let title = messages.t("nav-track");
     let own_path = format!("/track/{}", code.as_str());
@@ -184,6 +192,7 @@ fn case_body(
     view: &Value,
     categories: &Value,
     notice: Option<RatingNotice>,
+    now: DateTime<Utc>,
 ) -> Markup {
     let text = |field: &str| view[field].as_str().unwrap_or_default().to_owned();
     let status = text("status");
@@ -192,19 +201,8 @@ fn case_body(
         .as_array()
         .and_then(|all| all.iter().find(|c| c["code"] == category_code.as_str()))
         .map_or(category_code.clone(), |c| category_name(messages.lang, c));
-    let history: Vec<(String, String)> = view["history"]
-        .as_array()
-        .map(|steps| {
-            steps
-                .iter()
-                .map(|step| {
-                    let field = |name: &str| step[name].as_str().unwrap_or_default().to_owned();
-                    (field("status"), field("at"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let promises = Promises::judge(view, &history, Utc::now());
+    let history = history_steps(view);
+    let promises = Promises::judge(view, &history, now);
     let rated = view["rated"].as_bool().unwrap_or(false);
     html! {
         h1 { (messages.t_ltr("case-title", "code", code.as_str())) }
@@ -245,6 +243,19 @@ fn case_body(
         }
         (rating_form::section(messages, code, &status, rated, notice))
     }
+}
+
+/// The steps of a case's history as (status, time) pairs, oldest first.
+pub(super) fn history_steps(view: &Value) -> Vec<(String, String)> {
+    view["history"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|step| {
+            let field = |name: &str| step[name].as_str().unwrap_or_default().to_owned();
+            (field("status"), field("at"))
+        })
+        .collect()
 }
 
 fn status_text(messages: &Messages, status: &str) -> String {
