@@ -115,7 +115,7 @@ async fn register(
             None
         }
     };
-    let now = Timestamp::from_datetime(chrono::Utc::now());
+    let now = state.commands.now();
     let expires_at = match body.expires_at.as_deref() {
         None => Some(None),
         Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
