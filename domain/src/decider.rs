@@ -52,68 +52,45 @@ pub trait Decider {
     fn evolve(state: Self::State, event: &Self::Event, occurred_at: Timestamp) -> Self::State;
 }
 
-/// One complaint, in stream `complaint-<uuid>`.
-pub struct ComplaintDecider;
+/// Declares an aggregate's decider: a unit type whose `Decider` impl hands
+/// `decide` and `evolve` to the aggregate's own pure functions.
+macro_rules! decider {
+    ($(#[$doc:meta])* $name:ident: $state:ty, $command:ty, $event:ty, $error:ty, $decide:path, $evolve:path) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl Decider for ComplaintDecider {
-    type State = ComplaintState;
-    type Command = ComplaintCommand;
-    type Event = ComplaintEvent;
-    type Error = DomainError;
+        impl $crate::decider::Decider for $name {
+            type State = $state;
+            type Command = $command;
+            type Event = $event;
+            type Error = $error;
 
-    fn decide(
-        state: &ComplaintState,
-        command: &ComplaintCommand,
-    ) -> Result<Vec<ComplaintEvent>, DomainError> {
-        complaint::decide(state, command)
-    }
+            fn decide(state: &$state, command: &$command) -> Result<Vec<$event>, $error> {
+                $decide(state, command)
+            }
 
-    fn evolve(state: ComplaintState, event: &ComplaintEvent, at: Timestamp) -> ComplaintState {
-        complaint::evolve(state, event, at)
-    }
+            fn evolve(state: $state, event: &$event, at: $crate::time::Timestamp) -> $state {
+                $evolve(state, event, at)
+            }
+        }
+    };
 }
+pub(crate) use decider;
 
-/// One officer, in stream `officer-<uuid>`.
-pub struct NotificationDecider;
+decider!(
+    /// One complaint, in stream `complaint-<uuid>`.
+    ComplaintDecider: ComplaintState, ComplaintCommand, ComplaintEvent, DomainError,
+    complaint::decide, complaint::evolve
+);
 
-impl Decider for NotificationDecider {
-    type State = NotificationState;
-    type Command = NotificationCommand;
-    type Event = NotificationEvent;
-    type Error = NotificationError;
+decider!(
+    /// One message to a complainant, in stream `notification-<uuid>`.
+    NotificationDecider: NotificationState, NotificationCommand, NotificationEvent,
+    NotificationError, decide_notification, evolve_notification
+);
 
-    fn decide(
-        state: &NotificationState,
-        command: &NotificationCommand,
-    ) -> Result<Vec<NotificationEvent>, NotificationError> {
-        decide_notification(state, command)
-    }
-
-    fn evolve(
-        state: NotificationState,
-        event: &NotificationEvent,
-        at: Timestamp,
-    ) -> NotificationState {
-        evolve_notification(state, event, at)
-    }
-}
-
-pub struct OfficerDecider;
-
-impl Decider for OfficerDecider {
-    type State = OfficerState;
-    type Command = OfficerCommand;
-    type Event = OfficerEvent;
-    type Error = OfficerError;
-
-    fn decide(
-        state: &OfficerState,
-        command: &OfficerCommand,
-    ) -> Result<Vec<OfficerEvent>, OfficerError> {
-        decide_officer(state, command)
-    }
-
-    fn evolve(state: OfficerState, event: &OfficerEvent, at: Timestamp) -> OfficerState {
-        evolve_officer(state, event, at)
-    }
-}
+decider!(
+    /// One officer, in stream `officer-<uuid>`.
+    OfficerDecider: OfficerState, OfficerCommand, OfficerEvent, OfficerError,
+    decide_officer, evolve_officer
+);

@@ -11,30 +11,15 @@ use super::event::{
 };
 use super::state::{ServiceState, ServiceStatus};
 use crate::calendar::DeadlineRule;
-use crate::decider::Decider;
+use crate::decider::decider;
 use crate::metadata::{Actor, Role};
 use crate::time::Timestamp;
 
-/// One service request, in stream `service-<uuid>`.
-pub struct ServiceRequestDecider;
-
-impl Decider for ServiceRequestDecider {
-    type State = ServiceState;
-    type Command = ServiceCommand;
-    type Event = ServiceEvent;
-    type Error = ServiceError;
-
-    fn decide(
-        state: &ServiceState,
-        command: &ServiceCommand,
-    ) -> Result<Vec<ServiceEvent>, ServiceError> {
-        decide_service(state, command)
-    }
-
-    fn evolve(state: ServiceState, event: &ServiceEvent, at: Timestamp) -> ServiceState {
-        evolve_service(state, event, at)
-    }
-}
+decider!(
+    /// One service request, in stream `service-<uuid>`.
+    ServiceRequestDecider: ServiceState, ServiceCommand, ServiceEvent, ServiceError,
+    decide_service, evolve_service
+);
 
 /// Decides what `command` does to the request in `state`. Pure. Role
 /// permissions are the API's business, except what belongs to the request
