@@ -30,6 +30,19 @@ const DEFAULT_FILTER_WINDOW: u32 = 32;
 /// Messages a subscription may have in flight before it waits for the client.
 const SUBSCRIPTION_BUFFER: usize = 64;
 
+/// The expected revision of a delete or a tombstone: the two requests
+/// carry the same choice in types of their own.
+macro_rules! expected_revision {
+    ($options:path, $given:expr) => {{
+        use $options as options;
+        match $given {
+            Some(options::ExpectedStreamRevision::Revision(r)) => Expected::Revision(r),
+            Some(options::ExpectedStreamRevision::NoStream(())) => Expected::NoStream,
+            Some(options::ExpectedStreamRevision::StreamExists(())) => Expected::StreamExists,
+            _ => Expected::Any,
+        }
+    }};
+}
 /// Counters a test can read to see what the client did.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -219,30 +232,9 @@ impl streams_server::Streams for StreamsService {
             .options
             .ok_or_else(|| Status::invalid_argument("delete options are required"))?;
         let stream = stream_name(options.stream_identifier.as_ref())?;
-        let expected = match options.expected_stream_revision {
-            Some(pb::delete_req::options::ExpectedStreamRevision::Revision(r)) => {
-                Expected::Revision(r)
-            }
-            Some(pb::delete_req::options::ExpectedStreamRevision::NoStream(())) => {
-                Expected::NoStream
-            }
-            Some(pb::delete_req::options::ExpectedStreamRevision::StreamExists(())) => {
-                Expected::StreamExists
-            }
-            _ => Expected::Any,
-        };
-        let position = {
-            let mut log = self.shared.log();
-            let outcome = log.soft_delete(&stream, expected);
-            log.flush().map_err(|error| {
-                Status::internal(format!(
-                    "the test server's file could not be written: {error}"
-                ))
-            })?;
-            self.shared.notify(&log);
-            outcome
-        }
-        .map_err(|e| delete_error(&stream, e))?;
+        let expected =
+            expected_revision!(pb::delete_req::options, options.expected_stream_revision);
+        let position = self.remove(&stream, expected, Log::soft_delete)?;
         Ok(Response::new(pb::DeleteResp {
             position_option: Some(pb::delete_resp::PositionOption::Position(
                 pb::delete_resp::Position {
@@ -263,30 +255,9 @@ impl streams_server::Streams for StreamsService {
             .options
             .ok_or_else(|| Status::invalid_argument("tombstone options are required"))?;
         let stream = stream_name(options.stream_identifier.as_ref())?;
-        let expected = match options.expected_stream_revision {
-            Some(pb::tombstone_req::options::ExpectedStreamRevision::Revision(r)) => {
-                Expected::Revision(r)
-            }
-            Some(pb::tombstone_req::options::ExpectedStreamRevision::NoStream(())) => {
-                Expected::NoStream
-            }
-            Some(pb::tombstone_req::options::ExpectedStreamRevision::StreamExists(())) => {
-                Expected::StreamExists
-            }
-            _ => Expected::Any,
-        };
-        let position = {
-            let mut log = self.shared.log();
-            let outcome = log.tombstone(&stream, expected);
-            log.flush().map_err(|error| {
-                Status::internal(format!(
-                    "the test server's file could not be written: {error}"
-                ))
-            })?;
-            self.shared.notify(&log);
-            outcome
-        }
-        .map_err(|e| delete_error(&stream, e))?;
+        let expected =
+            expected_revision!(pb::tombstone_req::options, options.expected_stream_revision);
+        let position = self.remove(&stream, expected, Log::tombstone)?;
         Ok(Response::new(pb::TombstoneResp {
             position_option: Some(pb::tombstone_resp::PositionOption::Position(
                 pb::tombstone_resp::Position {
@@ -308,6 +279,25 @@ impl streams_server::Streams for StreamsService {
 }
 
 impl StreamsService {
+    /// Deletes or tombstones `stream` (`how`), makes it durable and wakes
+    /// the subscribers; answers the position of the deletion.
+    fn remove(
+        &self,
+        stream: &str,
+        expected: Expected,
+        how: fn(&mut Log, &str, Expected) -> Result<u64, WriteError>,
+    ) -> Result<u64, Status> {
+        let mut log = self.shared.log();
+        let outcome = how(&mut log, stream, expected);
+        log.flush().map_err(|error| {
+            Status::internal(format!(
+                "the test server's file could not be written: {error}"
+            ))
+        })?;
+        self.shared.notify(&log);
+        outcome.map_err(|e| delete_error(stream, e))
+    }
+
     fn read_stream(
         &self,
         options: read_req::options::StreamOptions,
