@@ -39,7 +39,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::{Quota, RateLimiter};
 use ipnet::IpNet;
-use tower::{Layer, Service};
+use tower::layer::layer_fn;
+use tower::Service;
 
 use super::bounded_keys::BoundedMap;
 use super::client_address::client_address;
@@ -411,26 +412,18 @@ pub fn limit_public(public: Router<AppState>, state: &AppState) -> Router<AppSta
         limits: Arc::clone(&state.rate_limits),
         metrics: Arc::clone(&state.metrics),
     };
-    public.layer(limiter)
+    public.layer(layer_fn(move |inner| Limited {
+        inner,
+        limiter: limiter.clone(),
+    }))
 }
 
-/// The rate-limit layer (a plain tower layer rather than axum's `from_fn`,
-/// which clones and boxes the inner service for every request).
+/// What the rate-limit layer holds (a plain tower layer rather than axum's
+/// `from_fn`, which clones and boxes the inner service for every request).
 #[derive(Clone)]
 struct Limiter {
     limits: Arc<RateLimits>,
     metrics: Arc<Metrics>,
-}
-
-impl<S> Layer<S> for Limiter {
-    type Service = Limited<S>;
-
-    fn layer(&self, inner: S) -> Limited<S> {
-        Limited {
-            inner,
-            limiter: self.clone(),
-        }
-    }
 }
 
 /// A public route behind the rate limits.
@@ -484,35 +477,21 @@ where
 /// Wraps staff routes with the per-token limit. A request without a bearer
 /// token passes (it is refused as unauthenticated without reaching the store).
 pub fn limit_staff(staff: Router<AppState>, state: &AppState) -> Router<AppState> {
-    staff.layer(StaffLimiter {
+    let limiter = Limiter {
         limits: Arc::clone(&state.rate_limits),
         metrics: Arc::clone(&state.metrics),
-    })
-}
-
-/// The per-token layer of the staff routes.
-#[derive(Clone)]
-struct StaffLimiter {
-    limits: Arc<RateLimits>,
-    metrics: Arc<Metrics>,
-}
-
-impl<S> Layer<S> for StaffLimiter {
-    type Service = StaffLimited<S>;
-
-    fn layer(&self, inner: S) -> StaffLimited<S> {
-        StaffLimited {
-            inner,
-            limiter: self.clone(),
-        }
-    }
+    };
+    staff.layer(layer_fn(move |inner| StaffLimited {
+        inner,
+        limiter: limiter.clone(),
+    }))
 }
 
 /// A staff route behind the per-token limit.
 #[derive(Clone)]
 struct StaffLimited<S> {
     inner: S,
-    limiter: StaffLimiter,
+    limiter: Limiter,
 }
 
 impl<S> Service<Request> for StaffLimited<S>
