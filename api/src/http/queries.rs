@@ -43,6 +43,13 @@ pub fn public_routes() -> Router<AppState> {
     Router::new().route("/categories", get(categories))
 }
 
+/// The category catalogue
+#[utoipa::path(get, path = "/api/v1/categories", tag = "public",
+    responses(
+        (status = 200, body = super::openapi::CategoryList),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json",
+            description = "Too many requests from this address", headers(("Retry-After" = u64))),
+    ))]
 async fn categories(State(state): State<AppState>) -> Json<Value> {
     let categories: Vec<_> = state.catalogue.iter().collect();
     Json(json!({ "categories": categories }))
@@ -102,6 +109,20 @@ struct MinPosition {
     min_position: Option<u64>,
 }
 
+/// One complaint's status view
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::ComplaintView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No such complaint, or not visible to the caller"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn one(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
@@ -158,8 +179,28 @@ struct ListQuery {
     min_position: Option<u64>,
 }
 
-/// `GET /complaints/escalated`: the open cases escalated after a missed
-/// deadline, newest first: the list with `escalated=true`.
+// `GET /complaints/escalated`: the open cases escalated after a missed
+// deadline, newest first: the list with `escalated=true`.
+/// The open cases escalated after a missed deadline, newest first
+#[utoipa::path(get, path = "/api/v1/complaints/escalated", tag = "complaints",
+    params(
+        ("status" = Option<super::openapi::vocabulary::Status>, Query),
+        ("category" = Option<String>, Query),
+        ("gender_desk" = Option<bool>, Query),
+        ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
+        ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::ComplaintPage),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn escalated(
     state: State<AppState>,
     auth: Authorized<ReadComplaints>,
@@ -173,6 +214,29 @@ async fn escalated(
 const MAX_LIMIT: usize = 500;
 const DEFAULT_LIMIT: usize = 50;
 
+/// List complaints, newest first
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
+    params(
+        ("status" = Option<super::openapi::vocabulary::Status>, Query),
+        ("category" = Option<String>, Query),
+        ("gender_desk" = Option<bool>, Query),
+        ("escalated" = Option<bool>, Query, description = "true: only open cases escalated after a missed deadline"),
+        ("filed_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD"),
+        ("filed_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (inclusive day)"),
+        ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
+        ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::ComplaintPage),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn list(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
@@ -280,6 +344,19 @@ async fn read_models_trail(state: &AppState) -> bool {
     }
 }
 
+/// A complaint's events
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/timeline", tag = "complaints",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::Timeline),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn timeline(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
