@@ -1,15 +1,18 @@
 //! `GET /openapi.json` (the OpenAPI 3.1 document generated from the code with
 //! utoipa) and the interactive page at `/docs`.
 //!
-//! The handlers build several answers with `json!`, so the shapes are
-//! declared here as schema types, one per body, and each route's contract
-//! (method, path, parameters, bodies, statuses, security) as a `#[utoipa::path]`
-//! declaration in `operations`. Two checks keep the document true: a unit test
-//! below compares its operations with every `.route(...)` in the route
-//! modules, and the black-box tests send a request to every documented
-//! operation and validate real answers against the documented schemas.
+//! Each route's contract (method, path, parameters, bodies, statuses,
+//! security) is a `#[utoipa::path]` declaration on its handler, listed in
+//! `ApiDoc` below; the answers every operation may give (400, 429, 503) are
+//! added to all of them by `LimitAnswers`. Typed answers and bodies derive
+//! their schemas; the answers the handlers build with `json!` have their
+//! shapes declared here (and in `service_openapi`) as schema types. Two
+//! checks keep the document true: a unit test below compares its operations
+//! with every `.route(...)` in the route modules, and the black-box tests
+//! send a request to every documented operation and validate real answers
+//! against the documented schemas.
 
-#![allow(dead_code)] // schema types and operation declarations exist for the document only
+#![allow(dead_code)] // the schema types of `json!` answers exist for the document only
 
 use std::sync::OnceLock;
 
@@ -42,6 +45,9 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
     DOCUMENT.get_or_init(ApiDoc::openapi)
 }
 
+/// This document
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, content_type = "application/json", body = Object)))]
 async fn openapi_json() -> Response {
     static JSON: OnceLock<String> = OnceLock::new();
     let body = JSON.get_or_init(|| document().to_json().unwrap_or_default());
@@ -79,21 +85,21 @@ async fn openapi_json() -> Response {
         super::complaints::reopen,
         super::complaints::withdraw,
         super::receipt::reprint,
-        operations::gender_desk_queue,
-        operations::performance,
-        operations::officers_list,
-        operations::officers_register,
-        operations::officers_revoke,
-        operations::audit_complaint,
-        operations::audit_access,
-        operations::audit_verify,
-        operations::audit_export,
-        operations::events,
-        operations::healthz,
-        operations::readyz,
-        operations::metrics,
-        operations::openapi,
-        operations::docs,
+        super::gender_desk::queue,
+        super::performance::performance,
+        super::officers::list,
+        super::officers::register,
+        super::officers::revoke,
+        super::audit::complaint_at,
+        super::audit::access,
+        super::audit::verify_log,
+        super::export::export,
+        super::sse::events,
+        super::health::healthz,
+        super::health::public_readyz,
+        super::metrics::metrics,
+        openapi_json,
+        docs,
         super::service_openapi::services,
         super::service_openapi::request,
         super::service_openapi::list,
@@ -740,190 +746,13 @@ pub struct Ready {
     pub projections: markaz_projections::RunnerStatus,
 }
 
-/// The route declarations: one function per operation, carrying its
-/// contract for the document. The handlers are in the route modules.
-mod operations {
-    use super::*;
-
-    /// Open gender-desk cases, oldest first (gender_desk, supervisor, auditor)
-    #[utoipa::path(get, path = "/api/v1/gender-desk/queue", tag = "gender desk",
-        params(
-            ("markaz" = Option<String>, Query, description = "Auditors only"),
-            ("limit" = Option<u32>, Query),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = GenderDeskQueue),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn gender_desk_queue() {}
-
-    /// Performance figures per group (supervisor, auditor)
-    #[utoipa::path(get, path = "/api/v1/performance", tag = "performance",
-        params(
-            ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"),
-            ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"),
-            ("by" = Option<String>, Query, description = "unit, officer, category or day"),
-            ("markaz" = Option<String>, Query, description = "Auditors only"),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = Performance),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn performance() {}
-
-    /// Every officer (admin)
-    #[utoipa::path(get, path = "/api/v1/officers", tag = "officers",
-        responses(
-            (status = 200, body = OfficerList),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn officers_list() {}
-
-    /// Register an officer (admin); the token is shown once
-    #[utoipa::path(post, path = "/api/v1/officers", tag = "officers",
-        request_body = RegisterOfficerBody,
-        responses(
-            (status = 201, body = RegisteredOfficer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json", description = "Not an admin, or a role (auditor, gender_desk, admin) registered only with the CLI on the server host"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn officers_register() {}
-
-    /// Revoke an officer's token for good (admin)
-    #[utoipa::path(post, path = "/api/v1/officers/{id}/revocation", tag = "officers",
-        params(("id" = Uuid, Path)),
-        request_body(content = RevokeBody, description = "May be empty"),
-        responses(
-            (status = 200, body = RevokedOfficer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json", description = "The reason is invalid (empty, too long or with control characters)"),
-        ),
-        security(("bearer" = [])))]
-    pub fn officers_revoke() {}
-
-    /// The complaint as it stood at a time or version, with its events (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}", tag = "audit",
-        params(
-            ("id" = Uuid, Path),
-            ("as_of" = Option<String>, Query, description = "RFC 3339 time"),
-            ("version" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = PastComplaint),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_complaint() {}
-
-    /// Who was shown a complaint, when, with or without personal data (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}/access", tag = "audit",
-        params(("id" = Uuid, Path),
-            ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries per page (default 100)"),
-            ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")),
-        responses(
-            (status = 200, body = AccessLog),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_access() {}
-
-    /// Recompute the hash chains (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-        params(("stream" = Option<String>, Query, description = "One stream, e.g. complaint-<id>")),
-        responses(
-            (status = 200, body = Verification),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_verify() {}
-
-    /// Every event as JSON Lines, streamed in global order (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit",
-        params(("from" = Option<u64>, Query, description = "Only events after this position")),
-        responses(
-            (status = 200, content_type = "application/x-ndjson", body = String, description = "One JSON object per line"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 503, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_export() {}
-
-    /// Server-Sent Events of new events the caller may see (no personal data)
-    #[utoipa::path(get, path = "/api/v1/events", tag = "complaints",
-        params(
-            ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id (a global position)"),
-            ("after" = Option<u64>, Query, description = "Like Last-Event-ID, for clients that cannot set headers"),
-        ),
-        responses(
-            (status = 200, content_type = "text/event-stream", body = String,
-                description = "`id:` the global position, `event:` the event type, `data:` JSON with \
-                               position, complaint_id, version, type, occurred_at, actor, markaz, \
-                               category, gender_desk, status and non-personal data; comment lines keep \
-                               the connection alive"),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn events() {}
-
-    /// The process answers
-    #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
-    pub fn healthz() {}
-
-    /// Ready for traffic: the store answers, the writer is not failing and the read models are
-    /// not too far behind. The admin listener (`--admin-listen`) serves the same path with the
-    /// details (`Ready`), and `/metrics`.
-    #[utoipa::path(get, path = "/readyz", tag = "operations",
-        responses(
-            (status = 200, body = PublicReady),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "not ready", headers(("Retry-After" = u64))),
-        ))]
-    pub fn readyz() {}
-
-    /// Prometheus metrics (admin listener only): requests, latencies, shedding, appends, projection positions and lag
-    #[utoipa::path(get, path = "/metrics", tag = "operations",
-        responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
-    pub fn metrics() {}
-
-    /// This document
-    #[utoipa::path(get, path = "/openapi.json", tag = "operations",
-        responses((status = 200, content_type = "application/json", body = Object)))]
-    pub fn openapi() {}
-
-    /// An interactive page for this document (loads its script from a CDN)
-    #[utoipa::path(get, path = "/docs", tag = "operations",
-        responses((status = 200, content_type = "text/html", body = String)))]
-    pub fn docs() {}
-}
+// `/docs` is the Scalar page merged in `routes`, which has no handler
+// function of its own to carry the operation: this declaration stands for it.
+/// An interactive page for this document (loads its script from a CDN)
+#[utoipa::path(get, path = "/docs", tag = "operations",
+    responses((status = 200, content_type = "text/html", body = String)))]
+#[allow(dead_code)] // the page is served by `Scalar`; this only declares the operation
+fn docs() {}
 
 #[cfg(test)]
 mod tests {
