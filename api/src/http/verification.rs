@@ -38,6 +38,20 @@ fn unknown_document() -> Problem {
     )
 }
 
+/// Verify an issued document by its number (and the digest its QR code carries)
+#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "public",
+    params(
+        ("number" = String, Path, description = "The number printed on the document"),
+        ("digest" = Option<String>, Query, description = "The content digest printed beside the QR code"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::service_openapi::VerifiedDocument),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No document has this number"),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json",
+            description = "Too many requests, or too many unknown numbers, from this address", headers(("Retry-After" = u64))),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ))]
 async fn verify(
     State(state): State<AppState>,
     ApiPath(number): ApiPath<String>,
