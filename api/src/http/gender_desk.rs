@@ -68,7 +68,7 @@ pub fn scope(
         ("min_position" = Option<u64>, Query),
     ),
     responses(
-        (status = 200, body = super::openapi::GenderDeskQueue),
+        (status = 200, body = GenderDeskQueue),
         (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),

@@ -268,23 +268,8 @@ pub mod vocabulary {
     use serde::Serialize;
     use utoipa::ToSchema;
 
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Gender {
-        Female,
-        Male,
-        Transgender,
-        Undisclosed,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Channel {
-        Counter,
-        Phone,
-        Online,
-        Email,
-    }
+    /// The vocabularies the read models' views carry, listed from the domain's own types.
+    pub use markaz_projections::openapi::{Channel, EscalationLevel, Gender, Outcome, Status};
 
     /// How the complainant agrees to be contacted.
     #[derive(Serialize, ToSchema)]
@@ -311,25 +296,6 @@ pub mod vocabulary {
         Magistrate,
         Department,
         GenderDesk,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Outcome {
-        Resolved,
-        FirRegistered,
-        NoAction,
-        ReferredToCourt,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Status {
-        Filed,
-        Acknowledged,
-        Referred,
-        Resolved,
-        Withdrawn,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -369,109 +335,6 @@ pub struct Category {
     pub resolve_within_working_days: Option<u32>,
 }
 
-/// A status change in a case's history.
-#[derive(Serialize, ToSchema)]
-pub struct StatusChange {
-    pub status: Status,
-    pub at: DateTime<Utc>,
-}
-
-/// `GET /track/{code}`: the citizen's view; no personal data, no officer names.
-#[derive(Serialize, ToSchema)]
-pub struct TrackingView {
-    pub tracking_code: String,
-    pub status: Status,
-    pub category: String,
-    pub filed_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub rated: bool,
-    pub history: Vec<StatusChange>,
-}
-
-/// The complainant as staff see them; `desk` sees phone and CNIC masked and
-/// no address except on its own markaz's open cases.
-#[derive(Serialize, ToSchema)]
-pub struct ComplainantView {
-    pub name: String,
-    pub gender: Gender,
-    pub phone: String,
-    pub cnic: Option<String>,
-    pub address: Option<String>,
-    /// True when phone and CNIC are masked and the address withheld.
-    pub masked: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaState {
-    Pending,
-    Met,
-    Breached,
-    NotApplicable,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Sla {
-    pub acknowledge: SlaState,
-    pub resolve: SlaState,
-    pub acknowledge_breached: bool,
-    pub resolve_breached: bool,
-}
-
-/// `GET /complaints/{id}` (also the items of the list). `ETag` is the version.
-#[derive(Serialize, ToSchema)]
-pub struct ComplaintView {
-    pub id: Uuid,
-    pub tracking_code: String,
-    pub markaz: String,
-    pub category: String,
-    pub gender_desk: bool,
-    pub status: Status,
-    /// Where the case is now: the markaz itself or the unit it was referred to.
-    pub current_unit: String,
-    pub complainant: ComplainantView,
-    pub description: String,
-    pub location: Option<String>,
-    pub channel: Channel,
-    pub filed_at: DateTime<Utc>,
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub withdrawn_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub sla: Sla,
-    pub outcome: Option<Outcome>,
-    pub rated: bool,
-    pub rating: Option<u8>,
-    pub reopen_count: u32,
-    pub version: u64,
-    pub position: u64,
-    pub history: Vec<StatusChange>,
-    /// The highest level the case was escalated to after a missed deadline; null if never.
-    pub escalation: Option<EscalationLevel>,
-    pub escalated_at: Option<DateTime<Utc>>,
-    /// How many of its deadlines the case missed (0 to 2).
-    pub deadlines_missed: u32,
-}
-
-/// Who a case that missed a deadline went to.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EscalationLevel {
-    Supervisor,
-    District,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ComplaintPage {
-    pub items: Vec<ComplaintView>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// Who caused an event.
 #[derive(Serialize, ToSchema)]
 pub struct ActorView {
@@ -505,40 +368,6 @@ pub struct TimelineEvent {
 pub struct Timeline {
     pub id: Uuid,
     pub events: Vec<TimelineEvent>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GenderDeskCase {
-    pub id: Uuid,
-    pub tracking_code: String,
-    pub markaz: String,
-    pub category: String,
-    pub status: Status,
-    pub current_unit: String,
-    pub filed_at: DateTime<Utc>,
-    pub age_minutes: i64,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub acknowledge_breached: bool,
-    pub resolve_breached: bool,
-    pub updated_at: DateTime<Utc>,
-    pub escalation: Option<EscalationLevel>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GenderDeskCounts {
-    pub markaz: String,
-    /// Cases by status.
-    #[schema(value_type = Object)]
-    pub by_status: serde_json::Value,
-    pub open: u64,
-}
-
-/// `GET /gender-desk/queue`: open gender-desk cases, oldest first.
-#[derive(Serialize, ToSchema)]
-pub struct GenderDeskQueue {
-    pub cases: Vec<GenderDeskCase>,
-    pub counts: Vec<GenderDeskCounts>,
 }
 
 /// One group of `GET /performance`: the figures, and with `by=officer` the
@@ -619,7 +448,8 @@ pub struct RevokedOfficer {
 /// The complaint's state folded from its events up to the point asked.
 #[derive(Serialize, ToSchema)]
 pub struct PastState {
-    pub status: Option<Status>,
+    #[schema(value_type = Option<Status>)]
+    pub status: Option<String>,
     pub tracking_code: Option<String>,
     pub markaz: Option<String>,
     pub category: Option<String>,

@@ -159,7 +159,7 @@ struct MinPosition {
 #[utoipa::path(get, path = "/api/v1/service-requests/{id}", tag = "services",
     params(("id" = uuid::Uuid, Path), ("min_position" = Option<u64>, Query)),
     responses(
-        (status = 200, body = super::service_openapi::ServiceRequestSchema, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 200, body = ServiceRequestView, headers(("ETag" = String, description = "The version, for If-Match"))),
         (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
         (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),

@@ -48,7 +48,7 @@ pub fn unknown_tracking_code() -> Problem {
         ("min_position" = Option<u64>, Query, description = "Wait until the read models include this position"),
     ),
     responses(
-        (status = 200, body = super::openapi::TrackingView),
+        (status = 200, body = markaz_projections::TrackingView),
         (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No complaint has this code"),
         (status = 429, body = super::openapi::Problem, content_type = "application/problem+json",
             description = "Too many requests, or too many unknown codes, from this address", headers(("Retry-After" = u64))),
