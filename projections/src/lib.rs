@@ -25,6 +25,8 @@ pub mod event;
 pub mod gender_desk;
 mod hashing;
 pub mod migrations;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod performance;
 pub mod projection;
 pub mod read_models;

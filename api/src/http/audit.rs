@@ -122,7 +122,22 @@ pub async fn record_shown(
         .map_err(access_problem)
 }
 
-/// `GET /audit/complaints/{id}?as_of=TIME|version=N`
+/// The complaint as it stood at a time or version, with its events (auditor)
+#[utoipa::path(get, path = "/api/v1/audit/complaints/{id}", tag = "audit",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("as_of" = Option<String>, Query, description = "RFC 3339 time"),
+        ("version" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::PastComplaint),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn complaint_at(
     State(state): State<AppState>,
     auth: Authorized<Audit>,
@@ -165,8 +180,20 @@ struct AccessQuery {
     cursor: Option<String>,
 }
 
-/// `GET /audit/complaints/{id}/access[?limit=N&cursor=C]`: a page of the
-/// history, oldest first; `next_cursor` continues it.
+// `GET /audit/complaints/{id}/access[?limit=N&cursor=C]`: a page of the
+// history, oldest first; `next_cursor` continues it.
+/// Who was shown a complaint, when, with or without personal data (auditor)
+#[utoipa::path(get, path = "/api/v1/audit/complaints/{id}/access", tag = "audit",
+    params(("id" = uuid::Uuid, Path),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries per page (default 100)"),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")),
+    responses(
+        (status = 200, body = super::openapi::AccessLog),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn access(
     State(state): State<AppState>,
     _auth: Authorized<Audit>,
@@ -215,7 +242,16 @@ struct VerifyQuery {
     stream: Option<String>,
 }
 
-/// `GET /audit/verify[?stream=S]`
+/// Recompute the hash chains (auditor)
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    params(("stream" = Option<String>, Query, description = "One stream, e.g. complaint-<id>")),
+    responses(
+        (status = 200, body = super::openapi::Verification),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn verify_log(
     State(state): State<AppState>,
     _auth: Authorized<Audit>,

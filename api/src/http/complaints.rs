@@ -56,6 +56,21 @@ pub fn complaint_not_found() -> Problem {
     Problem::not_found("no complaint with this id is visible to you: check the id")
 }
 
+/// File a complaint
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the same key with another body is 422")),
+    request_body = crate::http::complaint_input::FileBody,
+    responses(
+        (status = 201, body = crate::http::complaints::FilingAnswer, headers(("Location" = String, description = "The complaint's URL"))),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json", description = "Malformed JSON, wrong types or unknown fields"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json", description = "Invalid fields (phone, CNIC, category, ...)"),
+        (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+    ),
+    security(("bearer" = [])))]
 async fn file(
     State(state): State<AppState>,
     auth: Authorized<FileComplaints>,
@@ -151,6 +166,28 @@ impl CaseRoute for ComplaintId {
 }
 
 officer_step!(
+    /// Acknowledge a complaint
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/acknowledge", tag = "complaints",
+        params(
+            ("id" = uuid::Uuid, Path),
+            ("If-Match" = Option<String>, Header, description = "The version the change is based on (412 if it moved on)"),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body(content = crate::http::complaint_input::AcknowledgeBody, description = "May be empty"),
+        responses(
+            (status = 200, body = crate::http::complaints::ActionAnswer),
+            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json", description = "The lifecycle forbids it; the problem says why"),
+            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+        ),
+        security(("bearer" = [])))]
     acknowledge,
     ActOnComplaints,
     ComplaintId,
@@ -158,6 +195,28 @@ officer_step!(
     |state, body, _principal| body.validate()
 );
 officer_step!(
+    /// Refer a complaint to a police station, a Magistrate (s.155 CrPC), a department or the gender desk
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/referrals", tag = "complaints",
+        params(
+            ("id" = uuid::Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = crate::http::complaint_input::ReferBody,
+        responses(
+            (status = 200, body = crate::http::complaints::ActionAnswer),
+            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+        ),
+        security(("bearer" = [])))]
     refer,
     ActOnComplaints,
     ComplaintId,
@@ -165,6 +224,28 @@ officer_step!(
     |state, body, _principal| body.validate()
 );
 officer_step!(
+    /// Record the outcome
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/resolution", tag = "complaints",
+        params(
+            ("id" = uuid::Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = crate::http::complaint_input::ResolveBody,
+        responses(
+            (status = 200, body = crate::http::complaints::ActionAnswer),
+            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+        ),
+        security(("bearer" = [])))]
     resolve,
     ActOnComplaints,
     ComplaintId,
@@ -172,6 +253,28 @@ officer_step!(
     |state, body, _principal| body.validate()
 );
 officer_step!(
+    /// Reopen a resolved complaint within the reopening window
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/reopen", tag = "complaints",
+        params(
+            ("id" = uuid::Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = crate::http::complaint_input::ReasonBody,
+        responses(
+            (status = 200, body = crate::http::complaints::ActionAnswer),
+            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+        ),
+        security(("bearer" = [])))]
     reopen,
     ActOnComplaints,
     ComplaintId,
@@ -184,6 +287,28 @@ officer_step!(
     })
 );
 officer_step!(
+    /// Withdraw a complaint at the complainant's request
+    #[utoipa::path(post, path = "/api/v1/complaints/{id}/withdrawal", tag = "complaints",
+        params(
+            ("id" = uuid::Uuid, Path),
+            ("If-Match" = Option<String>, Header),
+            ("Idempotency-Key" = Option<String>, Header),
+        ),
+        request_body = crate::http::complaint_input::ReasonBody,
+        responses(
+            (status = 200, body = crate::http::complaints::ActionAnswer),
+            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+        ),
+        security(("bearer" = [])))]
     withdraw,
     ActOnComplaints,
     ComplaintId,
@@ -193,6 +318,24 @@ officer_step!(
         .map(|reason| ComplaintAction::Withdraw { reason })
 );
 
+/// Rate the service once the case is resolved (once)
+#[utoipa::path(post, path = "/api/v1/track/{code}/rating", tag = "public",
+    params(
+        ("code" = String, Path, description = "The tracking code on the receipt"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+    ),
+    request_body = crate::http::complaint_input::RateBody,
+    responses(
+        (status = 200, body = crate::http::case_steps::RatingAnswer),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json", description = "Malformed body"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No complaint has this code"),
+        (status = 409, body = super::openapi::Problem, content_type = "application/problem+json", description = "Not resolved, or already rated"),
+        (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json", description = "Stars outside 1..5, or the idempotency key was used with another body"),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+        (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+    ))]
 async fn rate(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

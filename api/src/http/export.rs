@@ -74,6 +74,16 @@ enum ExportError {
     Revoked,
 }
 
+/// Every event as JSON Lines, streamed in global order (auditor)
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit",
+    params(("from" = Option<u64>, Query, description = "Only events after this position")),
+    responses(
+        (status = 200, content_type = "application/x-ndjson", body = String, description = "One JSON object per line"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn export(
     State(state): State<AppState>,
     auth: Authorized<Audit>,

@@ -60,6 +60,21 @@ pub fn scope(
     }
 }
 
+/// Open gender-desk cases, oldest first (gender_desk, supervisor, auditor)
+#[utoipa::path(get, path = "/api/v1/gender-desk/queue", tag = "gender desk",
+    params(
+        ("markaz" = Option<String>, Query, description = "Auditors only"),
+        ("limit" = Option<u32>, Query),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = GenderDeskQueue),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn queue(
     State(state): State<AppState>,
     auth: Authorized<ReadGenderDeskQueue>,

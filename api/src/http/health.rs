@@ -44,6 +44,8 @@ pub fn detailed_routes() -> Router<AppState> {
         .route("/readyz", get(detailed_readyz))
 }
 
+/// The process answers
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = super::openapi::Health)))]
 async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
@@ -139,6 +141,14 @@ async fn readiness(state: &AppState) -> Readiness {
     }
 }
 
+/// Ready for traffic: the store answers, the writer is not failing and the read models are
+/// not too far behind. The admin listener (`--admin-listen`) serves the same path with the
+/// details (`Ready`), and `/metrics`.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, body = super::openapi::PublicReady),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "not ready", headers(("Retry-After" = u64))),
+    ))]
 async fn public_readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     let readiness = readiness(&state).await;
     if !readiness.ready {

@@ -90,6 +90,17 @@ fn may_register_over_http(role: Role) -> bool {
     matches!(role, Role::Desk | Role::Supervisor)
 }
 
+/// Register an officer (admin); the token is shown once
+#[utoipa::path(post, path = "/api/v1/officers", tag = "officers",
+    request_body = super::openapi::RegisterOfficerBody,
+    responses(
+        (status = 201, body = super::openapi::RegisteredOfficer),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json", description = "Not an admin, or a role (auditor, gender_desk, admin) registered only with the CLI on the server host"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn register(
     State(state): State<AppState>,
     auth: Authorized<ManageOfficers>,
@@ -168,6 +179,14 @@ async fn register(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// Every officer (admin)
+#[utoipa::path(get, path = "/api/v1/officers", tag = "officers",
+    responses(
+        (status = 200, body = super::openapi::OfficerList),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn list(
     State(state): State<AppState>,
     _auth: Authorized<ManageOfficers>,
@@ -182,6 +201,20 @@ async fn list(
     Ok(Json(json!({ "officers": officers })))
 }
 
+/// Revoke an officer's token for good (admin)
+#[utoipa::path(post, path = "/api/v1/officers/{id}/revocation", tag = "officers",
+    params(("id" = uuid::Uuid, Path)),
+    request_body(content = super::openapi::RevokeBody, description = "May be empty"),
+    responses(
+        (status = 200, body = super::openapi::RevokedOfficer),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json", description = "The reason is invalid (empty, too long or with control characters)"),
+    ),
+    security(("bearer" = [])))]
 async fn revoke(
     State(state): State<AppState>,
     auth: Authorized<ManageOfficers>,

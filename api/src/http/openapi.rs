@@ -1,15 +1,18 @@
 //! `GET /openapi.json` (the OpenAPI 3.1 document generated from the code with
 //! utoipa) and the interactive page at `/docs`.
 //!
-//! The handlers build several answers with `json!`, so the shapes are
-//! declared here as schema types, one per body, and each route's contract
-//! (method, path, parameters, bodies, statuses, security) as a `#[utoipa::path]`
-//! declaration in `operations`. Two checks keep the document true: a unit test
-//! below compares its operations with every `.route(...)` in the route
-//! modules, and the black-box tests send a request to every documented
-//! operation and validate real answers against the documented schemas.
+//! Each route's contract (method, path, parameters, bodies, statuses,
+//! security) is a `#[utoipa::path]` declaration on its handler, listed in
+//! `ApiDoc` below; the answers every operation may give (400, 429, 503) are
+//! added to all of them by `LimitAnswers`. Typed answers and bodies derive
+//! their schemas; the answers the handlers build with `json!` have their
+//! shapes declared here (and in `service_openapi`) as schema types. Two
+//! checks keep the document true: a unit test below compares its operations
+//! with every `.route(...)` in the route modules, and the black-box tests
+//! send a request to every documented operation and validate real answers
+//! against the documented schemas.
 
-#![allow(dead_code)] // schema types and operation declarations exist for the document only
+#![allow(dead_code)] // the schema types of `json!` answers exist for the document only
 
 use std::sync::OnceLock;
 
@@ -42,6 +45,9 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
     DOCUMENT.get_or_init(ApiDoc::openapi)
 }
 
+/// This document
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, content_type = "application/json", body = Object)))]
 async fn openapi_json() -> Response {
     static JSON: OnceLock<String> = OnceLock::new();
     let body = JSON.get_or_init(|| document().to_json().unwrap_or_default());
@@ -65,53 +71,53 @@ async fn openapi_json() -> Response {
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
-        operations::categories,
-        operations::track,
-        operations::rate,
-        operations::file,
-        operations::list,
-        operations::escalated,
-        operations::one,
-        operations::timeline,
-        operations::acknowledge,
-        operations::refer,
-        operations::resolve,
-        operations::reopen,
-        operations::withdraw,
+        super::queries::categories,
+        super::tracking::track,
+        super::complaints::rate,
+        super::complaints::file,
+        super::queries::list,
+        super::queries::escalated,
+        super::queries::one,
+        super::queries::timeline,
+        super::complaints::acknowledge,
+        super::complaints::refer,
+        super::complaints::resolve,
+        super::complaints::reopen,
+        super::complaints::withdraw,
         super::receipt::reprint,
-        operations::gender_desk_queue,
-        operations::performance,
-        operations::officers_list,
-        operations::officers_register,
-        operations::officers_revoke,
-        operations::audit_complaint,
-        operations::audit_access,
-        operations::audit_verify,
-        operations::audit_export,
-        operations::events,
-        operations::healthz,
-        operations::readyz,
-        operations::metrics,
-        operations::openapi,
-        operations::docs,
-        super::service_openapi::services,
-        super::service_openapi::request,
-        super::service_openapi::list,
-        super::service_openapi::one,
-        super::service_openapi::timeline,
-        super::service_openapi::document,
-        super::service_openapi::acknowledge,
-        super::service_openapi::verification,
-        super::service_openapi::station_answer,
-        super::service_openapi::issue,
-        super::service_openapi::refusal,
-        super::service_openapi::collection,
-        super::service_openapi::withdrawal,
-        super::service_openapi::reissue,
-        super::service_openapi::revocation,
-        super::service_openapi::performance,
-        super::service_openapi::verify,
-        super::service_openapi::audit_service_request,
+        super::gender_desk::queue,
+        super::performance::performance,
+        super::officers::list,
+        super::officers::register,
+        super::officers::revoke,
+        super::audit::complaint_at,
+        super::audit::access,
+        super::audit::verify_log,
+        super::export::export,
+        super::sse::events,
+        super::health::healthz,
+        super::health::public_readyz,
+        super::metrics::metrics,
+        openapi_json,
+        docs,
+        super::service_queries::services,
+        super::service_requests::request,
+        super::service_queries::list,
+        super::service_queries::one,
+        super::service_queries::timeline,
+        super::service_queries::document,
+        super::service_requests::acknowledge,
+        super::service_requests::verification,
+        super::service_requests::station,
+        super::service_requests::issue,
+        super::service_requests::refuse,
+        super::service_requests::collect,
+        super::service_requests::withdraw,
+        super::service_requests::reissue,
+        super::service_requests::revoke,
+        super::service_queries::performance,
+        super::verification::verify,
+        super::service_audit::service_request_at,
     ),
     components(schemas(Ready)),
     modifiers(&BearerAuth, &LimitAnswers),
@@ -262,23 +268,8 @@ pub mod vocabulary {
     use serde::Serialize;
     use utoipa::ToSchema;
 
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Gender {
-        Female,
-        Male,
-        Transgender,
-        Undisclosed,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Channel {
-        Counter,
-        Phone,
-        Online,
-        Email,
-    }
+    /// The vocabularies the read models' views carry, listed from the domain's own types.
+    pub use markaz_projections::openapi::{Channel, EscalationLevel, Gender, Outcome, Status};
 
     /// How the complainant agrees to be contacted.
     #[derive(Serialize, ToSchema)]
@@ -305,25 +296,6 @@ pub mod vocabulary {
         Magistrate,
         Department,
         GenderDesk,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Outcome {
-        Resolved,
-        FirRegistered,
-        NoAction,
-        ReferredToCourt,
-    }
-
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Status {
-        Filed,
-        Acknowledged,
-        Referred,
-        Resolved,
-        Withdrawn,
     }
 
     #[derive(Serialize, ToSchema)]
@@ -363,109 +335,6 @@ pub struct Category {
     pub resolve_within_working_days: Option<u32>,
 }
 
-/// A status change in a case's history.
-#[derive(Serialize, ToSchema)]
-pub struct StatusChange {
-    pub status: Status,
-    pub at: DateTime<Utc>,
-}
-
-/// `GET /track/{code}`: the citizen's view; no personal data, no officer names.
-#[derive(Serialize, ToSchema)]
-pub struct TrackingView {
-    pub tracking_code: String,
-    pub status: Status,
-    pub category: String,
-    pub filed_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub rated: bool,
-    pub history: Vec<StatusChange>,
-}
-
-/// The complainant as staff see them; `desk` sees phone and CNIC masked and
-/// no address except on its own markaz's open cases.
-#[derive(Serialize, ToSchema)]
-pub struct ComplainantView {
-    pub name: String,
-    pub gender: Gender,
-    pub phone: String,
-    pub cnic: Option<String>,
-    pub address: Option<String>,
-    /// True when phone and CNIC are masked and the address withheld.
-    pub masked: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaState {
-    Pending,
-    Met,
-    Breached,
-    NotApplicable,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Sla {
-    pub acknowledge: SlaState,
-    pub resolve: SlaState,
-    pub acknowledge_breached: bool,
-    pub resolve_breached: bool,
-}
-
-/// `GET /complaints/{id}` (also the items of the list). `ETag` is the version.
-#[derive(Serialize, ToSchema)]
-pub struct ComplaintView {
-    pub id: Uuid,
-    pub tracking_code: String,
-    pub markaz: String,
-    pub category: String,
-    pub gender_desk: bool,
-    pub status: Status,
-    /// Where the case is now: the markaz itself or the unit it was referred to.
-    pub current_unit: String,
-    pub complainant: ComplainantView,
-    pub description: String,
-    pub location: Option<String>,
-    pub channel: Channel,
-    pub filed_at: DateTime<Utc>,
-    pub acknowledged_at: Option<DateTime<Utc>>,
-    pub resolved_at: Option<DateTime<Utc>>,
-    pub withdrawn_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub sla: Sla,
-    pub outcome: Option<Outcome>,
-    pub rated: bool,
-    pub rating: Option<u8>,
-    pub reopen_count: u32,
-    pub version: u64,
-    pub position: u64,
-    pub history: Vec<StatusChange>,
-    /// The highest level the case was escalated to after a missed deadline; null if never.
-    pub escalation: Option<EscalationLevel>,
-    pub escalated_at: Option<DateTime<Utc>>,
-    /// How many of its deadlines the case missed (0 to 2).
-    pub deadlines_missed: u32,
-}
-
-/// Who a case that missed a deadline went to.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EscalationLevel {
-    Supervisor,
-    District,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ComplaintPage {
-    pub items: Vec<ComplaintView>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
 /// Who caused an event.
 #[derive(Serialize, ToSchema)]
 pub struct ActorView {
@@ -499,40 +368,6 @@ pub struct TimelineEvent {
 pub struct Timeline {
     pub id: Uuid,
     pub events: Vec<TimelineEvent>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GenderDeskCase {
-    pub id: Uuid,
-    pub tracking_code: String,
-    pub markaz: String,
-    pub category: String,
-    pub status: Status,
-    pub current_unit: String,
-    pub filed_at: DateTime<Utc>,
-    pub age_minutes: i64,
-    pub acknowledge_by: DateTime<Utc>,
-    pub resolve_by: DateTime<Utc>,
-    pub acknowledge_breached: bool,
-    pub resolve_breached: bool,
-    pub updated_at: DateTime<Utc>,
-    pub escalation: Option<EscalationLevel>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct GenderDeskCounts {
-    pub markaz: String,
-    /// Cases by status.
-    #[schema(value_type = Object)]
-    pub by_status: serde_json::Value,
-    pub open: u64,
-}
-
-/// `GET /gender-desk/queue`: open gender-desk cases, oldest first.
-#[derive(Serialize, ToSchema)]
-pub struct GenderDeskQueue {
-    pub cases: Vec<GenderDeskCase>,
-    pub counts: Vec<GenderDeskCounts>,
 }
 
 /// One group of `GET /performance`: the figures, and with `by=officer` the
@@ -613,7 +448,8 @@ pub struct RevokedOfficer {
 /// The complaint's state folded from its events up to the point asked.
 #[derive(Serialize, ToSchema)]
 pub struct PastState {
-    pub status: Option<Status>,
+    #[schema(value_type = Option<Status>)]
+    pub status: Option<String>,
     pub tracking_code: Option<String>,
     pub markaz: Option<String>,
     pub category: Option<String>,
@@ -740,449 +576,13 @@ pub struct Ready {
     pub projections: markaz_projections::RunnerStatus,
 }
 
-/// The route declarations: one function per operation, carrying its
-/// contract for the document. The handlers are in the route modules.
-mod operations {
-    use super::*;
-
-    /// The category catalogue
-    #[utoipa::path(get, path = "/api/v1/categories", tag = "public",
-        responses(
-            (status = 200, body = CategoryList),
-            (status = 429, body = Problem, content_type = "application/problem+json",
-                description = "Too many requests from this address", headers(("Retry-After" = u64))),
-        ))]
-    pub fn categories() {}
-
-    /// A case as its citizen sees it
-    #[utoipa::path(get, path = "/api/v1/track/{code}", tag = "public",
-        params(
-            ("code" = String, Path, description = "The tracking code on the receipt"),
-            ("min_position" = Option<u64>, Query, description = "Wait until the read models include this position"),
-        ),
-        responses(
-            (status = 200, body = TrackingView),
-            (status = 404, body = Problem, content_type = "application/problem+json", description = "No complaint has this code"),
-            (status = 429, body = Problem, content_type = "application/problem+json",
-                description = "Too many requests, or too many unknown codes, from this address", headers(("Retry-After" = u64))),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The read models did not reach min_position in time"),
-        ))]
-    pub fn track() {}
-
-    /// Rate the service once the case is resolved (once)
-    #[utoipa::path(post, path = "/api/v1/track/{code}/rating", tag = "public",
-        params(
-            ("code" = String, Path, description = "The tracking code on the receipt"),
-            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
-        ),
-        request_body = crate::http::complaint_input::RateBody,
-        responses(
-            (status = 200, body = crate::http::case_steps::RatingAnswer),
-            (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed body"),
-            (status = 404, body = Problem, content_type = "application/problem+json", description = "No complaint has this code"),
-            (status = 409, body = Problem, content_type = "application/problem+json", description = "Not resolved, or already rated"),
-            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 422, body = Problem, content_type = "application/problem+json", description = "Stars outside 1..5, or the idempotency key was used with another body"),
-            (status = 429, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ))]
-    pub fn rate() {}
-
-    /// File a complaint
-    #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
-        params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the same key with another body is 422")),
-        request_body = crate::http::complaint_input::FileBody,
-        responses(
-            (status = 201, body = crate::http::complaints::FilingAnswer, headers(("Location" = String, description = "The complaint's URL"))),
-            (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed JSON, wrong types or unknown fields"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 413, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid fields (phone, CNIC, category, ...)"),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
-    pub fn file() {}
-
-    /// List complaints, newest first
-    #[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
-        params(
-            ("status" = Option<Status>, Query),
-            ("category" = Option<String>, Query),
-            ("gender_desk" = Option<bool>, Query),
-            ("escalated" = Option<bool>, Query, description = "true: only open cases escalated after a missed deadline"),
-            ("filed_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD"),
-            ("filed_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (inclusive day)"),
-            ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
-            ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
-            ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = ComplaintPage),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 503, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn list() {}
-
-    /// The open cases escalated after a missed deadline, newest first
-    #[utoipa::path(get, path = "/api/v1/complaints/escalated", tag = "complaints",
-        params(
-            ("status" = Option<Status>, Query),
-            ("category" = Option<String>, Query),
-            ("gender_desk" = Option<bool>, Query),
-            ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
-            ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
-            ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = ComplaintPage),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 503, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn escalated() {}
-
-    /// One complaint's status view
-    #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = ComplaintView, headers(("ETag" = String, description = "The version, for If-Match"))),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json", description = "No such complaint, or not visible to the caller"),
-            (status = 503, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn one() {}
-
-    /// A complaint's events
-    #[utoipa::path(get, path = "/api/v1/complaints/{id}/timeline", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = Timeline),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn timeline() {}
-
-    /// Acknowledge a complaint
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/acknowledge", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("If-Match" = Option<String>, Header, description = "The version the change is based on (412 if it moved on)"),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body(content = crate::http::complaint_input::AcknowledgeBody, description = "May be empty"),
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json", description = "The lifecycle forbids it; the problem says why"),
-            (status = 412, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
-    pub fn acknowledge() {}
-
-    /// Refer a complaint to a police station, a Magistrate (s.155 CrPC), a department or the gender desk
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/referrals", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ReferBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json"),
-            (status = 412, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
-    pub fn refer() {}
-
-    /// Record the outcome
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/resolution", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ResolveBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json"),
-            (status = 412, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
-    pub fn resolve() {}
-
-    /// Reopen a resolved complaint within the reopening window
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/reopen", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ReasonBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json"),
-            (status = 412, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
-    pub fn reopen() {}
-
-    /// Withdraw a complaint at the complainant's request
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/withdrawal", tag = "complaints",
-        params(
-            ("id" = Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ReasonBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json"),
-            (status = 412, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-            (status = 413, body = Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
-    pub fn withdraw() {}
-
-    /// Open gender-desk cases, oldest first (gender_desk, supervisor, auditor)
-    #[utoipa::path(get, path = "/api/v1/gender-desk/queue", tag = "gender desk",
-        params(
-            ("markaz" = Option<String>, Query, description = "Auditors only"),
-            ("limit" = Option<u32>, Query),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = GenderDeskQueue),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn gender_desk_queue() {}
-
-    /// Performance figures per group (supervisor, auditor)
-    #[utoipa::path(get, path = "/api/v1/performance", tag = "performance",
-        params(
-            ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"),
-            ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"),
-            ("by" = Option<String>, Query, description = "unit, officer, category or day"),
-            ("markaz" = Option<String>, Query, description = "Auditors only"),
-            ("min_position" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = Performance),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn performance() {}
-
-    /// Every officer (admin)
-    #[utoipa::path(get, path = "/api/v1/officers", tag = "officers",
-        responses(
-            (status = 200, body = OfficerList),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn officers_list() {}
-
-    /// Register an officer (admin); the token is shown once
-    #[utoipa::path(post, path = "/api/v1/officers", tag = "officers",
-        request_body = RegisterOfficerBody,
-        responses(
-            (status = 201, body = RegisteredOfficer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json", description = "Not an admin, or a role (auditor, gender_desk, admin) registered only with the CLI on the server host"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn officers_register() {}
-
-    /// Revoke an officer's token for good (admin)
-    #[utoipa::path(post, path = "/api/v1/officers/{id}/revocation", tag = "officers",
-        params(("id" = Uuid, Path)),
-        request_body(content = RevokeBody, description = "May be empty"),
-        responses(
-            (status = 200, body = RevokedOfficer),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 409, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json", description = "The reason is invalid (empty, too long or with control characters)"),
-        ),
-        security(("bearer" = [])))]
-    pub fn officers_revoke() {}
-
-    /// The complaint as it stood at a time or version, with its events (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}", tag = "audit",
-        params(
-            ("id" = Uuid, Path),
-            ("as_of" = Option<String>, Query, description = "RFC 3339 time"),
-            ("version" = Option<u64>, Query),
-        ),
-        responses(
-            (status = 200, body = PastComplaint),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-            (status = 422, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_complaint() {}
-
-    /// Who was shown a complaint, when, with or without personal data (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/complaints/{id}/access", tag = "audit",
-        params(("id" = Uuid, Path),
-            ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries per page (default 100)"),
-            ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")),
-        responses(
-            (status = 200, body = AccessLog),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 404, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_access() {}
-
-    /// Recompute the hash chains (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-        params(("stream" = Option<String>, Query, description = "One stream, e.g. complaint-<id>")),
-        responses(
-            (status = 200, body = Verification),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_verify() {}
-
-    /// Every event as JSON Lines, streamed in global order (auditor)
-    #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit",
-        params(("from" = Option<u64>, Query, description = "Only events after this position")),
-        responses(
-            (status = 200, content_type = "application/x-ndjson", body = String, description = "One JSON object per line"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-            (status = 503, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn audit_export() {}
-
-    /// Server-Sent Events of new events the caller may see (no personal data)
-    #[utoipa::path(get, path = "/api/v1/events", tag = "complaints",
-        params(
-            ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id (a global position)"),
-            ("after" = Option<u64>, Query, description = "Like Last-Event-ID, for clients that cannot set headers"),
-        ),
-        responses(
-            (status = 200, content_type = "text/event-stream", body = String,
-                description = "`id:` the global position, `event:` the event type, `data:` JSON with \
-                               position, complaint_id, version, type, occurred_at, actor, markaz, \
-                               category, gender_desk, status and non-personal data; comment lines keep \
-                               the connection alive"),
-            (status = 400, body = Problem, content_type = "application/problem+json"),
-            (status = 401, body = Problem, content_type = "application/problem+json"),
-            (status = 403, body = Problem, content_type = "application/problem+json"),
-        ),
-        security(("bearer" = [])))]
-    pub fn events() {}
-
-    /// The process answers
-    #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
-    pub fn healthz() {}
-
-    /// Ready for traffic: the store answers, the writer is not failing and the read models are
-    /// not too far behind. The admin listener (`--admin-listen`) serves the same path with the
-    /// details (`Ready`), and `/metrics`.
-    #[utoipa::path(get, path = "/readyz", tag = "operations",
-        responses(
-            (status = 200, body = PublicReady),
-            (status = 503, body = Problem, content_type = "application/problem+json", description = "not ready", headers(("Retry-After" = u64))),
-        ))]
-    pub fn readyz() {}
-
-    /// Prometheus metrics (admin listener only): requests, latencies, shedding, appends, projection positions and lag
-    #[utoipa::path(get, path = "/metrics", tag = "operations",
-        responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
-    pub fn metrics() {}
-
-    /// This document
-    #[utoipa::path(get, path = "/openapi.json", tag = "operations",
-        responses((status = 200, content_type = "application/json", body = Object)))]
-    pub fn openapi() {}
-
-    /// An interactive page for this document (loads its script from a CDN)
-    #[utoipa::path(get, path = "/docs", tag = "operations",
-        responses((status = 200, content_type = "text/html", body = String)))]
-    pub fn docs() {}
-}
+// `/docs` is the Scalar page merged in `routes`, which has no handler
+// function of its own to carry the operation: this declaration stands for it.
+/// An interactive page for this document (loads its script from a CDN)
+#[utoipa::path(get, path = "/docs", tag = "operations",
+    responses((status = 200, content_type = "text/html", body = String)))]
+#[allow(dead_code)] // the page is served by `Scalar`; this only declares the operation
+fn docs() {}
 
 #[cfg(test)]
 mod tests {

@@ -37,6 +37,23 @@ struct PerformanceParams {
 /// The longest range one query may cover.
 const MAX_DAYS: u64 = 3_660;
 
+/// Performance figures per group (supervisor, auditor)
+#[utoipa::path(get, path = "/api/v1/performance", tag = "performance",
+    params(
+        ("from" = Option<String>, Query, description = "First local day, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "Last local day, YYYY-MM-DD"),
+        ("by" = Option<String>, Query, description = "unit, officer, category or day"),
+        ("markaz" = Option<String>, Query, description = "Auditors only"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::Performance),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn performance(
     State(state): State<AppState>,
     auth: Authorized<ReadPerformance>,

@@ -17,7 +17,6 @@
 //! personal data at all (see `tracking`).
 
 use markaz_domain::{Cnic, Phone, Role};
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::officers::Principal;
@@ -44,17 +43,8 @@ pub fn disclosure(principal: &Principal, markaz: &str, open: bool) -> Disclosure
     }
 }
 
-/// The complainant as shown to staff.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ComplainantView {
-    pub name: String,
-    pub gender: String,
-    pub phone: String,
-    pub cnic: Option<String>,
-    pub address: Option<String>,
-    /// True when phone and CNIC are masked and the address withheld.
-    pub masked: bool,
-}
+/// The complainant as shown to staff: the read model's record, in full or masked.
+pub use markaz_projections::ComplainantView;
 
 /// Applies `disclosure` to stored complainant fields.
 pub fn complainant_view(

@@ -13,8 +13,9 @@ use markaz_domain::ComplaintDecider;
 use markaz_domain::{AccessedView, ComplaintStatus, Role};
 use markaz_projections::{ComplaintFilter, ComplaintView};
 use markaz_store::command_loop::load;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::auth::{Authorized, ReadComplaints};
 use super::command_errors::failure_problem;
@@ -43,14 +44,21 @@ pub fn public_routes() -> Router<AppState> {
     Router::new().route("/categories", get(categories))
 }
 
+/// The category catalogue
+#[utoipa::path(get, path = "/api/v1/categories", tag = "public",
+    responses(
+        (status = 200, body = super::openapi::CategoryList),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json",
+            description = "Too many requests from this address", headers(("Retry-After" = u64))),
+    ))]
 async fn categories(State(state): State<AppState>) -> Json<Value> {
     let categories: Vec<_> = state.catalogue.iter().collect();
     Json(json!({ "categories": categories }))
 }
 
-/// The staff JSON of a status view, with the complainant as `shown` says
+/// The staff view of a status view, with the complainant as `shown` says
 /// and the tracking code masked (it is the citizen's credential).
-pub fn staff_view(view: &ComplaintView, shown: Disclosure) -> Value {
+pub fn staff_view(view: &ComplaintView, shown: Disclosure) -> ComplaintView {
     let person = &view.complainant;
     let complainant = complainant_view(
         &person.name,
@@ -60,10 +68,20 @@ pub fn staff_view(view: &ComplaintView, shown: Disclosure) -> Value {
         person.address.as_deref(),
         shown,
     );
-    let mut value = serde_json::to_value(view).unwrap_or(Value::Null);
-    value["complainant"] = serde_json::to_value(complainant).unwrap_or(Value::Null);
-    value["tracking_code"] = Value::from(mask_tracking_code(&view.tracking_code));
-    value
+    ComplaintView {
+        complainant,
+        tracking_code: mask_tracking_code(&view.tracking_code),
+        ..view.clone()
+    }
+}
+
+/// A page of `GET /complaints` (and `/complaints/escalated`).
+#[derive(Serialize, ToSchema)]
+pub struct ComplaintPage {
+    /// Newest first; complainants masked for every role.
+    pub items: Vec<ComplaintView>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// How much of the complainant `principal` sees on the single-case view.
@@ -102,6 +120,20 @@ struct MinPosition {
     min_position: Option<u64>,
 }
 
+/// One complaint's status view
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = ComplaintView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No such complaint, or not visible to the caller"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn one(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
@@ -158,13 +190,33 @@ struct ListQuery {
     min_position: Option<u64>,
 }
 
-/// `GET /complaints/escalated`: the open cases escalated after a missed
-/// deadline, newest first: the list with `escalated=true`.
+// `GET /complaints/escalated`: the open cases escalated after a missed
+// deadline, newest first: the list with `escalated=true`.
+/// The open cases escalated after a missed deadline, newest first
+#[utoipa::path(get, path = "/api/v1/complaints/escalated", tag = "complaints",
+    params(
+        ("status" = Option<super::openapi::vocabulary::Status>, Query),
+        ("category" = Option<String>, Query),
+        ("gender_desk" = Option<bool>, Query),
+        ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
+        ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = ComplaintPage),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn escalated(
     state: State<AppState>,
     auth: Authorized<ReadComplaints>,
     ApiQuery(mut query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ComplaintPage>, Problem> {
     query.escalated = Some(true);
     list(state, auth, ApiQuery(query)).await
 }
@@ -173,11 +225,34 @@ async fn escalated(
 const MAX_LIMIT: usize = 500;
 const DEFAULT_LIMIT: usize = 50;
 
+/// List complaints, newest first
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
+    params(
+        ("status" = Option<super::openapi::vocabulary::Status>, Query),
+        ("category" = Option<String>, Query),
+        ("gender_desk" = Option<bool>, Query),
+        ("escalated" = Option<bool>, Query, description = "true: only open cases escalated after a missed deadline"),
+        ("filed_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD"),
+        ("filed_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (inclusive day)"),
+        ("markaz" = Option<String>, Query, description = "Auditors only; others see their own markaz"),
+        ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = ComplaintPage),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn list(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ComplaintPage>, Problem> {
     let principal = &auth.principal;
     let mut errors = Vec::new();
     let status = query.status.as_deref().and_then(|text| {
@@ -218,7 +293,10 @@ async fn list(
     // Desk officers never see gender-desk cases: asking for them lists nothing.
     let gender_desk = match (principal.role, query.gender_desk) {
         (Role::Desk, Some(true)) => {
-            return Ok(Json(json!({ "items": [], "next_cursor": null })));
+            return Ok(Json(ComplaintPage {
+                items: Vec::new(),
+                next_cursor: None,
+            }));
         }
         (Role::Desk, _) => Some(false),
         (_, requested) => requested,
@@ -262,13 +340,14 @@ async fn list(
         shown.iter().map(|view| (*view, Disclosure::Masked)),
     )
     .await?;
-    let items: Vec<Value> = shown
+    let items = shown
         .into_iter()
         .map(|view| staff_view(view, Disclosure::Masked))
         .collect();
-    Ok(Json(
-        json!({ "items": items, "next_cursor": page.next_cursor }),
-    ))
+    Ok(Json(ComplaintPage {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Whether the read models have yet to apply some of the log.
@@ -280,6 +359,19 @@ async fn read_models_trail(state: &AppState) -> bool {
     }
 }
 
+/// A complaint's events
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/timeline", tag = "complaints",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::openapi::Timeline),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn timeline(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,

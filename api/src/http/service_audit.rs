@@ -39,6 +39,21 @@ fn state_json(state: &ServiceState) -> Value {
     })
 }
 
+/// A service request as it stood at a past time or version (auditor; access-logged)
+#[utoipa::path(get, path = "/api/v1/audit/service-requests/{id}", tag = "audit",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("as_of" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD (end of that day)"),
+        ("version" = Option<u64>, Query, description = "The first N events"),
+    ),
+    responses(
+        (status = 200, body = serde_json::Value, description = "`{id, version, current_version, state, events}`"),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn service_request_at(
     State(state): State<AppState>,
     auth: Authorized<Audit>,

@@ -46,6 +46,12 @@ pub fn public_routes() -> Router<AppState> {
     Router::new().route("/services", get(services))
 }
 
+/// The service catalogue
+#[utoipa::path(get, path = "/api/v1/services", tag = "public",
+    responses(
+        (status = 200, body = super::service_openapi::ServiceList),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+    ))]
 async fn services(State(state): State<AppState>) -> Json<Value> {
     let services: Vec<_> = state.services.iter().collect();
     Json(json!({ "services": services }))
@@ -149,6 +155,17 @@ struct MinPosition {
     min_position: Option<u64>,
 }
 
+/// One service request (a full read of the applicant is access-logged)
+#[utoipa::path(get, path = "/api/v1/service-requests/{id}", tag = "services",
+    params(("id" = uuid::Uuid, Path), ("min_position" = Option<u64>, Query)),
+    responses(
+        (status = 200, body = ServiceRequestView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn one(
     State(state): State<AppState>,
     auth: Authorized<ReadServiceRequests>,
@@ -196,6 +213,23 @@ struct ListQuery {
     min_position: Option<u64>,
 }
 
+/// List service requests, newest first (applicants always masked)
+#[utoipa::path(get, path = "/api/v1/service-requests", tag = "services",
+    params(
+        ("service" = Option<String>, Query),
+        ("status" = Option<String>, Query),
+        ("markaz" = Option<String>, Query, description = "Auditors only"),
+        ("limit" = Option<u32>, Query, description = "1..=500, default 50"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::service_openapi::ServiceRequestPage),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn list(
     State(state): State<AppState>,
     auth: Authorized<ReadServiceRequests>,
@@ -241,6 +275,16 @@ async fn list(
     Ok(Json(json!({ "items": items })))
 }
 
+/// A service request's events
+#[utoipa::path(get, path = "/api/v1/service-requests/{id}/timeline", tag = "services",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = super::openapi::Timeline),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn timeline(
     State(state): State<AppState>,
     auth: Authorized<ReadServiceRequests>,
@@ -289,6 +333,22 @@ struct PerformanceQuery {
     min_position: Option<u64>,
 }
 
+/// Performance per service over a range of local days
+#[utoipa::path(get, path = "/api/v1/service-performance", tag = "performance",
+    params(
+        ("from" = String, Query, description = "YYYY-MM-DD (local day) or RFC 3339, inclusive"),
+        ("to" = String, Query, description = "YYYY-MM-DD (local day) or RFC 3339, inclusive"),
+        ("markaz" = Option<String>, Query, description = "Auditors only"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = super::service_openapi::ServicePerformanceReport),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn performance(
     State(state): State<AppState>,
     auth: Authorized<ReadPerformance>,
@@ -325,7 +385,18 @@ async fn performance(
     })))
 }
 
-/// The printable view of the document in force of a request (HTML).
+// The printable view of the document in force of a request (HTML).
+/// The printable document in force, with its verification QR code (HTML)
+#[utoipa::path(get, path = "/api/v1/service-requests/{id}/document", tag = "services",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, content_type = "text/html", body = String),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = super::openapi::Problem, content_type = "application/problem+json", description = "Nothing issued yet"),
+    ),
+    security(("bearer" = [])))]
 async fn document(
     State(state): State<AppState>,
     auth: Authorized<ReadServiceRequests>,

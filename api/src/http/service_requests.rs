@@ -93,6 +93,21 @@ pub struct ServiceActionAnswer {
     pub position: u64,
 }
 
+/// Take a service request at the counter
+#[utoipa::path(post, path = "/api/v1/service-requests", tag = "services",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe; the same key with another body is 422")),
+    request_body = crate::http::service_input::ServiceRequestBody,
+    responses(
+        (status = 201, body = crate::http::service_requests::ServiceRequestAnswer, headers(("Location" = String))),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 413, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 415, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 422, body = super::openapi::Problem, content_type = "application/problem+json", description = "Invalid fields, unknown service, documents not checked"),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+    ),
+    security(("bearer" = [])))]
 async fn request(
     State(state): State<AppState>,
     auth: Authorized<RequestServices>,
@@ -167,31 +182,69 @@ fn document_number(state: &AppState, officer: &Principal) -> Result<DocumentNumb
         .map_err(case_problem::<ServiceRequestId>)
 }
 
-officer_step!(
+/// Declares the handler of an officer's step on a service request (see
+/// `officer_step!`) with its operation in the document: every step takes
+/// the same parameters and may give the same answers, so only the summary,
+/// the path and the body differ.
+macro_rules! service_step {
+    ($name:ident, $summary:literal, $path:literal, $body:ty, $($action:tt)+) => {
+        officer_step!(
+            #[doc = $summary]
+            #[utoipa::path(post, path = $path, tag = "services",
+                params(
+                    ("id" = uuid::Uuid, Path),
+                    ("If-Match" = Option<u64>, Header, description = "Act only if the request is still at this version (412 otherwise)"),
+                    ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe"),
+                ),
+                request_body = $body,
+                responses(
+                    (status = 200, body = ServiceActionAnswer),
+                    (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No such request, or not visible to the caller"),
+                    (status = 409, body = super::openapi::Problem, content_type = "application/problem+json", description = "The lifecycle forbids it"),
+                    (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 413, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 415, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", headers(("Retry-After" = u64))),
+                ),
+                security(("bearer" = [])))]
+            $name,
+            ActOnServiceRequests,
+            ServiceRequestId,
+            $body,
+            $($action)+
+        );
+    };
+}
+
+service_step!(
     acknowledge,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Acknowledge a request",
+    "/api/v1/service-requests/{id}/acknowledge",
     NoteBody,
     |state, body, _principal| body.note().map(|note| ServiceAction::Acknowledge { note })
 );
-officer_step!(
+service_step!(
     verification,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Send a request to the police station of the applicant's address",
+    "/api/v1/service-requests/{id}/verification",
     VerificationBody,
     |state, body, _principal| { body.validate() }
 );
-officer_step!(
+service_step!(
     station,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Record the station's answer",
+    "/api/v1/service-requests/{id}/station-answer",
     StationAnswerBody,
     |state, body, _principal| { body.validate() }
 );
-officer_step!(
+service_step!(
     issue,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Issue the document (its number is in the answer)",
+    "/api/v1/service-requests/{id}/issue",
     IssueBody,
     |state, body, principal| {
         body.text().and_then(|text| {
@@ -200,33 +253,33 @@ officer_step!(
         })
     }
 );
-officer_step!(
+service_step!(
     refuse,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Refuse a request; the citizen is told the reason",
+    "/api/v1/service-requests/{id}/refusal",
     ReasonBody,
     |state, body, _principal| body.reason().map(|reason| ServiceAction::Refuse { reason })
 );
-officer_step!(
+service_step!(
     collect,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Record that the document was collected",
+    "/api/v1/service-requests/{id}/collection",
     NoteBody,
     |state, body, _principal| body.note().map(|note| ServiceAction::Collect { note })
 );
-officer_step!(
+service_step!(
     withdraw,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Withdraw a request",
+    "/api/v1/service-requests/{id}/withdrawal",
     ReasonBody,
     |state, body, _principal| body
         .reason()
         .map(|reason| ServiceAction::Withdraw { reason })
 );
-officer_step!(
+service_step!(
     reissue,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Issue a corrected document that supersedes the current one",
+    "/api/v1/service-requests/{id}/reissue",
     ReissueBody,
     |state, body, principal| {
         body.validate().and_then(|(text, reason)| {
@@ -239,10 +292,10 @@ officer_step!(
         })
     }
 );
-officer_step!(
+service_step!(
     revoke,
-    ActOnServiceRequests,
-    ServiceRequestId,
+    "Revoke the document in force (supervisor)",
+    "/api/v1/service-requests/{id}/revocation",
     ReasonBody,
     |state, body, _principal| body.reason().map(|reason| ServiceAction::Revoke { reason })
 );

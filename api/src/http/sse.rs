@@ -105,6 +105,23 @@ fn start_position(parts: &Parts) -> Result<Option<u64>, Problem> {
     Ok(after)
 }
 
+/// Server-Sent Events of new events the caller may see (no personal data)
+#[utoipa::path(get, path = "/api/v1/events", tag = "complaints",
+    params(
+        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id (a global position)"),
+        ("after" = Option<u64>, Query, description = "Like Last-Event-ID, for clients that cannot set headers"),
+    ),
+    responses(
+        (status = 200, content_type = "text/event-stream", body = String,
+            description = "`id:` the global position, `event:` the event type, `data:` JSON with \
+                           position, complaint_id, version, type, occurred_at, actor, markaz, \
+                           category, gender_desk, status and non-personal data; comment lines keep \
+                           the connection alive"),
+        (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
 async fn events(
     State(state): State<AppState>,
     auth: Authorized<ReadComplaints>,

@@ -41,6 +41,19 @@ pub fn unknown_tracking_code() -> Problem {
     Problem::not_found("no complaint has this tracking code: check the code on your receipt")
 }
 
+/// A case as its citizen sees it
+#[utoipa::path(get, path = "/api/v1/track/{code}", tag = "public",
+    params(
+        ("code" = String, Path, description = "The tracking code on the receipt"),
+        ("min_position" = Option<u64>, Query, description = "Wait until the read models include this position"),
+    ),
+    responses(
+        (status = 200, body = markaz_projections::TrackingView),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No complaint has this code"),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json",
+            description = "Too many requests, or too many unknown codes, from this address", headers(("Retry-After" = u64))),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The read models did not reach min_position in time"),
+    ))]
 async fn track(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

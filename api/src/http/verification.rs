@@ -13,8 +13,9 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::DocumentNumber;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use markaz_projections::IssuedDocument;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::problem::Problem;
 use super::query_params::{look_up, wait_for, ApiPath, ApiQuery};
@@ -32,17 +33,41 @@ struct VerifyQuery {
     min_position: Option<u64>,
 }
 
+/// An issued document as the verification page shows it: its content as
+/// issued, whether it stands, and whether the printed content matches.
+#[derive(Serialize, ToSchema)]
+pub struct VerifiedDocument {
+    #[serde(flatten)]
+    pub document: IssuedDocument,
+    /// With `?digest=`: whether the printed content is the content issued.
+    pub matches: Option<bool>,
+}
+
 fn unknown_document() -> Problem {
     Problem::not_found(
         "no document with this number was issued: check the number printed on the document",
     )
 }
 
+/// Verify an issued document by its number (and the digest its QR code carries)
+#[utoipa::path(get, path = "/api/v1/verify/{number}", tag = "public",
+    params(
+        ("number" = String, Path, description = "The number printed on the document"),
+        ("digest" = Option<String>, Query, description = "The content digest printed beside the QR code"),
+        ("min_position" = Option<u64>, Query),
+    ),
+    responses(
+        (status = 200, body = VerifiedDocument),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json", description = "No document has this number"),
+        (status = 429, body = super::openapi::Problem, content_type = "application/problem+json",
+            description = "Too many requests, or too many unknown numbers, from this address", headers(("Retry-After" = u64))),
+        (status = 503, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ))]
 async fn verify(
     State(state): State<AppState>,
     ApiPath(number): ApiPath<String>,
     ApiQuery(query): ApiQuery<VerifyQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<VerifiedDocument>, Problem> {
     let number = DocumentNumber::parse(&number).map_err(|error| {
         Problem::not_found(format!(
             "{}: check the number printed on the document",
@@ -59,7 +84,5 @@ async fn verify(
         .digest
         .as_deref()
         .map(|digest| digest.trim().eq_ignore_ascii_case(&document.digest));
-    let mut answer = serde_json::to_value(&document).map_err(|error| Problem::internal(&error))?;
-    answer["matches"] = json!(matches);
-    Ok(Json(answer))
+    Ok(Json(VerifiedDocument { document, matches }))
 }

@@ -10,11 +10,14 @@ use serde::Serialize;
 
 /// An open gender-desk case in the queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GenderDeskCase {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     pub tracking_code: String,
     pub markaz: String,
     pub category: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Status))]
     pub status: String,
     pub current_unit: String,
     pub filed_at: DateTime<Utc>,
@@ -28,19 +31,24 @@ pub struct GenderDeskCase {
     pub resolve_breached: bool,
     pub updated_at: DateTime<Utc>,
     /// The level the case was escalated to after a missed deadline, if any.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::EscalationLevel>))]
     pub escalation: Option<String>,
 }
 
 /// How many gender-desk cases of a markaz are in each status (every status listed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GenderDeskCounts {
     pub markaz: String,
+    /// Cases by status.
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<crate::openapi::Status, u64>))]
     pub by_status: BTreeMap<String, u64>,
     pub open: u64,
 }
 
 /// The answer of `GET /gender-desk/queue`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GenderDeskQueue {
     /// Oldest first.
     pub cases: Vec<GenderDeskCase>,

@@ -20,6 +20,7 @@ const MICROS_PER_HOUR: f64 = 3_600_000_000.0;
 
 /// How long one station takes to answer the requests sent to it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StationTimes {
     pub station: String,
     pub sent: u64,
@@ -31,6 +32,7 @@ pub struct StationTimes {
 
 /// The figures of one service over the range.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServicePerformanceRow {
     pub service: String,
     pub name_en: String,
@@ -46,6 +48,7 @@ pub struct ServicePerformanceRow {
     pub issued_within_deadline_pct: Option<f64>,
     pub rating_avg: Option<f64>,
     /// Counts of 1 to 5 stars.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<u64>, min_items = 5, max_items = 5))]
     pub ratings: [u64; 5],
     pub stations: Vec<StationTimes>,
 }

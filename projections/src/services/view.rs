@@ -11,8 +11,11 @@ use crate::read_models::{QueryError, ReadModels};
 
 /// One step of a request's history, as the public and staff views show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryView {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ServiceStatus))]
     pub status: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub at: String,
 }
 
@@ -78,38 +81,53 @@ impl ServiceTrackingView {
 /// The applicant as stored (the API masks it for the roles that must not
 /// see it in full).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicantRecord {
     pub name: String,
     pub phone: String,
     pub cnic: String,
     pub address: Option<String>,
+    /// True when phone and CNIC are masked and the address withheld (the
+    /// read model holds them in full; the API masks them).
+    pub masked: bool,
 }
 
 /// The staff view of a service request.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceRequestView {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     pub tracking_code: String,
     pub markaz: String,
     pub service: String,
     pub service_name_en: String,
     pub service_name_ur: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ServiceStatus))]
     pub status: String,
     pub applicant: ApplicantRecord,
+    /// The service's typed fields as given, each with its name, kind and value.
     pub fields: serde_json::Value,
+    /// The documents the counter checked.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub documents_checked: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Channel))]
     pub channel: String,
     pub station_verification: bool,
     pub fee_rupees: u32,
     pub deadline_working_days: u32,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub requested_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub updated_at: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub issue_by: String,
     /// Still open past its promised date (judged at query time).
     pub overdue: bool,
     pub station: Option<String>,
     pub finding: Option<String>,
     pub case_references: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub issued_at: Option<String>,
     pub document_number: Option<String>,
     pub refusal_reason: Option<String>,
@@ -135,6 +153,7 @@ impl ServiceRequestView {
                 phone: row.applicant_phone.clone(),
                 cnic: row.applicant_cnic.clone(),
                 address: row.applicant_address.clone(),
+                masked: false,
             },
             fields: serde_json::from_str(&row.fields).unwrap_or(serde_json::Value::Null),
             documents_checked: serde_json::from_str(&row.documents_checked)
@@ -171,6 +190,7 @@ pub struct ServiceFilter {
 
 /// Whether an issued document still stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentStatus {
     Issued,
@@ -181,6 +201,7 @@ pub enum DocumentStatus {
 /// A document as issued and printed: everything on the paper, nothing more
 /// (the holder's CNIC is stored masked, as printed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuedDocument {
     pub number: String,
     #[serde(skip)]
@@ -192,11 +213,14 @@ pub struct IssuedDocument {
     pub holder_name: String,
     pub holder_cnic: String,
     pub text: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub issued_at: String,
     /// Hex SHA-256 hash-chain value of the issuing event.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub event_hash: String,
     pub status: DocumentStatus,
     pub superseded_by: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub revoked_at: Option<String>,
     pub revocation_reason: Option<String>,
     /// The short digest of the content, as the QR code carries it.

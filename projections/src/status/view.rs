@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use markaz_domain::{Cnic, ComplaintStatus, Phone, Timestamp};
+use markaz_domain::{ComplaintStatus, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -13,6 +13,7 @@ use super::row::{StatusRow, COLUMNS};
 
 /// Where a complaint stands against one deadline, judged at query time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaState {
     /// Not done yet, and the deadline has not passed.
@@ -27,6 +28,7 @@ pub enum SlaState {
 
 /// Both deadlines of a complaint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaView {
     pub acknowledge: SlaState,
     pub resolve: SlaState,
@@ -67,53 +69,46 @@ pub fn evaluate_sla(row: &StatusRow, now: Timestamp) -> SlaView {
 
 /// A step of the public history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Status))]
     pub status: String,
     pub at: DateTime<Utc>,
 }
 
-/// The person who complained. Personal data: the API decides who sees it and masks it.
+/// The person who complained. Personal data: the read model holds it in
+/// full; the API decides who sees it and masks it (`masked`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComplainantView {
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Gender))]
     pub gender: String,
     pub phone: String,
     pub cnic: Option<String>,
     pub address: Option<String>,
-}
-
-impl ComplainantView {
-    /// The same person with phone and CNIC masked, for roles that may not see them.
-    pub fn masked(&self) -> ComplainantView {
-        ComplainantView {
-            name: self.name.clone(),
-            gender: self.gender.clone(),
-            phone: Phone::parse(&self.phone)
-                .map(|p| p.masked())
-                .unwrap_or_else(|_| "****".to_owned()),
-            cnic: self.cnic.as_ref().map(|cnic| {
-                Cnic::parse(cnic)
-                    .map(|c| c.masked())
-                    .unwrap_or_else(|_| "****".to_owned())
-            }),
-            address: self.address.clone(),
-        }
-    }
+    /// True when phone and CNIC are masked and the address withheld.
+    pub masked: bool,
 }
 
 /// The staff view of one complaint (`GET /complaints/{id}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComplaintView {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     pub tracking_code: String,
     pub markaz: String,
     pub category: String,
     pub gender_desk: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Status))]
     pub status: String,
+    /// Where the case is now: the markaz itself or the unit it was referred to.
     pub current_unit: String,
     pub complainant: ComplainantView,
     pub description: String,
     pub location: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Channel))]
     pub channel: String,
     pub filed_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
@@ -123,6 +118,7 @@ pub struct ComplaintView {
     pub acknowledge_by: DateTime<Utc>,
     pub resolve_by: DateTime<Utc>,
     pub sla: SlaView,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::Outcome>))]
     pub outcome: Option<String>,
     pub rated: bool,
     pub rating: Option<u8>,
@@ -132,6 +128,7 @@ pub struct ComplaintView {
     pub history: Vec<StatusChange>,
     /// The highest level the case was escalated to after a missed deadline
     /// (`supervisor`, `district`), and when; `None` if never.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::EscalationLevel>))]
     pub escalation: Option<String>,
     pub escalated_at: Option<DateTime<Utc>>,
     /// How many of its deadlines the case missed (0 to 2).
@@ -141,8 +138,10 @@ pub struct ComplaintView {
 /// The public view of one complaint (`GET /track/{code}`): no personal data,
 /// no officer names, no internal ids.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackingView {
     pub tracking_code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Status))]
     pub status: String,
     pub category: String,
     pub filed_at: DateTime<Utc>,
@@ -183,6 +182,7 @@ impl ComplaintView {
                 phone: row.complainant_phone.clone(),
                 cnic: row.complainant_cnic.clone(),
                 address: row.complainant_address.clone(),
+                masked: false,
             },
             description: row.description.clone(),
             location: row.location.clone(),
