@@ -100,6 +100,7 @@ async fn openapi_json() -> Response {
         super::service_openapi::one,
         super::service_openapi::timeline,
         super::service_openapi::document,
+        super::service_openapi::document_pdf,
         super::service_openapi::acknowledge,
         super::service_openapi::verification,
         super::service_openapi::station_answer,

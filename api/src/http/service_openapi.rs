@@ -326,6 +326,20 @@ pub fn timeline() {}
     security(("bearer" = [])))]
 pub fn document() {}
 
+/// The document in force as an A4 PDF/A-2b file (same content, QR code and
+/// rules as the printable view; the read is access-logged)
+#[utoipa::path(get, path = "/api/v1/service-requests/{id}/document.pdf", tag = "services",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Nothing issued yet"),
+    ),
+    security(("bearer" = [])))]
+pub fn document_pdf() {}
+
 /// Performance per service over a range of local days
 #[utoipa::path(get, path = "/api/v1/service-performance", tag = "performance",
     params(
