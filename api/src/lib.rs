@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod documents;
 pub mod escalation;
 pub mod http;
 pub mod idempotency_store;

@@ -98,6 +98,9 @@ pub enum AccessedView {
     /// A reprint of the citizen's receipt (`POST /complaints/{id}/receipt`),
     /// which shows the full tracking code.
     ReceiptReprint,
+    /// The printable document of a service request (HTML or PDF,
+    /// `GET /service-requests/{id}/document[.pdf]`), which names the holder.
+    DocumentPrint,
 }
 
 impl AccessedView {
@@ -109,6 +112,7 @@ impl AccessedView {
         AccessedView::AuditHistory,
         AccessedView::Export,
         AccessedView::ReceiptReprint,
+        AccessedView::DocumentPrint,
     ];
 
     /// The name used in the API and JSON.
@@ -121,6 +125,7 @@ impl AccessedView {
             AccessedView::AuditHistory => "audit_history",
             AccessedView::Export => "export",
             AccessedView::ReceiptReprint => "receipt_reprint",
+            AccessedView::DocumentPrint => "document_print",
         }
     }
 

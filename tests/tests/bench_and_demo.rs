@@ -23,6 +23,7 @@ async fn fill(dir: &std::path::Path, complaints: u32, seed: u64, concurrency: us
         months: 4,
         until: Some(until()),
         concurrency,
+        service_requests: None,
     };
     demo::run(DemoCommand::Demo(args), &Config::with_data_dir(dir))
         .await
@@ -128,6 +129,45 @@ async fn the_demo_history_is_served_and_looks_like_a_centre() {
     let events = timeline.expect(200)["events"].as_array().unwrap().clone();
     assert_eq!(events[0]["type"], "ComplaintFiled");
     assert_eq!(events[0]["actor"]["kind"], "officer");
+
+    // Service requests too (half as many as complaints by default), at
+    // every stage, in the service screens and the figures per service.
+    let requests = app
+        .get(
+            &format!("/api/v1/service-requests?limit=500&min_position={head}"),
+            Some(&supervisor),
+        )
+        .await;
+    let requests = requests.expect(200)["items"].as_array().unwrap().clone();
+    assert_eq!(requests.len(), 60);
+    let count = |status: &str| requests.iter().filter(|r| r["status"] == status).count();
+    assert!(
+        count("collected") + count("issued") > 30,
+        "most requests end issued"
+    );
+    assert!(count("refused") + count("withdrawn") > 0, "some do not");
+    let services: std::collections::BTreeSet<&str> = requests
+        .iter()
+        .map(|r| r["service"].as_str().unwrap())
+        .collect();
+    assert!(services.len() >= 3, "a mix of services: {services:?}");
+    let figures = app
+        .get(
+            "/api/v1/service-performance?from=2026-06-01&to=2026-10-31",
+            Some(&supervisor),
+        )
+        .await;
+    let figures = figures.expect(200)["services"].as_array().unwrap().clone();
+    let requested: u64 = figures
+        .iter()
+        .map(|f| f["requested"].as_u64().unwrap_or(0))
+        .sum();
+    let issued: u64 = figures
+        .iter()
+        .map(|f| f["issued"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(requested, 60, "{figures:?}");
+    assert!(issued > 30, "{figures:?}");
 }
 
 #[tokio::test]

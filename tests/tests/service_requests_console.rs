@@ -139,6 +139,7 @@ async fn a_desk_officer_takes_acknowledges_and_issues_a_request_in_the_console()
         .wait_for("#service-status[data-status='issued']")
         .await;
     assert!(browser.exists("#print-document").await);
+    assert!(browser.exists("#download-document-pdf").await);
 
     // The console showed what the API holds.
     let tracked = app.track(&code, app.running_head().await).await;

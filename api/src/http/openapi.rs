@@ -106,6 +106,7 @@ async fn openapi_json() -> Response {
         super::service_queries::one,
         super::service_queries::timeline,
         super::service_queries::document,
+        super::service_queries::document_pdf,
         super::service_requests::acknowledge,
         super::service_requests::verification,
         super::service_requests::station,

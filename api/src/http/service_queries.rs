@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/service-requests/{id}", get(one))
         .route("/service-requests/{id}/timeline", get(timeline))
         .route("/service-requests/{id}/document", get(document))
+        .route("/service-requests/{id}/document.pdf", get(document_pdf))
         .route("/service-performance", get(performance))
 }
 
@@ -385,6 +386,69 @@ async fn performance(
     })))
 }
 
+/// The document in force of a request, as both printable forms show it.
+struct Printable {
+    document: markaz_projections::IssuedDocument,
+    /// The English name of what the service issues (the title).
+    issues: String,
+    /// The origin the verification address is on.
+    origin: String,
+}
+
+/// Loads the document in force of request `id` for `auth`'s officer: 404 if
+/// the officer may not see the request, 409 if nothing is issued yet. The
+/// read is recorded in the request's access log (`document_print`) before
+/// anything is shown: the paper names the holder.
+async fn printable(
+    state: &AppState,
+    auth: &Authorized<ReadServiceRequests>,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Printable, Problem> {
+    let id = parse_service_request_id(id)?;
+    let case = load::<ServiceRequestDecider>(state.store.as_ref(), &id.stream_name())
+        .await
+        .map_err(|error| unavailable(error.into()))?;
+    if !service_visible(&case.state, &auth.principal) {
+        return Err(service_request_not_found());
+    }
+    let Some(number) = &case.state.document else {
+        return Err(Problem::conflict(
+            "not_issued",
+            "no document has been issued for this request: issue it first",
+        ));
+    };
+    wait_for(state, Some(case.last_position)).await?;
+    let document = look_up(state, || state.read_models.issued_document(number.as_str()))
+        .await?
+        .ok_or_else(service_request_not_found)?;
+    let origin = match &state.config.public_url {
+        Some(url) => url.clone(),
+        None => crate::web::receipt_qr::request_origin(headers)?,
+    };
+    let issues = case
+        .state
+        .service
+        .as_ref()
+        .and_then(|code| state.services.get(code))
+        .map_or(document.service_name_en.clone(), |service| {
+            service.issues_en.clone()
+        });
+    record(
+        state,
+        &auth.principal,
+        AccessedView::DocumentPrint,
+        id.as_uuid(),
+        Disclosure::Full,
+    )
+    .await?;
+    Ok(Printable {
+        document,
+        issues,
+        origin,
+    })
+}
+
 // The printable view of the document in force of a request (HTML).
 /// The printable document in force, with its verification QR code (HTML)
 #[utoipa::path(get, path = "/api/v1/service-requests/{id}/document", tag = "services",
@@ -403,37 +467,11 @@ async fn document(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let id = parse_service_request_id(&id)?;
-    let case = load::<ServiceRequestDecider>(state.store.as_ref(), &id.stream_name())
-        .await
-        .map_err(|error| unavailable(error.into()))?;
-    if !service_visible(&case.state, &auth.principal) {
-        return Err(service_request_not_found());
-    }
-    let Some(number) = &case.state.document else {
-        return Err(Problem::conflict(
-            "not_issued",
-            "no document has been issued for this request: issue it first",
-        ));
-    };
-    wait_for(&state, Some(case.last_position)).await?;
-    let document = look_up(&state, || {
-        state.read_models.issued_document(number.as_str())
-    })
-    .await?
-    .ok_or_else(service_request_not_found)?;
-    let origin = match &state.config.public_url {
-        Some(url) => url.clone(),
-        None => crate::web::receipt_qr::request_origin(&headers)?,
-    };
-    let issues = case
-        .state
-        .service
-        .as_ref()
-        .and_then(|code| state.services.get(code))
-        .map_or(document.service_name_en.clone(), |service| {
-            service.issues_en.clone()
-        });
+    let Printable {
+        document,
+        issues,
+        origin,
+    } = printable(&state, &auth, &id, &headers).await?;
     let page = crate::web::service_document::print_view(&document, &issues, &origin);
     Ok((
         [
@@ -441,6 +479,58 @@ async fn document(
             (header::CACHE_CONTROL, "no-store"),
         ],
         page.into_string(),
+    )
+        .into_response())
+}
+
+// The PDF of the document in force of a request: the same content, rules
+// and access logging as the HTML view.
+/// The document in force as an A4 PDF/A-2b file (same content, QR code and
+/// rules as the printable view; the read is access-logged)
+#[utoipa::path(get, path = "/api/v1/service-requests/{id}/document.pdf", tag = "services",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, body = super::openapi::Problem, content_type = "application/problem+json", description = "Nothing issued yet"),
+    ),
+    security(("bearer" = [])))]
+async fn document_pdf(
+    State(state): State<AppState>,
+    auth: Authorized<ReadServiceRequests>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let Printable {
+        document,
+        issues,
+        origin,
+    } = printable(&state, &auth, &id, &headers).await?;
+    let url = crate::web::service_document::verification_url(&origin, &document);
+    // Laying out and subsetting the fonts takes a few milliseconds of CPU:
+    // off the async workers.
+    let number = document.number.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        crate::documents::pdf::render(&document, &issues, &url)
+    })
+    .await
+    .map_err(|error| Problem::internal(&error))?
+    .map_err(|error| Problem::internal(&error))?;
+    let disposition = format!("inline; filename=\"{number}.pdf\"");
+    let disposition =
+        HeaderValue::from_str(&disposition).unwrap_or_else(|_| HeaderValue::from_static("inline"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        pdf,
     )
         .into_response())
 }

@@ -93,6 +93,7 @@ impl FrozenCode for AccessedView {
         (AccessedView::AuditHistory, 4),
         (AccessedView::Export, 5),
         (AccessedView::ReceiptReprint, 6),
+        (AccessedView::DocumentPrint, 7),
     ];
 }
 

@@ -183,5 +183,23 @@ function printButton(view) {
     area.replaceChildren(...[...page.body.children].map((node) => document.adoptNode(node)));
     window.print();
   });
-  return h('section', { class: 'card' }, button, area);
+  return h('section', { class: 'card' }, button, ' ', pdfButton(view), area);
+}
+
+/** Downloads the PDF of the document (it needs the token, so it is fetched, not linked). */
+function pdfButton(view) {
+  const button = h('button', { type: 'button', id: 'download-document-pdf' }, t('services.download_pdf'));
+  button.addEventListener('click', async () => {
+    const answer = await fetch(`/api/v1/service-requests/${encodeURIComponent(view.id)}/document.pdf`, {
+      headers: { Authorization: `Bearer ${session.token()}` },
+    });
+    if (!answer.ok) return;
+    const url = URL.createObjectURL(await answer.blob());
+    const link = h('a', { href: url, download: `${view.document_number}.pdf` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    URL.revokeObjectURL(url);
+  });
+  return button;
 }

@@ -19,6 +19,7 @@
 
 mod planner;
 mod sample_texts;
+mod services;
 
 use std::sync::Arc;
 
@@ -28,7 +29,8 @@ use clap::{Args, Subcommand};
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 use markaz_domain::{
-    Actor, ComplaintAction, ComplaintCommand, MarkazCode, OfficerId, PersonName, Role, Timestamp,
+    Actor, ComplaintAction, ComplaintCommand, MarkazCode, OfficerId, PersonName, Role,
+    ServiceCommand, Timestamp,
 };
 use markaz_store::EventStore;
 
@@ -64,6 +66,9 @@ pub struct DemoArgs {
     /// Complaints handled at the same time (1 also fixes the order in the log)
     #[arg(long, default_value_t = 16, value_name = "N")]
     pub concurrency: usize,
+    /// How many service requests to take (default: half as many as complaints)
+    #[arg(long, value_name = "N")]
+    pub service_requests: Option<u32>,
 }
 
 pub async fn run(command: DemoCommand, config: &Config) -> anyhow::Result<()> {
@@ -82,6 +87,7 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
         .map(|code| MarkazCode::parse(code).map_err(|error| anyhow::anyhow!("--markaz: {error}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let catalogue = app::load_catalogue(config)?;
+    let service_catalogue = app::load_service_catalogue(config)?;
     let store = app::open_store(config).await?;
     let until = args.until.unwrap_or_else(Utc::now);
     let period = Period {
@@ -134,6 +140,36 @@ async fn demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
         period.from.format("%Y-%m-%d"),
         period.until.format("%Y-%m-%d"),
         events as f64 / elapsed.max(1e-9),
+    );
+    let requests = args.service_requests.unwrap_or(args.complaints / 2);
+    let started = std::time::Instant::now();
+    let service_events: u64 = futures::stream::iter(0..requests)
+        .map(|number| {
+            let commands = commands.clone();
+            let staff = &staff;
+            let plan = &plan;
+            let service_catalogue = &service_catalogue;
+            async move {
+                let Some(request) = services::plan_request(
+                    plan.seed,
+                    number,
+                    service_catalogue,
+                    &plan.markaz,
+                    plan.period,
+                ) else {
+                    return anyhow::Ok(0);
+                };
+                play_request(&commands, &request, staff)
+                    .await
+                    .with_context(|| format!("service request {number} ({})", request.id))
+            }
+        })
+        .buffer_unordered(args.concurrency.max(1))
+        .try_fold(0u64, |total, written| async move { Ok(total + written) })
+        .await?;
+    println!(
+        "took {requests} service requests ({service_events} events) in {:.1} s",
+        started.elapsed().as_secs_f64()
     );
     println!("officers registered for the demo (tokens are shown only now):");
     for officer in &staff.all {
@@ -287,6 +323,40 @@ async fn play(commands: &Commands, case: &CasePlan, staff: &Staff) -> anyhow::Re
     Ok(written)
 }
 
+/// Takes the request and its steps through the command layer; returns the
+/// number of events written.
+async fn play_request(
+    commands: &Commands,
+    request: &services::ServicePlan,
+    staff: &Staff,
+) -> anyhow::Result<u64> {
+    let markaz = &request.markaz;
+    let mut written = 0;
+    let mut version = 0;
+    for step in &request.steps {
+        let actor = match step.by {
+            By::Desk(n) => staff.actor(markaz, Role::Desk, n),
+            By::Supervisor => staff.actor(markaz, Role::Supervisor, 0),
+            By::Citizen => Some(Actor::Citizen),
+        }
+        .with_context(|| format!("no demo officer for {:?} at {markaz}", step.by))?;
+        let command = ServiceCommand {
+            command_id: step.command_id,
+            at: Timestamp::from_datetime(step.at),
+            actor,
+            action: step.action.clone(),
+        };
+        let before = version;
+        version = commands
+            .submit(request.id, &command)
+            .await
+            .with_context(|| format!("the {} step was refused", step.action.name()))?
+            .version;
+        written += version - before;
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::planner::tests::inputs;
@@ -310,5 +380,37 @@ mod tests {
         }
         let officers = staff.all.len() as u64;
         assert_eq!(store.head_position().await.unwrap(), events + officers);
+    }
+
+    #[tokio::test]
+    async fn planned_service_requests_are_accepted_by_the_decider() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn EventStore> =
+            Arc::new(markaz_store::SqliteStore::open(dir.path().join("events.sqlite")).unwrap());
+        let commands = Commands::with_system_clock(Arc::clone(&store));
+        let markaz = [MarkazCode::parse("KCH").unwrap()];
+        let staff = register_staff(store.as_ref(), &markaz).await.unwrap();
+        let inputs = inputs(11);
+        let catalogue = markaz_domain::ServiceCatalogue::default();
+        let mut kinds = std::collections::BTreeSet::new();
+        for number in 0..80 {
+            let plan =
+                services::plan_request(5, number, &catalogue, &markaz, inputs.period).unwrap();
+            let written = play_request(&commands, &plan, &staff).await.unwrap();
+            assert_eq!(written as usize, plan.steps.len());
+            for step in &plan.steps {
+                kinds.insert(step.action.name());
+            }
+        }
+        for kind in [
+            "request",
+            "acknowledge",
+            "send for verification",
+            "issue",
+            "mark as collected",
+            "rate",
+        ] {
+            assert!(kinds.contains(kind), "no {kind} step in {kinds:?}");
+        }
     }
 }

@@ -96,10 +96,10 @@ pub(super) fn delay(rng: &mut StdRng, median_minutes: f64, spread: f64) -> Span 
     Span::seconds((minutes.clamp(1.0, 60.0 * 24.0 * 120.0) * 60.0) as i64)
 }
 
-/// Plans case `number`: a pure function of the inputs.
-pub(super) fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
-    let rng = &mut case_rng(inputs.seed, number);
-    let Period { from, until } = inputs.period;
+/// A time in the period when a centre takes cases: more in later months
+/// as the centre becomes known, mostly in office hours, never on Sundays.
+pub(super) fn office_time(rng: &mut StdRng, period: Period) -> DateTime<Utc> {
+    let Period { from, until } = period;
     // More complaints in later months as the centre becomes known.
     let share: f64 = rng.random::<f64>().powf(0.8);
     let span_seconds = (until - from).num_seconds().max(1) as f64;
@@ -121,18 +121,25 @@ pub(super) fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
             (1, 22),
         ],
     );
-    let mut filed_at = day
+    let mut at = day
         .with_hour(hour)
         .and_then(|at| at.with_minute(rng.random_range(0..60)))
         .unwrap_or(day);
     // Sundays are off.
-    if filed_at.weekday() == Weekday::Sun {
-        filed_at -= Span::days(1);
+    if at.weekday() == Weekday::Sun {
+        at -= Span::days(1);
     }
-    if filed_at > until {
-        filed_at = until - Span::minutes(rng.random_range(1..600));
+    if at > until {
+        at = until - Span::minutes(rng.random_range(1..600));
     }
-    let filed_at = filed_at.clamp(from, until);
+    at.clamp(from, until)
+}
+
+/// Plans case `number`: a pure function of the inputs.
+pub(super) fn plan_case(inputs: &PlanInputs, number: u32) -> CasePlan {
+    let rng = &mut case_rng(inputs.seed, number);
+    let Period { until, .. } = inputs.period;
+    let filed_at = office_time(rng, inputs.period);
 
     let categories: Vec<(u32, &Category)> = inputs
         .catalogue
