@@ -2,16 +2,17 @@
 //! service request as it stood at a past moment or version, folded with the
 //! domain's own `evolve` from the events up to that point, and those events
 //! unmasked. The read is recorded in the request's access log first.
+//! `GET /audit/service-requests/{id}/access`: who was shown the request.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::service_request::evolve_service;
-use markaz_domain::{AccessedView, ComplaintId, ServiceRequestDecider, ServiceState};
+use markaz_domain::{AccessedView, CaseRef, ServiceRequestDecider, ServiceState};
 use markaz_store::command_loop::load;
 use serde_json::{json, Value};
 
-use super::audit::{access_problem, point, PointQuery};
+use super::audit::{access_page, access_problem, point, AccessQuery, PointQuery};
 use super::auth::{Audit, Authorized};
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, ApiPath, ApiQuery};
@@ -22,7 +23,21 @@ use crate::audit::history::PointInTime;
 use crate::timeline::{service_event_data, timeline_entry};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit/service-requests/{id}", get(service_request_at))
+    Router::new()
+        .route("/audit/service-requests/{id}", get(service_request_at))
+        .route("/audit/service-requests/{id}/access", get(access))
+}
+
+/// `GET /audit/service-requests/{id}/access[?limit=N&cursor=C]`: who was
+/// shown the request, a page at a time (as for complaints).
+async fn access(
+    State(state): State<AppState>,
+    _auth: Authorized<Audit>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AccessQuery>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_service_request_id(&id)?;
+    access_page(&state, CaseRef::ServiceRequest(id), &query).await
 }
 
 fn state_json(state: &ServiceState) -> Value {
@@ -74,7 +89,7 @@ async fn service_request_at(
     }
     // The events carry the applicant unmasked: the read is recorded first.
     let shown = CaseShown {
-        complaint: ComplaintId::from_uuid(id.as_uuid()),
+        case: CaseRef::ServiceRequest(id),
         gender_desk: false,
         personal_data: true,
     };
