@@ -112,6 +112,7 @@ async fn openapi_json() -> Response {
         super::service_openapi::performance,
         super::service_openapi::verify,
         super::service_openapi::audit_service_request,
+        super::service_openapi::audit_service_request_access,
     ),
     components(schemas(Ready)),
     modifiers(&BearerAuth, &LimitAnswers),
@@ -653,7 +654,9 @@ pub struct AccessOfficer {
 
 #[derive(Serialize, ToSchema)]
 pub struct AccessEntry {
+    /// The access event's version in its own stream.
     pub version: u64,
+    /// The access event's log position (the order of the history).
     pub position: u64,
     pub at: DateTime<Utc>,
     pub officer: AccessOfficer,
@@ -664,10 +667,13 @@ pub struct AccessEntry {
     pub gender_desk: bool,
 }
 
-/// `GET /audit/complaints/{id}/access`: who was shown the case, when.
+/// `GET /audit/complaints/{id}/access` (and the service-request one): who
+/// was shown the case, when.
 #[derive(Serialize, ToSchema)]
 pub struct AccessLog {
     pub id: Uuid,
+    /// `complaint` or `service_request`.
+    pub kind: String,
     /// Oldest first.
     pub entries: Vec<AccessEntry>,
     /// Pass as `cursor` for the next page; null on the last page.

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::openapi::{Problem, Timeline};
+use super::openapi::{AccessLog, Problem, Timeline};
 
 /// One field a service asks for.
 #[derive(Serialize, ToSchema)]
@@ -376,3 +376,19 @@ pub fn verify() {}
     ),
     security(("bearer" = [])))]
 pub fn audit_service_request() {}
+
+/// Who was shown a service request, when, with or without personal data (auditor)
+#[utoipa::path(get, path = "/api/v1/audit/service-requests/{id}/access", tag = "audit",
+    params(("id" = uuid::Uuid, Path),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries per page (default 100)"),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")),
+    responses(
+        (status = 200, body = AccessLog),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub fn audit_service_request_access() {}
