@@ -6,19 +6,40 @@
 //! truncate or roll back history without the seal showing it. Which digest
 //! and how it is computed is the store's business; the event only records it.
 //!
-//! Every read of a gender-desk case or of unmasked personal data is recorded
-//! as `CaseAccessed` in the stream `access-<complaint uuid>`, one stream per
-//! case, append-only like every other stream.
+//! Every read of a gender-desk case or of unmasked personal data is recorded.
+//! Today one answer makes one `CasesAccessed` event naming every case it
+//! showed (a complaint or a service request), appended to the reading
+//! officer's stream `access-officer-<officer uuid>`: a list of 500 rows is one
+//! event, not 500. Before that, each case read was one `CaseAccessed` event in
+//! the stream `access-<complaint uuid>`; those stay readable and keep counting
+//! in a case's access history.
 
 use uuid::Uuid;
 
 use crate::metadata::{OfficerId, Role};
+use crate::service_request::ServiceRequestId;
 use crate::values::{ComplaintId, ValueError};
 
 /// The stream that holds every seal, in the order they were made.
 pub const SEAL_STREAM: &str = "seal-log";
 
 const ACCESS_STREAM_PREFIX: &str = "access-";
+
+const OFFICER_ACCESS_STREAM_PREFIX: &str = "access-officer-";
+
+/// The stream of the batched reads of one officer: `access-officer-<uuid>`.
+/// It shares the `access-` prefix, so every backend that follows the access
+/// streams follows it too; it is never taken for a case's stream, since
+/// `officer-<uuid>` is not a UUID.
+pub fn officer_access_stream(officer: OfficerId) -> String {
+    format!("{OFFICER_ACCESS_STREAM_PREFIX}{}", officer.0.hyphenated())
+}
+
+/// The officer whose reads `stream` holds, if it is an officer's access stream.
+pub fn officer_of_access_stream(stream: &str) -> Option<OfficerId> {
+    let id = stream.strip_prefix(OFFICER_ACCESS_STREAM_PREFIX)?;
+    Uuid::try_parse(id).ok().map(OfficerId)
+}
 
 /// The stream of the access log of one complaint: `access-<uuid>`.
 pub fn access_stream(complaint: ComplaintId) -> String {
@@ -35,6 +56,7 @@ pub fn complaint_of_access_stream(stream: &str) -> Option<ComplaintId> {
 pub enum AuditEvent {
     LogSealed(LogSealed),
     CaseAccessed(CaseAccessed),
+    CasesAccessed(CasesAccessed),
 }
 
 impl AuditEvent {
@@ -43,6 +65,7 @@ impl AuditEvent {
         match self {
             AuditEvent::LogSealed(_) => "LogSealed",
             AuditEvent::CaseAccessed(_) => "CaseAccessed",
+            AuditEvent::CasesAccessed(_) => "CasesAccessed",
         }
     }
 }
@@ -76,6 +99,84 @@ pub struct CaseAccessed {
     pub personal_data: bool,
     /// Whether the case is a gender-desk case.
     pub gender_desk: bool,
+}
+
+/// One answer showed these cases to an officer: the batched record of reads
+/// of gender-desk cases and of unmasked personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CasesAccessed {
+    pub officer: OfficerId,
+    /// The role the officer read in.
+    pub role: Role,
+    /// What was read.
+    pub what: AccessedView,
+    /// Every case shown that had to be recorded, in the order shown.
+    pub cases: Vec<CaseRead>,
+}
+
+/// One case of a `CasesAccessed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseRead {
+    pub case: CaseRef,
+    /// Whether the person's phone, CNIC and address were shown unmasked.
+    pub personal_data: bool,
+    /// Whether the case is a gender-desk case.
+    pub gender_desk: bool,
+}
+
+/// A case of either kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaseRef {
+    Complaint(ComplaintId),
+    ServiceRequest(ServiceRequestId),
+}
+
+impl CaseRef {
+    pub fn kind(self) -> CaseKind {
+        match self {
+            CaseRef::Complaint(_) => CaseKind::Complaint,
+            CaseRef::ServiceRequest(_) => CaseKind::ServiceRequest,
+        }
+    }
+
+    pub fn uuid(self) -> Uuid {
+        match self {
+            CaseRef::Complaint(id) => id.as_uuid(),
+            CaseRef::ServiceRequest(id) => id.as_uuid(),
+        }
+    }
+
+    pub fn new(kind: CaseKind, id: Uuid) -> Self {
+        match kind {
+            CaseKind::Complaint => CaseRef::Complaint(ComplaintId::from_uuid(id)),
+            CaseKind::ServiceRequest => CaseRef::ServiceRequest(ServiceRequestId::from_uuid(id)),
+        }
+    }
+}
+
+/// The kinds of case. The stored encoding is fixed in the codec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaseKind {
+    Complaint,
+    ServiceRequest,
+}
+
+impl CaseKind {
+    /// The name used in the API, JSON and the read models.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::Complaint => "complaint",
+            CaseKind::ServiceRequest => "service_request",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        match input {
+            "complaint" => Some(CaseKind::Complaint),
+            "service_request" => Some(CaseKind::ServiceRequest),
+            _ => None,
+        }
+    }
 }
 
 /// Which view of a case was read.
@@ -166,6 +267,28 @@ mod tests {
         assert_eq!(complaint_of_access_stream(&stream), Some(id));
         assert_eq!(complaint_of_access_stream(&id.stream_name()), None);
         assert_eq!(complaint_of_access_stream("access-not-a-uuid"), None);
+    }
+
+    #[test]
+    fn officer_access_streams_round_trip_and_are_no_case_streams() {
+        let officer = OfficerId(Uuid::from_u128(7));
+        let stream = officer_access_stream(officer);
+        assert_eq!(stream, format!("access-officer-{}", Uuid::from_u128(7)));
+        assert_eq!(officer_of_access_stream(&stream), Some(officer));
+        assert_eq!(complaint_of_access_stream(&stream), None);
+        let case = access_stream(ComplaintId::from_uuid(Uuid::from_u128(7)));
+        assert_eq!(officer_of_access_stream(&case), None);
+    }
+
+    #[test]
+    fn case_kinds_parse_their_names() {
+        for kind in [CaseKind::Complaint, CaseKind::ServiceRequest] {
+            assert_eq!(CaseKind::parse(kind.as_str()), Some(kind));
+            let id = Uuid::from_u128(9);
+            assert_eq!(CaseRef::new(kind, id).kind(), kind);
+            assert_eq!(CaseRef::new(kind, id).uuid(), id);
+        }
+        assert_eq!(CaseKind::parse("officer"), None);
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub mod service_request;
 pub mod time;
 pub mod values;
 
-pub use audit::{AccessedView, AuditEvent, CaseAccessed, LogSealed};
+pub use audit::{
+    AccessedView, AuditEvent, CaseAccessed, CaseKind, CaseRead, CaseRef, CasesAccessed, LogSealed,
+};
 pub use calendar::{
     CalendarError, DeadlineRule, DeadlineTerms, Holiday, RecordedCalendar, WorkingCalendar,
 };

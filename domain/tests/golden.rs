@@ -23,12 +23,13 @@ use markaz_domain::codec::v1::{ComplaintFiledV1, OfficerRegisteredV1};
 use markaz_domain::codec::v2::ComplaintFiledV2;
 use markaz_domain::codec::v3::ComplaintFiledV3;
 use markaz_domain::{
-    decode, encode, known_types, AccessedView, AuditEvent, CaseAccessed, CategoryCode, Channel,
-    Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent, ComplaintFiled, ComplaintId,
-    ComplaintRated, ComplaintReferred, ComplaintReopened, ComplaintResolved, ComplaintWithdrawn,
-    Description, DomainEvent, Gender, GenderDeskReasons, LogSealed, MarkazCode, OfficerEvent,
-    OfficerId, OfficerRegistered, OfficerRevoked, OfficerTokenRotated, Outcome, PersonName, Phone,
-    Rating, ReferralKind, Role, ShortText, Timestamp, TrackingCode,
+    decode, encode, known_types, AccessedView, AuditEvent, CaseAccessed, CaseRead, CaseRef,
+    CasesAccessed, CategoryCode, Channel, Cnic, Complainant, ComplaintAcknowledged, ComplaintEvent,
+    ComplaintFiled, ComplaintId, ComplaintRated, ComplaintReferred, ComplaintReopened,
+    ComplaintResolved, ComplaintWithdrawn, Description, DomainEvent, Gender, GenderDeskReasons,
+    LogSealed, MarkazCode, OfficerEvent, OfficerId, OfficerRegistered, OfficerRevoked,
+    OfficerTokenRotated, Outcome, PersonName, Phone, Rating, ReferralKind, Role, ShortText,
+    Timestamp, TrackingCode,
 };
 use markaz_domain::{
     Applicant, CaseEscalated, ContactPreference, Deadline, DeadlineMissed, DeadlineReminder,
@@ -244,6 +245,27 @@ fn sample(event_type: &str, version: u16) -> Option<(Vec<u8>, DomainEvent)> {
             personal_data: true,
             gender_desk: true,
         }))),
+        ("CasesAccessed", 1) => latest(DomainEvent::Audit(AuditEvent::CasesAccessed(
+            CasesAccessed {
+                officer: OfficerId(Uuid::from_u128(0x0192_f3a0_0000_7000_8000_0000_0000_0042)),
+                role: Role::GenderDesk,
+                what: AccessedView::Listing,
+                cases: vec![
+                    CaseRead {
+                        case: CaseRef::Complaint(sample_filed().complaint_id),
+                        personal_data: true,
+                        gender_desk: true,
+                    },
+                    CaseRead {
+                        case: CaseRef::ServiceRequest(ServiceRequestId::from_uuid(
+                            Uuid::from_u128(0x0192_f3a0_7c1e_7b2a_9d4e_3f5a_6b7c_5e01),
+                        )),
+                        personal_data: true,
+                        gender_desk: false,
+                    },
+                ],
+            },
+        ))),
         ("NotificationQueued", 1) => latest(DomainEvent::Notification(NotificationEvent::Queued(
             NotificationQueued {
                 complaint_id: sample_filed().complaint_id,

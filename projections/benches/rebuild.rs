@@ -416,6 +416,7 @@ async fn populate_query_models(path: &std::path::Path, world: &World, complaints
                     event,
                 }),
                 service: None,
+                access: None,
             });
         }
         if batch.len() >= 20_000 {

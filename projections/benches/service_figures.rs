@@ -188,6 +188,7 @@ async fn main() {
                         hash: [0; 32],
                         event,
                     }),
+                    access: None,
                 });
             }
             if batch.len() >= 20_000 {

@@ -2,7 +2,8 @@
 
 use markaz_domain::codec::{self, CodecError};
 use markaz_domain::{
-    Actor, ComplaintEvent, ComplaintId, DomainEvent, ServiceEvent, ServiceRequestId, Timestamp,
+    AccessedView, Actor, AuditEvent, CaseRead, CaseRef, ComplaintEvent, ComplaintId, DomainEvent,
+    OfficerId, Role, ServiceEvent, ServiceRequestId, Timestamp,
 };
 use markaz_store::RecordedEvent;
 
@@ -35,6 +36,26 @@ pub struct ServiceChange {
     pub event: ServiceEvent,
 }
 
+/// One decoded access event (an officer was shown cases) and where it sits.
+#[derive(Clone, Debug)]
+pub struct AccessChange {
+    pub position: u64,
+    /// The event's version in its own stream.
+    pub version: u64,
+    pub occurred_at: Timestamp,
+    pub officer: OfficerId,
+    pub role: Role,
+    pub what: AccessedView,
+    pub cases: Vec<CaseRead>,
+    /// A `CaseAccessed` of the per-case streams, written before the batched
+    /// event: it named every case a complaint, service requests included.
+    pub legacy: bool,
+}
+
+/// The stream prefix every access event is written under (per case before,
+/// per officer now).
+const ACCESS_STREAM_PREFIX: &str = "access-";
+
 /// An event of the global feed, reduced to what the projections use.
 #[derive(Clone, Debug)]
 pub struct ProjectedEvent {
@@ -44,6 +65,8 @@ pub struct ProjectedEvent {
     pub change: Option<ComplaintChange>,
     /// The events of service-request streams.
     pub service: Option<ServiceChange>,
+    /// The access events (who was shown which cases).
+    pub access: Option<AccessChange>,
 }
 
 /// Why a stored event could not be turned into a projected event.
@@ -88,11 +111,15 @@ pub fn project(recorded: RecordedEvent) -> Result<ProjectedEvent, DecodeError> {
     if let Some(request_id) = ServiceRequestId::from_stream_name(&recorded.stream) {
         return project_service(request_id, recorded);
     }
+    if recorded.stream.starts_with(ACCESS_STREAM_PREFIX) {
+        return project_access(recorded);
+    }
     let Some(complaint_id) = ComplaintId::from_stream_name(&recorded.stream) else {
         return Ok(ProjectedEvent {
             position: recorded.position,
             change: None,
             service: None,
+            access: None,
         });
     };
     let decoded = codec::decode(
@@ -129,6 +156,7 @@ pub fn project(recorded: RecordedEvent) -> Result<ProjectedEvent, DecodeError> {
             event,
         }),
         service: None,
+        access: None,
     })
 }
 
@@ -169,6 +197,63 @@ fn project_service(
             hash: recorded.hash,
             event,
         }),
+        access: None,
+    })
+}
+
+/// Decodes an event of an access stream: a case's (`CaseAccessed`) or an
+/// officer's (`CasesAccessed`).
+fn project_access(recorded: RecordedEvent) -> Result<ProjectedEvent, DecodeError> {
+    let decoded = codec::decode(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )
+    .map_err(|source| DecodeError::Codec {
+        position: recorded.position,
+        stream: recorded.stream.clone(),
+        event_type: recorded.event_type.clone(),
+        schema_version: recorded.schema_version,
+        source,
+    })?;
+    let change = |officer, role, what, cases, legacy| AccessChange {
+        position: recorded.position,
+        version: recorded.version,
+        occurred_at: recorded.metadata.occurred_at,
+        officer,
+        role,
+        what,
+        cases,
+        legacy,
+    };
+    let access = match decoded {
+        DomainEvent::Audit(AuditEvent::CaseAccessed(e)) => change(
+            e.officer,
+            e.role,
+            e.what,
+            vec![CaseRead {
+                case: CaseRef::Complaint(e.complaint_id),
+                personal_data: e.personal_data,
+                gender_desk: e.gender_desk,
+            }],
+            true,
+        ),
+        DomainEvent::Audit(AuditEvent::CasesAccessed(e)) => {
+            change(e.officer, e.role, e.what, e.cases, false)
+        }
+        other => {
+            return Err(DecodeError::ForeignEvent {
+                position: recorded.position,
+                stream: recorded.stream,
+                event_type: other.type_name().to_owned(),
+            })
+        }
+    };
+    Ok(ProjectedEvent {
+        position: recorded.position,
+        change: None,
+        service: None,
+        access: Some(access),
     })
 }
 

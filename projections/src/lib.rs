@@ -11,14 +11,15 @@
 //!   checkpoint commit in one transaction (`projection`), so a crash loses or
 //!   double-counts nothing. `RunnerHandle::wait_for_position` gives
 //!   read-your-writes.
-//! * `status`, `gender_desk`, `performance`, `services`: the projections and
-//!   their queries; `read_models::ReadModels` is what the HTTP API calls.
+//! * `status`, `gender_desk`, `performance`, `services`, `access` (who was
+//!   shown each case, indexed by case): the projections and their queries; `read_models::ReadModels` is what the HTTP API calls.
 //! * `rebuild`: replays the log into a new file and swaps it in atomically;
 //!   `database` explains how running readers and the runner follow the swap.
 //!
 //! SLA judgements (`status::evaluate_sla`) and backlog ages are computed at
 //! query time from a `now` passed in, never stored.
 
+pub mod access;
 mod batch_thread;
 pub mod database;
 pub mod event;
@@ -36,6 +37,7 @@ pub mod services;
 pub mod status;
 pub mod writer;
 
+pub use access::{AccessPage, CaseAccess};
 pub use chrono_tz::Tz;
 pub use database::{DatabaseError, READ_MODEL_FILE};
 pub use gender_desk::{GenderDeskCase, GenderDeskCounts, GenderDeskQueue};

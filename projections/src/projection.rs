@@ -8,7 +8,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::event::{ComplaintChange, ProjectedEvent, ServiceChange};
+use crate::access::AccessProjection;
+use crate::event::{AccessChange, ComplaintChange, ProjectedEvent, ServiceChange};
 use crate::gender_desk::GenderDeskProjection;
 use crate::performance::{Calendar, PerformanceProjection};
 use crate::services::ServiceProjection;
@@ -29,6 +30,16 @@ pub trait Projection: Send {
         &self,
         _tx: &Transaction<'_>,
         _changes: &[&ServiceChange],
+    ) -> Result<(), ApplyError> {
+        Ok(())
+    }
+
+    /// Applies the access events of the batch (in log order), for the
+    /// projections that read them.
+    fn apply_accesses(
+        &self,
+        _tx: &Transaction<'_>,
+        _changes: &[&AccessChange],
     ) -> Result<(), ApplyError> {
         Ok(())
     }
@@ -63,7 +74,7 @@ pub struct ProjectionSet {
 }
 
 impl ProjectionSet {
-    /// Status tracking, gender desk, performance and services, at their stored
+    /// Status tracking, gender desk, performance, services and case accesses, at their stored
     /// checkpoints; `public_views` says when the status projection writes the
     /// public tracking answers.
     pub fn load(conn: &Connection, public_views: PublicViews) -> Result<Self, rusqlite::Error> {
@@ -72,6 +83,8 @@ impl ProjectionSet {
             Box::new(GenderDeskProjection),
             Box::new(PerformanceProjection::new(Calendar::read(conn)?)),
             Box::new(ServiceProjection),
+            // Last: it reads the service requests the batch made.
+            Box::new(AccessProjection),
         ];
         let checkpoints = projections
             .iter()
@@ -136,6 +149,12 @@ impl ProjectionSet {
                 .filter_map(|event| event.service.as_ref())
                 .collect();
             projection.apply_services(&tx, &services)?;
+            let accesses: Vec<&AccessChange> = events
+                .iter()
+                .filter(|event| event.position > *checkpoint)
+                .filter_map(|event| event.access.as_ref())
+                .collect();
+            projection.apply_accesses(&tx, &accesses)?;
             write_checkpoint(&tx, projection.name(), last)?;
         }
         tx.commit()?;

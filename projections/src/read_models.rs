@@ -34,6 +34,10 @@ pub enum QueryError {
     Database(#[from] DatabaseError),
     #[error("the query task stopped before answering: {0}")]
     Task(String),
+    #[error(
+        "the read models hold an unreadable row in {table}: {detail}; rebuild the read models"
+    )]
+    BadRow { table: &'static str, detail: String },
 }
 
 impl From<rusqlite::Error> for QueryError {

@@ -2,9 +2,13 @@
 //! with `markaz serve --store esdb://127.0.0.1:PORT?tls=false`: each app gets
 //! its own KurrentDB test server (`spawn_app` picks it because this program's
 //! name starts with `esdb_`), or the node `MARKAZ_ESDB_URL` names. `privacy`
-//! runs the command loop with If-Match, the access log (its own `access-`
-//! streams appended with no expected version) and receipt reprints there.
+//! runs the command loop with If-Match and receipt reprints there;
+//! `access_log` the batched access events (each officer's `access-officer-`
+//! stream appended with no expected version), their index and the old
+//! per-case `access-` streams.
 
+#[path = "access_log.rs"]
+mod access_log;
 #[path = "bad_input.rs"]
 mod bad_input;
 #[path = "escalation.rs"]

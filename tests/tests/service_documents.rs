@@ -123,7 +123,7 @@ fn embedded_fonts(document: &Document) -> Vec<String> {
 
 async fn access_log(app: &TestApp, auditor: &str, id: &str) -> Vec<Value> {
     app.get(
-        &format!("/api/v1/audit/complaints/{id}/access"),
+        &format!("/api/v1/audit/service-requests/{id}/access"),
         Some(auditor),
     )
     .await

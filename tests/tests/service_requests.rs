@@ -478,14 +478,17 @@ async fn applicants_are_masked_and_their_reads_logged_as_complainants_are() {
     assert_eq!(list["items"][0]["applicant"]["masked"], true);
     assert!(!list.to_string().contains("9876543-2"));
 
-    // Both full reads are in the request's access log, the masked one is not.
+    // Both full reads are in the request's access log, as reads of a service
+    // request, the masked one is not.
     let access = app
         .get(
-            &format!("/api/v1/audit/complaints/{id}/access"),
+            &format!("/api/v1/audit/service-requests/{id}/access"),
             Some(&auditor),
         )
         .await;
-    let entries = access.expect(200)["entries"].as_array().unwrap().clone();
+    let page = access.expect(200);
+    assert_eq!(page["kind"], "service_request", "{}", access.text);
+    let entries = page["entries"].as_array().unwrap().clone();
     let roles: Vec<&str> = entries
         .iter()
         .map(|entry| entry["role"].as_str().unwrap())

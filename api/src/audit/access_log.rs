@@ -1,25 +1,32 @@
-//! Who looked: reads of gender-desk cases and of unmasked personal data are
-//! recorded as `CaseAccessed` events in the stream `access-<complaint uuid>`.
+//! Who looked: reads of gender-desk cases and of unmasked personal data.
 //!
-//! The record is appended before the answer leaves, so no one sees a case
-//! without a trace of it; reads of several cases (lists, queues) append
-//! concurrently, and the embedded store commits them in one group. Reads that
-//! show neither a gender-desk case nor unmasked personal data are not recorded.
+//! Each answer that shows such cases appends one `CasesAccessed` event naming
+//! every one of them (complaints and service requests, each with its kind) to
+//! the reading officer's stream `access-officer-<officer uuid>`: a list of 500
+//! rows is one event, not 500, and no case's stream is written by a read. The
+//! record is appended before the answer leaves, so no one sees a case without
+//! a trace of it. Reads that show neither a gender-desk case nor unmasked
+//! personal data are not recorded.
+//!
+//! A case's history is read from the read models' index (`case_accesses`),
+//! which holds these events and the older per-case `CaseAccessed` events
+//! (stream `access-<case uuid>`). `list` scans the log instead, for the CLI,
+//! which may run on a store without read models.
 
-use markaz_domain::audit::{access_stream, complaint_of_access_stream};
+use markaz_domain::audit::officer_access_stream;
 use markaz_domain::codec::{decode, encode, DomainEvent};
 use markaz_domain::{
-    AccessedView, Actor, AuditEvent, CaseAccessed, ComplaintId, EventMetadata, OfficerId, Role,
-    Timestamp,
+    AccessedView, Actor, AuditEvent, CaseKind, CaseRead, CaseRef, CasesAccessed, EventMetadata,
+    ServiceRequestId, Timestamp,
 };
+use markaz_projections::CaseAccess;
+use markaz_store::log_pages::LogPages;
 use markaz_store::{EventStore, ExpectedVersion, NewEvent, StoreError};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::ids::{time_ordered_uuid, RandomnessError};
 use crate::officers::{OfficerDirectory, Principal};
-
-/// How many entries are read per page when listing.
-const PAGE: usize = 1_000;
 
 /// Why an access could not be recorded or listed.
 #[derive(Debug, thiserror::Error)]
@@ -28,10 +35,10 @@ pub enum AccessLogError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Randomness(#[from] RandomnessError),
-    #[error("access log entry {version} of complaint {complaint} cannot be read: {reason}")]
+    #[error("access log entry at position {position} ({stream}) cannot be read: {reason}")]
     Unreadable {
-        complaint: ComplaintId,
-        version: u64,
+        stream: String,
+        position: u64,
         reason: String,
     },
 }
@@ -39,7 +46,7 @@ pub enum AccessLogError {
 /// One case about to be shown to a caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CaseShown {
-    pub complaint: ComplaintId,
+    pub case: CaseRef,
     pub gender_desk: bool,
     /// Phone, CNIC and address are shown unmasked.
     pub personal_data: bool,
@@ -52,24 +59,45 @@ impl CaseShown {
     }
 }
 
-/// Records that `principal` is shown `case` through `what`, if the rules ask for it.
+/// Records that `principal` is shown `case` through `what`, if the rules ask
+/// for it. Returns the position of the record, if one was written.
 pub async fn record(
     store: &dyn EventStore,
     principal: &Principal,
     what: AccessedView,
     case: CaseShown,
     at: Timestamp,
-) -> Result<(), AccessLogError> {
-    if !case.is_recorded() {
-        return Ok(());
+) -> Result<Option<u64>, AccessLogError> {
+    record_all(store, principal, what, [case], at).await
+}
+
+/// Records every case shown in one answer that the rules ask to record, as
+/// one event in one append (none when no case needs recording). Returns the
+/// position of the record, if one was written.
+pub async fn record_all(
+    store: &dyn EventStore,
+    principal: &Principal,
+    what: AccessedView,
+    cases: impl IntoIterator<Item = CaseShown>,
+    at: Timestamp,
+) -> Result<Option<u64>, AccessLogError> {
+    let cases: Vec<CaseRead> = cases
+        .into_iter()
+        .filter(CaseShown::is_recorded)
+        .map(|shown| CaseRead {
+            case: shown.case,
+            personal_data: shown.personal_data,
+            gender_desk: shown.gender_desk,
+        })
+        .collect();
+    if cases.is_empty() {
+        return Ok(None);
     }
-    let event = DomainEvent::Audit(AuditEvent::CaseAccessed(CaseAccessed {
-        complaint_id: case.complaint,
+    let event = DomainEvent::Audit(AuditEvent::CasesAccessed(CasesAccessed {
         officer: principal.officer_id,
         role: principal.role,
         what,
-        personal_data: case.personal_data,
-        gender_desk: case.gender_desk,
+        cases,
     }));
     let encoded = encode(&event);
     let event_id = time_ordered_uuid()?;
@@ -88,137 +116,93 @@ pub async fn record(
             causation_id: event_id,
         },
     };
-    // Concurrent readers of one case append to the same stream: no version check.
-    store
+    // One officer's concurrent answers append to the same stream: no version check.
+    let appended = store
         .append(
-            &access_stream(case.complaint),
+            &officer_access_stream(principal.officer_id),
             ExpectedVersion::Any,
             vec![new],
         )
         .await?;
-    Ok(())
+    Ok(Some(appended.position))
 }
 
-/// Records several cases shown in one answer, concurrently.
-pub async fn record_all(
-    store: &dyn EventStore,
-    principal: &Principal,
-    what: AccessedView,
-    cases: impl IntoIterator<Item = CaseShown>,
-    at: Timestamp,
-) -> Result<(), AccessLogError> {
-    let appends = cases
-        .into_iter()
-        .filter(CaseShown::is_recorded)
-        .map(|case| record(store, principal, what, case, at));
-    futures::future::try_join_all(appends).await?;
-    Ok(())
-}
-
-/// One recorded access.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessEntry {
-    pub version: u64,
-    pub position: u64,
-    pub at: Timestamp,
-    pub officer: OfficerId,
-    pub role: Role,
-    pub what: AccessedView,
-    pub personal_data: bool,
-    pub gender_desk: bool,
-}
-
-/// Every recorded access to `complaint`, oldest first.
+/// Every recorded access to the case with this id, oldest first, found by
+/// scanning the whole log (both the per-case `CaseAccessed` and the batched
+/// `CasesAccessed` events). For the CLI, which may have no read models; the
+/// API reads the index instead. Also returns the kind of the case: a service
+/// request if the log holds one with this id.
 pub async fn list(
     store: &dyn EventStore,
-    complaint: ComplaintId,
-) -> Result<Vec<AccessEntry>, AccessLogError> {
+    id: Uuid,
+) -> Result<(CaseRef, Vec<CaseAccess>), AccessLogError> {
+    let request = ServiceRequestId::from_uuid(id);
+    let kind = if store.stream_version(&request.stream_name()).await? > 0 {
+        CaseKind::ServiceRequest
+    } else {
+        CaseKind::Complaint
+    };
     let mut entries = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = page(store, complaint, after, PAGE).await?;
-        entries.extend(page.entries);
-        match page.next_after {
-            Some(next) => after = next,
-            None => return Ok(entries),
+    let mut pages = LogPages::after(store, 0);
+    while let Some(page) = pages.next_page().await? {
+        for recorded in page {
+            if !recorded.stream.starts_with("access-") {
+                continue;
+            }
+            let unreadable = |reason: String| AccessLogError::Unreadable {
+                stream: recorded.stream.clone(),
+                position: recorded.position,
+                reason,
+            };
+            let event = decode(
+                &recorded.event_type,
+                recorded.schema_version,
+                &recorded.payload,
+            )
+            .map_err(|error| unreadable(error.to_string()))?;
+            let found = match event {
+                DomainEvent::Audit(AuditEvent::CaseAccessed(e)) => (e.complaint_id.as_uuid() == id)
+                    .then_some((e.officer, e.role, e.what, e.personal_data, e.gender_desk)),
+                DomainEvent::Audit(AuditEvent::CasesAccessed(e)) => e
+                    .cases
+                    .iter()
+                    .filter(|read| read.case.uuid() == id)
+                    .map(|read| (read.personal_data, read.gender_desk))
+                    .reduce(|(p, g), (q, h)| (p || q, g || h))
+                    .map(|(personal_data, gender_desk)| {
+                        (e.officer, e.role, e.what, personal_data, gender_desk)
+                    }),
+                other => {
+                    return Err(unreadable(format!(
+                        "it is a {}, not an access record",
+                        other.type_name()
+                    )))
+                }
+            };
+            if let Some((officer, role, what, personal_data, gender_desk)) = found {
+                entries.push(CaseAccess {
+                    position: recorded.position,
+                    version: recorded.version,
+                    at: recorded.metadata.occurred_at,
+                    officer,
+                    role,
+                    what,
+                    personal_data,
+                    gender_desk,
+                });
+            }
         }
     }
+    Ok((CaseRef::new(kind, id), entries))
 }
 
-/// One page of a case's access history.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessPage {
-    pub entries: Vec<AccessEntry>,
-    /// The version to continue after, when more entries may follow.
-    pub next_after: Option<u64>,
-}
-
-/// Up to `limit` recorded accesses to `complaint` after entry `after`
-/// (0: from the first), oldest first. A case read thousands of times is
-/// answered a page at a time, never read whole for one request.
-pub async fn page(
-    store: &dyn EventStore,
-    complaint: ComplaintId,
-    after: u64,
-    limit: usize,
-) -> Result<AccessPage, AccessLogError> {
-    let stream = access_stream(complaint);
-    debug_assert_eq!(complaint_of_access_stream(&stream), Some(complaint));
-    let limit = limit.max(1);
-    let records = store
-        .read_stream(&stream, after.saturating_add(1), limit)
-        .await?;
-    let full = records.len() == limit;
-    let entries = records
-        .into_iter()
-        .map(|recorded| entry(complaint, recorded))
-        .collect::<Result<Vec<_>, _>>()?;
-    let next_after = full
-        .then(|| entries.last().map(|last| last.version))
-        .flatten();
-    Ok(AccessPage {
-        entries,
-        next_after,
-    })
-}
-
-/// Reads one stored `CaseAccessed` record.
-fn entry(
-    complaint: ComplaintId,
-    recorded: markaz_store::RecordedEvent,
-) -> Result<AccessEntry, AccessLogError> {
-    let unreadable = |reason: String| AccessLogError::Unreadable {
-        complaint,
-        version: recorded.version,
-        reason,
-    };
-    let accessed = match decode(
-        &recorded.event_type,
-        recorded.schema_version,
-        &recorded.payload,
-    ) {
-        Ok(DomainEvent::Audit(AuditEvent::CaseAccessed(accessed))) => accessed,
-        Ok(other) => return Err(unreadable(format!("it is a {}", other.type_name()))),
-        Err(error) => return Err(unreadable(error.to_string())),
-    };
-    Ok(AccessEntry {
-        version: recorded.version,
-        position: recorded.position,
-        at: recorded.metadata.occurred_at,
-        officer: accessed.officer,
-        role: accessed.role,
-        what: accessed.what,
-        personal_data: accessed.personal_data,
-        gender_desk: accessed.gender_desk,
-    })
-}
-
-/// The answer of `GET /audit/complaints/{id}/access` and `markaz audit access`.
+/// The answer of `GET /audit/complaints/{id}/access`, of
+/// `GET /audit/service-requests/{id}/access` and of `markaz audit access`.
 /// `next_cursor` is the cursor of the following page (`None`: the last page,
 /// or the whole history).
 pub fn entries_json(
-    complaint: ComplaintId,
-    entries: &[AccessEntry],
+    case: CaseRef,
+    entries: &[CaseAccess],
     next_cursor: Option<String>,
     officers: &OfficerDirectory,
 ) -> Value {
@@ -240,5 +224,10 @@ pub fn entries_json(
             })
         })
         .collect();
-    json!({ "id": complaint.to_string(), "entries": entries, "next_cursor": next_cursor })
+    json!({
+        "id": case.uuid().to_string(),
+        "kind": case.kind().as_str(),
+        "entries": entries,
+        "next_cursor": next_cursor,
+    })
 }

@@ -247,17 +247,19 @@ pub async fn show(config: &Config, id: &str, point: &PointArgs) -> anyhow::Resul
     Ok(history::past_complaint_json(&past, &officers))
 }
 
-/// `markaz audit access`: the JSON of `GET /audit/complaints/{id}/access`.
+/// `markaz audit access`: the JSON of `GET /audit/complaints/{id}/access`
+/// (or of the service-request one, for a request's id), whole, from a scan of
+/// the log (no read models needed).
 pub async fn access(config: &Config, id: &str) -> anyhow::Result<Value> {
-    let id = parse_complaint_id(id)?;
+    let id = parse_complaint_id(id)?.as_uuid();
     let store = open_store(config)
         .await
         .context("cannot open the event store")?;
-    let entries = access_log::list(store.as_ref(), id).await?;
+    let (case, entries) = access_log::list(store.as_ref(), id).await?;
     let officers = OfficerDirectory::load(store)
         .await
         .context("cannot read the officers")?;
-    Ok(access_log::entries_json(id, &entries, None, &officers))
+    Ok(access_log::entries_json(case, &entries, None, &officers))
 }
 
 /// `markaz audit performance`: figures at the end of `--as-of`.

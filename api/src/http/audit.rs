@@ -1,6 +1,7 @@
 //! The auditor's endpoints: a complaint as it stood at a past time or
-//! version (`/audit/complaints/{id}`), its access log
-//! (`/audit/complaints/{id}/access`) and verification of the log
+//! version (`/audit/complaints/{id}`), its access history
+//! (`/audit/complaints/{id}/access`, read from the read models' index; the
+//! service-request one shares `access_page`) and verification of the log
 //! (`/audit/verify`). The work is done in `crate::audit`; these handlers
 //! parse, authorise and shape the answers.
 //!
@@ -10,7 +11,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use markaz_domain::{AccessedView, ComplaintId};
+use markaz_domain::{AccessedView, CaseRef, ComplaintId};
 use markaz_projections::ComplaintView;
 use serde::Deserialize;
 use serde_json::Value;
@@ -19,7 +20,7 @@ use super::auth::{Audit, Authorized};
 use super::complaints::parse_complaint_id;
 use super::privacy::Disclosure;
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, parse_time, ApiPath, ApiQuery};
+use super::query_params::{now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
 use super::state::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::audit::history::{self, HistoryError, PointInTime};
@@ -100,13 +101,14 @@ pub async fn record_views<'a>(
             )));
         };
         cases.push(CaseShown {
-            complaint: ComplaintId::from_uuid(id),
+            case: CaseRef::Complaint(ComplaintId::from_uuid(id)),
             gender_desk: view.gender_desk,
             personal_data: shown == Disclosure::Full,
         });
     }
     access_log::record_all(state.store.as_ref(), principal, what, cases, now())
         .await
+        .map(|_| ())
         .map_err(access_problem)
 }
 
@@ -119,6 +121,7 @@ pub async fn record_shown(
 ) -> Result<(), Problem> {
     access_log::record(state.store.as_ref(), principal, what, case, now())
         .await
+        .map(|_| ())
         .map_err(access_problem)
 }
 
@@ -152,7 +155,7 @@ async fn complaint_at(
     // The events carry the complainant unmasked: the read is recorded first,
     // as a read of a gender-desk case if the case is one now.
     let shown = CaseShown {
-        complaint: id,
+        case: CaseRef::Complaint(id),
         gender_desk: past.gender_desk_now,
         personal_data: true,
     };
@@ -175,7 +178,7 @@ const ACCESS_PAGE_MAX: u32 = 1_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AccessQuery {
+pub(crate) struct AccessQuery {
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -201,6 +204,18 @@ async fn access(
     ApiQuery(query): ApiQuery<AccessQuery>,
 ) -> Result<Json<Value>, Problem> {
     let id = parse_complaint_id(&id)?;
+    access_page(&state, CaseRef::Complaint(id), &query).await
+}
+
+/// A page of the access history of `case` from the read models' index, once
+/// they have applied the whole log as it stood when the request came in (so
+/// every read recorded before it is there). The cursor is the log position
+/// of the last entry of the previous page.
+pub(crate) async fn access_page(
+    state: &AppState,
+    case: CaseRef,
+    query: &AccessQuery,
+) -> Result<Json<Value>, Problem> {
     let mut errors = Vec::new();
     let limit = query.limit.unwrap_or(ACCESS_PAGE_DEFAULT);
     if !(1..=ACCESS_PAGE_MAX).contains(&limit) {
@@ -209,10 +224,9 @@ async fn access(
             format!("must be between 1 and {ACCESS_PAGE_MAX}"),
         ));
     }
-    // The cursor is the version of the last entry of the previous page.
     let after = match query.cursor.as_deref().map(str::parse::<u64>) {
         None => 0,
-        Some(Ok(version)) => version,
+        Some(Ok(position)) => position,
         Some(Err(_)) => {
             errors.push(FieldError::new(
                 "cursor",
@@ -224,12 +238,19 @@ async fn access(
     if !errors.is_empty() {
         return Err(Problem::invalid_query(errors));
     }
-    let page = access_log::page(state.store.as_ref(), id, after, limit as usize)
+    let head = state.store.head_position().await.map_err(|error| {
+        tracing::warn!(%error, "access history: the event store does not answer");
+        Problem::unavailable("the event store does not answer: retry shortly", 1)
+    })?;
+    wait_for(state, Some(head)).await?;
+    let page = state
+        .read_models
+        .case_accesses(case, after, limit as usize)
         .await
-        .map_err(access_problem)?;
-    let next_cursor = page.next_after.map(|version| version.to_string());
+        .map_err(query_problem)?;
+    let next_cursor = page.next_after.map(|position| position.to_string());
     Ok(Json(access_log::entries_json(
-        id,
+        case,
         &page.entries,
         next_cursor,
         &state.officers,

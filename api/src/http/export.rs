@@ -30,7 +30,7 @@ use axum::routing::get;
 use axum::Router;
 use futures::stream::{self, StreamExt};
 use markaz_domain::codec::{decode, DomainEvent};
-use markaz_domain::{AccessedView, ComplaintEvent, ComplaintId, Timestamp};
+use markaz_domain::{AccessedView, CaseRef, ComplaintEvent, ComplaintId, Timestamp};
 use markaz_store::command_loop::{load, CommandError};
 use markaz_store::transfer::jsonl;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
@@ -189,7 +189,7 @@ impl AccessRecorder {
             }
         };
         Ok(Some(CaseShown {
-            complaint,
+            case: CaseRef::Complaint(complaint),
             gender_desk,
             personal_data: false,
         }))

@@ -119,6 +119,7 @@ async fn openapi_json() -> Response {
         super::service_queries::performance,
         super::verification::verify,
         super::service_audit::service_request_at,
+        super::service_audit::access,
     ),
     components(schemas(Ready)),
     modifiers(&BearerAuth, &LimitAnswers),
@@ -490,7 +491,9 @@ pub struct AccessOfficer {
 
 #[derive(Serialize, ToSchema)]
 pub struct AccessEntry {
+    /// The access event's version in its own stream.
     pub version: u64,
+    /// The access event's log position (the order of the history).
     pub position: u64,
     pub at: DateTime<Utc>,
     pub officer: AccessOfficer,
@@ -501,10 +504,13 @@ pub struct AccessEntry {
     pub gender_desk: bool,
 }
 
-/// `GET /audit/complaints/{id}/access`: who was shown the case, when.
+/// `GET /audit/complaints/{id}/access` (and the service-request one): who
+/// was shown the case, when.
 #[derive(Serialize, ToSchema)]
 pub struct AccessLog {
     pub id: Uuid,
+    /// `complaint` or `service_request`.
+    pub kind: String,
     /// Oldest first.
     pub entries: Vec<AccessEntry>,
     /// Pass as `cursor` for the next page; null on the last page.

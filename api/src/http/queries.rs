@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::ComplaintDecider;
-use markaz_domain::{AccessedView, ComplaintStatus, Role};
+use markaz_domain::{AccessedView, CaseRef, ComplaintStatus, Role};
 use markaz_projections::{ComplaintFilter, ComplaintView};
 use markaz_store::command_loop::load;
 use serde::{Deserialize, Serialize};
@@ -391,7 +391,7 @@ async fn timeline(
     let open = complaint.status.is_some_and(ComplaintStatus::is_open);
     let shown = disclosure(&auth.principal, markaz.as_str(), open);
     let case = CaseShown {
-        complaint: id,
+        case: CaseRef::Complaint(id),
         gender_desk: complaint.gender_desk,
         personal_data: shown == Disclosure::Full,
     };

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use markaz_domain::{AccessedView, ComplaintDecider, ComplaintEvent};
+use markaz_domain::{AccessedView, CaseRef, ComplaintDecider, ComplaintEvent};
 use markaz_store::command_loop::load;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -83,7 +83,7 @@ pub async fn reprint(
     };
     // Recorded before it is shown: a reprint that cannot be recorded is refused.
     let shown = CaseShown {
-        complaint: id,
+        case: CaseRef::Complaint(id),
         gender_desk: case.state.gender_desk,
         personal_data: true,
     };

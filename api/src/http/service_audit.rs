@@ -2,16 +2,17 @@
 //! service request as it stood at a past moment or version, folded with the
 //! domain's own `evolve` from the events up to that point, and those events
 //! unmasked. The read is recorded in the request's access log first.
+//! `GET /audit/service-requests/{id}/access`: who was shown the request.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use markaz_domain::service_request::evolve_service;
-use markaz_domain::{AccessedView, ComplaintId, ServiceRequestDecider, ServiceState};
+use markaz_domain::{AccessedView, CaseRef, ServiceRequestDecider, ServiceState};
 use markaz_store::command_loop::load;
 use serde_json::{json, Value};
 
-use super::audit::{access_problem, point, PointQuery};
+use super::audit::{access_page, access_problem, point, AccessQuery, PointQuery};
 use super::auth::{Audit, Authorized};
 use super::problem::{FieldError, Problem};
 use super::query_params::{now, ApiPath, ApiQuery};
@@ -22,7 +23,33 @@ use crate::audit::history::PointInTime;
 use crate::timeline::{service_event_data, timeline_entry};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/audit/service-requests/{id}", get(service_request_at))
+    Router::new()
+        .route("/audit/service-requests/{id}", get(service_request_at))
+        .route("/audit/service-requests/{id}/access", get(access))
+}
+
+// `GET /audit/service-requests/{id}/access[?limit=N&cursor=C]`: who was
+// shown the request, a page at a time (as for complaints).
+/// Who was shown a service request, when, with or without personal data (auditor)
+#[utoipa::path(get, path = "/api/v1/audit/service-requests/{id}/access", tag = "audit",
+    params(("id" = uuid::Uuid, Path),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Entries per page (default 100)"),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")),
+    responses(
+        (status = 200, body = super::openapi::AccessLog),
+        (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+async fn access(
+    State(state): State<AppState>,
+    _auth: Authorized<Audit>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AccessQuery>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_service_request_id(&id)?;
+    access_page(&state, CaseRef::ServiceRequest(id), &query).await
 }
 
 fn state_json(state: &ServiceState) -> Value {
@@ -89,7 +116,7 @@ async fn service_request_at(
     }
     // The events carry the applicant unmasked: the read is recorded first.
     let shown = CaseShown {
-        complaint: ComplaintId::from_uuid(id.as_uuid()),
+        case: CaseRef::ServiceRequest(id),
         gender_desk: false,
         personal_data: true,
     };

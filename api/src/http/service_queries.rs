@@ -13,7 +13,9 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use markaz_domain::{AccessedView, ComplaintId, ServiceRequestDecider, ServiceStatus, Timestamp};
+use markaz_domain::{
+    AccessedView, CaseRef, ServiceRequestDecider, ServiceRequestId, ServiceStatus, Timestamp,
+};
 use markaz_projections::{ServiceFilter, ServiceRequestView};
 use markaz_store::command_loop::load;
 use serde::Deserialize;
@@ -126,8 +128,7 @@ fn mask_service_event(event_type: &str, data: &mut Value, shown: Disclosure) {
 }
 
 /// Records that `principal` is shown request `id` (if the rules ask for it:
-/// an unmasked applicant). The access log is keyed by the case's id, whether
-/// complaint or request.
+/// an unmasked applicant), as a read of a service request.
 async fn record(
     state: &AppState,
     principal: &Principal,
@@ -136,7 +137,7 @@ async fn record(
     shown: Disclosure,
 ) -> Result<(), Problem> {
     let case = CaseShown {
-        complaint: ComplaintId::from_uuid(id),
+        case: CaseRef::ServiceRequest(ServiceRequestId::from_uuid(id)),
         gender_desk: false,
         personal_data: shown == Disclosure::Full,
     };

@@ -1,4 +1,5 @@
-//! Version 1 of the audit events (`LogSealed`, `CaseAccessed`): FROZEN.
+//! Version 1 of the audit events (`LogSealed`, `CaseAccessed`,
+//! `CasesAccessed`): FROZEN.
 //!
 //! Never edit these structs; add a new version instead. The 64-byte
 //! signature is stored as its two 32-byte halves (R and s), since serde's
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::enums::to_code;
 use super::frozen::{uuid_bytes, uuid_from, Decoding};
 use super::CodecError;
-use crate::audit::{CaseAccessed, LogSealed};
+use crate::audit::{CaseAccessed, CaseRead, CaseRef, CasesAccessed, LogSealed};
 use crate::metadata::OfficerId;
 use crate::values::ComplaintId;
 
@@ -86,6 +87,63 @@ impl CaseAccessedV1 {
             what: decoding.code(self.what)?,
             personal_data: self.personal_data,
             gender_desk: self.gender_desk,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CasesAccessedV1 {
+    pub officer: [u8; 16],
+    pub role: u8,
+    pub what: u8,
+    pub cases: Vec<CaseReadV1>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseReadV1 {
+    /// The kind of case (`CaseKind`'s frozen code).
+    pub kind: u8,
+    pub id: [u8; 16],
+    pub personal_data: bool,
+    pub gender_desk: bool,
+}
+
+impl CasesAccessedV1 {
+    pub fn from_domain(event: &CasesAccessed) -> Self {
+        CasesAccessedV1 {
+            officer: uuid_bytes(event.officer.0),
+            role: to_code(event.role),
+            what: to_code(event.what),
+            cases: event
+                .cases
+                .iter()
+                .map(|read| CaseReadV1 {
+                    kind: to_code(read.case.kind()),
+                    id: uuid_bytes(read.case.uuid()),
+                    personal_data: read.personal_data,
+                    gender_desk: read.gender_desk,
+                })
+                .collect(),
+        }
+    }
+
+    pub(crate) fn into_domain(self, decoding: Decoding) -> Result<CasesAccessed, CodecError> {
+        let cases = self
+            .cases
+            .into_iter()
+            .map(|read| {
+                Ok(CaseRead {
+                    case: CaseRef::new(decoding.code(read.kind)?, uuid_from(read.id)),
+                    personal_data: read.personal_data,
+                    gender_desk: read.gender_desk,
+                })
+            })
+            .collect::<Result<Vec<_>, CodecError>>()?;
+        Ok(CasesAccessed {
+            officer: OfficerId(uuid_from(self.officer)),
+            role: decoding.code(self.role)?,
+            what: decoding.code(self.what)?,
+            cases,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! variant can never change the meaning of stored bytes. Codes are only ever
 //! added, never reused.
 
-use crate::audit::AccessedView;
+use crate::audit::{AccessedView, CaseKind};
 use crate::metadata::Role;
 use crate::service_request::{FieldKind, StationFinding};
 use crate::values::{
@@ -95,6 +95,11 @@ impl FrozenCode for AccessedView {
         (AccessedView::ReceiptReprint, 6),
         (AccessedView::DocumentPrint, 7),
     ];
+}
+
+impl FrozenCode for CaseKind {
+    const FIELD: &'static str = "kind";
+    const TABLE: &'static [(Self, u8)] = &[(CaseKind::Complaint, 0), (CaseKind::ServiceRequest, 1)];
 }
 
 impl FrozenCode for Deadline {

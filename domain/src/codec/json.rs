@@ -177,6 +177,17 @@ fn audit_json(event: &AuditEvent) -> Value {
             "personal_data": e.personal_data,
             "gender_desk": e.gender_desk,
         }),
+        AuditEvent::CasesAccessed(e) => json!({
+            "officer": e.officer.to_string(),
+            "role": e.role.as_str(),
+            "what": e.what.as_str(),
+            "cases": e.cases.iter().map(|read| json!({
+                "kind": read.case.kind().as_str(),
+                "id": read.case.uuid().to_string(),
+                "personal_data": read.personal_data,
+                "gender_desk": read.gender_desk,
+            })).collect::<Vec<_>>(),
+        }),
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::audit_v1::{CaseAccessedV1, LogSealedV1};
+use super::audit_v1::{CaseAccessedV1, CasesAccessedV1, LogSealedV1};
 use super::deadline_v1::{CaseEscalatedV1, DeadlineStepV1};
 use super::frozen::Decoding;
 use super::notification_v1::{
@@ -40,6 +40,7 @@ const KNOWN_TYPES: &[(&str, &[u16])] = &[
     ("OfficerTokenRotated", &[1]),
     ("LogSealed", &[1]),
     ("CaseAccessed", &[1]),
+    ("CasesAccessed", &[1]),
     ("DeadlineReminder", &[1]),
     ("DeadlineMissed", &[1]),
     ("CaseEscalated", &[1]),
@@ -99,6 +100,7 @@ pub fn encode(event: &DomainEvent) -> EncodedEvent {
         DomainEvent::Audit(event) => match event {
             AuditEvent::LogSealed(e) => (1, to_bytes(&LogSealedV1::from_domain(e))),
             AuditEvent::CaseAccessed(e) => (1, to_bytes(&CaseAccessedV1::from_domain(e))),
+            AuditEvent::CasesAccessed(e) => (1, to_bytes(&CasesAccessedV1::from_domain(e))),
         },
         DomainEvent::Notification(event) => match event {
             NotificationEvent::Queued(e) => (1, to_bytes(&NotificationQueuedV1::from_domain(e))),
@@ -185,6 +187,9 @@ pub fn decode(
         )),
         ("CaseAccessed", 1) => audit(AuditEvent::CaseAccessed(
             take::<CaseAccessedV1>(d, payload)?.into_domain(d)?,
+        )),
+        ("CasesAccessed", 1) => audit(AuditEvent::CasesAccessed(
+            take::<CasesAccessedV1>(d, payload)?.into_domain(d)?,
         )),
         ("DeadlineReminder", 1) => complaint(ComplaintEvent::DeadlineReminder(
             take::<DeadlineStepV1>(d, payload)?.into_reminder(d)?,
