@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_escalations.sql",
         sql: include_str!("../../migrations/0006_escalations.sql"),
     },
+    Migration {
+        name: "0007_performance_query_rows.sql",
+        sql: include_str!("../../migrations/0007_performance_query_rows.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.
