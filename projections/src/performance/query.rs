@@ -491,8 +491,9 @@ fn superseded_after(
 
 /// Open cases per group: by current unit, by the officer who last acted, by
 /// category, or by local filing day (days of the range only), aged from when
-/// each last became open. Counted by SQLite over the partial index of open
-/// cases, which holds every column used.
+/// each last became open. Read from the partial index of open cases in the
+/// grouping's order (migration 0007), so each group's cases come together and
+/// are counted here as they pass, without sorting.
 fn open_backlog(
     conn: &Connection,
     group_by: GroupBy,
@@ -501,28 +502,16 @@ fn open_backlog(
     now: Timestamp,
 ) -> rusqlite::Result<BTreeMap<(String, String), OpenBacklog>> {
     const DAY: i64 = 86_400_000_000;
-    // Each grouping has a partial index of the open cases in its order
-    // (migration 0007), so SQLite counts without sorting.
     let (groups, index) = match group_by {
         GroupBy::Unit => ("markaz, unit", "performance_open_by_unit"),
         GroupBy::Officer => ("markaz, holder", "performance_open_by_holder"),
-        GroupBy::Category => ("category", "performance_open_by_category"),
-        GroupBy::Day => ("filed_day", "performance_open_by_day"),
-    };
-    let (markaz_column, group_column) = match group_by {
-        GroupBy::Unit | GroupBy::Officer => (Some(0), 1),
-        GroupBy::Category | GroupBy::Day => (None, 0),
+        GroupBy::Category => ("'', category", "performance_open_by_category"),
+        GroupBy::Day => ("'', filed_day", "performance_open_by_day"),
     };
     let mut conditions = String::from("is_open = 1");
-    let now = now.as_micros();
-    let mut values = vec![
-        Value::Integer(now - DAY),
-        Value::Integer(now - 3 * DAY),
-        Value::Integer(now - 7 * DAY),
-        Value::Integer(now - 30 * DAY),
-    ];
+    let mut values = Vec::new();
     if let Some(markaz) = markaz {
-        conditions.push_str(" AND markaz = ?5");
+        conditions.push_str(" AND markaz = ?1");
         values.push(Value::Text(markaz.to_owned()));
     }
     if group_by == GroupBy::Day {
@@ -535,42 +524,77 @@ fn open_backlog(
         values.push(Value::Integer(to_day));
     }
     let sql = format!(
-        "SELECT {groups}, COUNT(*), SUM(open_since > ?1),
-                SUM(open_since <= ?1 AND open_since > ?2),
-                SUM(open_since <= ?2 AND open_since > ?3),
-                SUM(open_since <= ?3 AND open_since > ?4), SUM(open_since <= ?4)
-         FROM performance_cases INDEXED BY {index} WHERE {conditions} GROUP BY {groups}"
+        "SELECT {groups}, open_since FROM performance_cases INDEXED BY {index}
+         WHERE {conditions}"
     );
+    let now = now.as_micros();
+    let bounds = [now - DAY, now - 3 * DAY, now - 7 * DAY, now - 30 * DAY];
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(values))?;
     let mut backlog: BTreeMap<(String, String), OpenBacklog> = BTreeMap::new();
+    // The group being counted: (markaz, group as stored) and its counts.
+    let mut current: Option<((String, Value), OpenBacklog)> = None;
+    let finish = |backlog: &mut BTreeMap<(String, String), OpenBacklog>,
+                  ((markaz, group), counts): ((String, Value), OpenBacklog)| {
+        let group = match group {
+            Value::Integer(day) => date_of_day(day).to_string(),
+            Value::Text(text) => text,
+            _ => String::new(),
+        };
+        // Each group's cases come together in the index; were they not, the
+        // counts would still add up.
+        let sum = backlog.entry((markaz, group)).or_default();
+        sum.total += counts.total;
+        sum.under_1_day += counts.under_1_day;
+        sum.from_1_to_3_days += counts.from_1_to_3_days;
+        sum.from_3_to_7_days += counts.from_3_to_7_days;
+        sum.from_7_to_30_days += counts.from_7_to_30_days;
+        sum.over_30_days += counts.over_30_days;
+    };
     while let Some(row) = rows.next()? {
-        let group = match group_by {
-            GroupBy::Day => date_of_day(row.get(group_column)?).to_string(),
-            _ => row.get(group_column)?,
-        };
-        let row_markaz = match markaz_column {
-            Some(column) => row.get(column)?,
-            None => String::new(),
-        };
-        let first = group_column + 1;
-        let count = |index: usize| -> rusqlite::Result<u64> {
-            Ok(row
-                .get::<_, Option<i64>>(first + index)?
-                .unwrap_or(0)
-                .max(0) as u64)
-        };
-        backlog.insert(
-            (row_markaz, group),
-            OpenBacklog {
-                total: count(0)?,
-                under_1_day: count(1)?,
-                from_1_to_3_days: count(2)?,
-                from_3_to_7_days: count(3)?,
-                from_7_to_30_days: count(4)?,
-                over_30_days: count(5)?,
-            },
-        );
+        let row_markaz = row.get_ref(0)?.as_str()?;
+        let row_group = row.get_ref(1)?;
+        let same = current.as_ref().is_some_and(|((markaz, group), _)| {
+            markaz == row_markaz
+                && match (group, row_group) {
+                    (Value::Text(group), rusqlite::types::ValueRef::Text(text)) => {
+                        group.as_bytes() == text
+                    }
+                    (Value::Integer(group), rusqlite::types::ValueRef::Integer(day)) => {
+                        *group == day
+                    }
+                    _ => false,
+                }
+        });
+        if !same {
+            if let Some(done) = current.take() {
+                finish(&mut backlog, done);
+            }
+            let group = match row_group {
+                rusqlite::types::ValueRef::Integer(day) => Value::Integer(day),
+                other => Value::Text(other.as_str()?.to_owned()),
+            };
+            current = Some(((row_markaz.to_owned(), group), OpenBacklog::default()));
+        }
+        let open_since: i64 = row.get(2)?;
+        if let Some((_, counts)) = &mut current {
+            counts.total += 1;
+            let band = if open_since > bounds[0] {
+                &mut counts.under_1_day
+            } else if open_since > bounds[1] {
+                &mut counts.from_1_to_3_days
+            } else if open_since > bounds[2] {
+                &mut counts.from_3_to_7_days
+            } else if open_since > bounds[3] {
+                &mut counts.from_7_to_30_days
+            } else {
+                &mut counts.over_30_days
+            };
+            *band += 1;
+        }
+    }
+    if let Some(done) = current.take() {
+        finish(&mut backlog, done);
     }
     Ok(backlog)
 }
