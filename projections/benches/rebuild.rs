@@ -458,7 +458,9 @@ async fn run() {
     // compared, so a burst of load on the shared machine hits both alike.
     let mut best_raw = 0f64;
     let mut best_rebuild = 0f64;
-    for round in 1..=2 {
+    // MARKAZ_BENCH_ROUNDS=0 skips the rebuild half (to time the query alone).
+    let rounds = env_count("MARKAZ_BENCH_ROUNDS", 2);
+    for round in 1..=rounds {
         let started = Instant::now();
         let decoded = read_and_decode_all(&store).await;
         let raw_seconds = started.elapsed().as_secs_f64();
@@ -488,18 +490,30 @@ async fn run() {
         );
         std::fs::remove_file(&target).expect("remove the rebuilt file");
     }
-    println!(
-        "best rebuild / best raw = {best_rebuild:.0} / {best_raw:.0} = {:.2} (aim >= 0.25)",
-        best_rebuild / best_raw
-    );
+    if rounds > 0 {
+        println!(
+            "best rebuild / best raw = {best_rebuild:.0} / {best_raw:.0} = {:.2} (aim >= 0.25)",
+            best_rebuild / best_raw
+        );
+    }
 
-    let query_path = dir.path().join("query.sqlite");
-    let started = Instant::now();
-    let applied = populate_query_models(&query_path, &world, query_complaints).await;
-    println!(
-        "populated rollups for {query_complaints} complaints ({applied} events, applied directly) in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    // MARKAZ_BENCH_QUERY_FILE keeps the populated file at a path of one's
+    // choosing, and a later run with the same path reuses it (to time query
+    // changes without populating again; the file must come from the same code).
+    let query_path = match std::env::var_os("MARKAZ_BENCH_QUERY_FILE") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => dir.path().join("query.sqlite"),
+    };
+    if query_path.exists() {
+        println!("reusing the populated file {}", query_path.display());
+    } else {
+        let started = Instant::now();
+        let applied = populate_query_models(&query_path, &world, query_complaints).await;
+        println!(
+            "populated rollups for {query_complaints} complaints ({applied} events, applied directly) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let open_cases: i64 = rusqlite::Connection::open(&query_path)
         .and_then(|conn| {
             conn.query_row(

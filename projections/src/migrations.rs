@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_case_accesses.sql",
         sql: include_str!("../../migrations/0007_case_accesses.sql"),
     },
+    Migration {
+        name: "0008_performance_query_rows.sql",
+        sql: include_str!("../../migrations/0008_performance_query_rows.sql"),
+    },
 ];
 
 /// Why the schema could not be brought up to date.

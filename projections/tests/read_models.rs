@@ -415,3 +415,62 @@ async fn month_rollups_agree_with_day_rollups() {
     let filed: u64 = march.iter().map(|r| r.filed).sum();
     assert_eq!(filed, 4);
 }
+
+/// Grouped by category or by day without a markaz, the query reads rows of
+/// every markaz summed when written: their counts must be the sums of what
+/// each markaz's own rows give, and a group of one markaz only must read the
+/// same figures either way.
+#[tokio::test]
+async fn rows_of_every_markaz_summed_agree_with_each_markaz() {
+    let (_s, _h, rm, _runner) = projected().await;
+    let now = at(5 * DAY);
+    for group_by in [GroupBy::Category, GroupBy::Day] {
+        for (from, to) in [(day(3, 1), day(4, 30)), (day(3, 30), day(4, 3))] {
+            let all = rm
+                .performance(query(from, to, group_by), now)
+                .await
+                .unwrap()
+                .rows;
+            assert!(!all.is_empty(), "{group_by:?}");
+            let mut per_markaz = Vec::new();
+            for markaz in ["KCH", "QTA"] {
+                let rows = rm
+                    .performance(
+                        PerformanceQuery {
+                            markaz: Some(MarkazCode::parse(markaz).unwrap()),
+                            ..query(from, to, group_by)
+                        },
+                        now,
+                    )
+                    .await
+                    .unwrap()
+                    .rows;
+                per_markaz.extend(rows);
+            }
+            for row in &all {
+                let same: Vec<_> = per_markaz.iter().filter(|r| r.group == row.group).collect();
+                assert!(!same.is_empty(), "{group_by:?} {}", row.group);
+                let sum = |f: fn(&markaz_projections::PerformanceRow) -> u64| -> u64 {
+                    same.iter().map(|r| f(r)).sum()
+                };
+                assert_eq!(row.filed, sum(|r| r.filed), "{group_by:?} {}", row.group);
+                assert_eq!(row.resolved, sum(|r| r.resolved), "{}", row.group);
+                assert_eq!(row.resolutions, sum(|r| r.resolutions), "{}", row.group);
+                assert_eq!(row.reopened, sum(|r| r.reopened), "{}", row.group);
+                assert_eq!(row.withdrawn, sum(|r| r.withdrawn), "{}", row.group);
+                assert_eq!(
+                    row.open_backlog.total,
+                    sum(|r| r.open_backlog.total),
+                    "{}",
+                    row.group
+                );
+                if let [only] = same.as_slice() {
+                    assert_eq!(row, *only, "{group_by:?}");
+                }
+            }
+            let groups: std::collections::BTreeSet<_> =
+                per_markaz.iter().map(|r| r.group.as_str()).collect();
+            assert_eq!(groups.len(), all.len(), "{group_by:?}");
+        }
+    }
+}

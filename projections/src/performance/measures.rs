@@ -33,6 +33,12 @@ pub struct Measures {
     pub deadlines_missed: i64,
     /// Escalations of cases to a supervisor or the district.
     pub escalations: i64,
+    /// Resolutions followed by a later resolution of the same case (counted
+    /// in the cell of the earlier one): a range subtracts those whose later
+    /// resolution falls in it too, to count each case once.
+    pub superseded: i64,
+    /// Of `superseded`, those followed by the later resolution on the same local day.
+    pub superseded_same_day: i64,
     /// Ratings with 1..=5 stars.
     pub ratings: [i64; 5],
     /// From filing to the first officer action.
@@ -45,7 +51,7 @@ pub struct Measures {
 }
 
 /// The counting columns, in stored order, then the blobs.
-pub(crate) const COUNT_COLUMNS: usize = 14;
+pub(crate) const COUNT_COLUMNS: usize = 16;
 
 impl Measures {
     pub fn add(&mut self, other: &Measures) {
@@ -78,6 +84,8 @@ impl Measures {
             self.resolved_within_sla,
             self.deadlines_missed,
             self.escalations,
+            self.superseded,
+            self.superseded_same_day,
         ]
     }
 
@@ -97,6 +105,8 @@ impl Measures {
             &mut self.resolved_within_sla,
             &mut self.deadlines_missed,
             &mut self.escalations,
+            &mut self.superseded,
+            &mut self.superseded_same_day,
         ]
     }
 

@@ -4,11 +4,14 @@
 //! and the days before and after them (read from the day rollups), so a year
 //! costs at most 12 month rows and about 60 day rows per group whatever the
 //! number of complaints. Days and months are the local ones of each markaz
-//! (see `calendar`). A case resolved more than once counts once in
-//! `resolved`: the resolutions in the range whose next resolution also falls
-//! in it are subtracted (`performance_superseded`). The open backlog is
-//! counted from the open cases (a partial index holds only those) at the time
-//! of the query, each aged from when it last became open.
+//! (see `calendar`); grouped by category or by day without a markaz, the
+//! rows of every markaz summed are read (a twentieth as many). A case
+//! resolved more than once counts once in `resolved`: the resolutions in the
+//! range whose next resolution also falls in it are subtracted (the rows'
+//! `superseded`, less those followed only after the range, read from
+//! `performance_superseded`). The open backlog is counted from the open cases
+//! (one partial index per grouping holds only those, in the grouping's order)
+//! at the time of the query, each aged from when it last became open.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +29,7 @@ use super::measures::{round_tenth, Measures};
 use super::rollup::{
     add_row, date_of_day, day_of_date, month_of_day, Dimension, Grain, MEASURE_COLUMNS,
 };
+use crate::hashing::FastMap;
 
 /// What the figures are grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -351,6 +355,12 @@ pub(crate) fn performance(
     };
     let (from_day, to_day) = (day_of_date(from), day_of_date(to));
     let keeps_markaz = matches!(group_by, GroupBy::Unit | GroupBy::Officer);
+    // Without a markaz asked for, a grouping that does not name the markaz
+    // reads the rows of every markaz summed.
+    let stored = match (markaz, dimension.all_markaz()) {
+        (None, Some(all)) => all,
+        _ => dimension,
+    };
     let mut groups: BTreeMap<(String, String), Measures> = BTreeMap::new();
     let markaz_filter = if markaz.is_some() {
         "AND markaz = ?"
@@ -365,7 +375,7 @@ pub(crate) fn performance(
     let mut day_names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for span in split_range(from_day, to_day, dimension != Dimension::Day) {
         let mut values = vec![
-            Value::Integer(dimension as i64),
+            Value::Integer(stored as i64),
             Value::Integer(span.grain as i64),
             Value::Integer(span.first),
             Value::Integer(span.last),
@@ -392,7 +402,8 @@ pub(crate) fn performance(
             add_row(groups.entry((row_markaz, group)).or_default(), row, 3)?;
         }
     }
-    let superseded = superseded(conn, dimension, keeps_markaz, markaz, (from_day, to_day))?;
+    let superseded_after =
+        superseded_after(conn, stored, keeps_markaz, markaz, (from_day, to_day))?;
     let backlog = open_backlog(conn, group_by, markaz, (from_day, to_day), now)?;
     for key in backlog.keys() {
         groups.entry(key.clone()).or_default();
@@ -402,7 +413,12 @@ pub(crate) fn performance(
         .map(|((row_markaz, group), measures)| {
             let key = (row_markaz, group);
             let open = backlog.get(&key).copied().unwrap_or_default();
-            let superseded = superseded.get(&key).copied().unwrap_or(0);
+            let superseded = if dimension == Dimension::Day {
+                measures.superseded_same_day
+            } else {
+                measures.superseded - superseded_after.get(&key).copied().unwrap_or(0)
+            };
+            let superseded = count(superseded);
             let (row_markaz, group) = key;
             let row_markaz = keeps_markaz.then_some(row_markaz);
             PerformanceRow::from_measures(group, row_markaz, &measures, superseded, open)
@@ -424,31 +440,32 @@ pub(crate) fn performance(
     })
 }
 
-/// Per group, the resolutions of the range that a later resolution of the
-/// same case in the range supersedes (so `resolutions - superseded` counts
-/// each case once, at its latest resolution). Grouped by day, a group's
-/// range is its own day.
-fn superseded(
+/// Per group, the superseded resolutions of the range `[from, to]` whose
+/// next resolution comes after `to`: those a range must not subtract (its
+/// rows' `superseded` counts every resolution followed by another, so
+/// `resolutions - (superseded - these)` counts each case once, at its latest
+/// resolution in the range). Read from `to` onwards by the day of the next
+/// resolution, so the cost is that of the resolutions superseded after the
+/// range, not of the whole range. Grouping by day needs none of them.
+fn superseded_after(
     conn: &Connection,
     dimension: Dimension,
     keeps_markaz: bool,
     markaz: Option<&str>,
     (from_day, to_day): (i64, i64),
-) -> rusqlite::Result<BTreeMap<(String, String), u64>> {
-    let (group, within) = match dimension {
-        Dimension::Day => ("day", "next_day = day"),
-        _ => ("group_key", "next_day <= ?3"),
-    };
-    let markaz_column = if keeps_markaz { "markaz" } else { "''" };
+) -> rusqlite::Result<FastMap<(String, String), i64>> {
+    let mut after = FastMap::default();
+    if matches!(dimension, Dimension::Day | Dimension::DayAllMarkaz) {
+        return Ok(after);
+    }
     let markaz_filter = if markaz.is_some() {
         "AND markaz = ?4"
     } else {
         ""
     };
     let sql = format!(
-        "SELECT {markaz_column}, {group}, SUM(resolutions) FROM performance_superseded
-         WHERE dimension = ?1 AND day BETWEEN ?2 AND ?3 AND {within} {markaz_filter}
-         GROUP BY 1, 2"
+        "SELECT markaz, group_key, resolutions FROM performance_superseded
+         WHERE dimension = ?1 AND next_day > ?3 AND day BETWEEN ?2 AND ?3 {markaz_filter}"
     );
     let mut values = vec![
         Value::Integer(dimension as i64),
@@ -460,22 +477,23 @@ fn superseded(
     }
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(values))?;
-    let mut superseded = BTreeMap::new();
     while let Some(row) = rows.next()? {
-        let group = match dimension {
-            Dimension::Day => date_of_day(row.get(1)?).to_string(),
-            _ => row.get(1)?,
+        let row_markaz = if keeps_markaz {
+            row.get(0)?
+        } else {
+            String::new()
         };
         let resolutions: i64 = row.get(2)?;
-        superseded.insert((row.get(0)?, group), count(resolutions));
+        *after.entry((row_markaz, row.get(1)?)).or_default() += resolutions;
     }
-    Ok(superseded)
+    Ok(after)
 }
 
 /// Open cases per group: by current unit, by the officer who last acted, by
 /// category, or by local filing day (days of the range only), aged from when
-/// each last became open. Counted by SQLite over the partial index of open
-/// cases, which holds every column used.
+/// each last became open. Read from the partial index of open cases in the
+/// grouping's order (migration 0008), so each group's cases come together and
+/// are counted here as they pass, without sorting.
 fn open_backlog(
     conn: &Connection,
     group_by: GroupBy,
@@ -484,22 +502,16 @@ fn open_backlog(
     now: Timestamp,
 ) -> rusqlite::Result<BTreeMap<(String, String), OpenBacklog>> {
     const DAY: i64 = 86_400_000_000;
-    let groups = match group_by {
-        GroupBy::Unit => "markaz, unit",
-        GroupBy::Officer => "markaz, holder",
-        GroupBy::Category => "'', category",
-        GroupBy::Day => "'', filed_day",
+    let (groups, index) = match group_by {
+        GroupBy::Unit => ("markaz, unit", "performance_open_by_unit"),
+        GroupBy::Officer => ("markaz, holder", "performance_open_by_holder"),
+        GroupBy::Category => ("'', category", "performance_open_by_category"),
+        GroupBy::Day => ("'', filed_day", "performance_open_by_day"),
     };
     let mut conditions = String::from("is_open = 1");
-    let now = now.as_micros();
-    let mut values = vec![
-        Value::Integer(now - DAY),
-        Value::Integer(now - 3 * DAY),
-        Value::Integer(now - 7 * DAY),
-        Value::Integer(now - 30 * DAY),
-    ];
+    let mut values = Vec::new();
     if let Some(markaz) = markaz {
-        conditions.push_str(" AND markaz = ?5");
+        conditions.push_str(" AND markaz = ?1");
         values.push(Value::Text(markaz.to_owned()));
     }
     if group_by == GroupBy::Day {
@@ -512,34 +524,77 @@ fn open_backlog(
         values.push(Value::Integer(to_day));
     }
     let sql = format!(
-        "SELECT {groups}, COUNT(*), SUM(open_since > ?1),
-                SUM(open_since <= ?1 AND open_since > ?2),
-                SUM(open_since <= ?2 AND open_since > ?3),
-                SUM(open_since <= ?3 AND open_since > ?4), SUM(open_since <= ?4)
-         FROM performance_cases WHERE {conditions} GROUP BY 1, 2"
+        "SELECT {groups}, open_since FROM performance_cases INDEXED BY {index}
+         WHERE {conditions}"
     );
+    let now = now.as_micros();
+    let bounds = [now - DAY, now - 3 * DAY, now - 7 * DAY, now - 30 * DAY];
     let mut statement = conn.prepare_cached(&sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(values))?;
     let mut backlog: BTreeMap<(String, String), OpenBacklog> = BTreeMap::new();
+    // The group being counted: (markaz, group as stored) and its counts.
+    let mut current: Option<((String, Value), OpenBacklog)> = None;
+    let finish = |backlog: &mut BTreeMap<(String, String), OpenBacklog>,
+                  ((markaz, group), counts): ((String, Value), OpenBacklog)| {
+        let group = match group {
+            Value::Integer(day) => date_of_day(day).to_string(),
+            Value::Text(text) => text,
+            _ => String::new(),
+        };
+        // Each group's cases come together in the index; were they not, the
+        // counts would still add up.
+        let sum = backlog.entry((markaz, group)).or_default();
+        sum.total += counts.total;
+        sum.under_1_day += counts.under_1_day;
+        sum.from_1_to_3_days += counts.from_1_to_3_days;
+        sum.from_3_to_7_days += counts.from_3_to_7_days;
+        sum.from_7_to_30_days += counts.from_7_to_30_days;
+        sum.over_30_days += counts.over_30_days;
+    };
     while let Some(row) = rows.next()? {
-        let group = match group_by {
-            GroupBy::Day => date_of_day(row.get(1)?).to_string(),
-            _ => row.get(1)?,
-        };
-        let count = |index: usize| -> rusqlite::Result<u64> {
-            Ok(row.get::<_, Option<i64>>(index)?.unwrap_or(0).max(0) as u64)
-        };
-        backlog.insert(
-            (row.get(0)?, group),
-            OpenBacklog {
-                total: count(2)?,
-                under_1_day: count(3)?,
-                from_1_to_3_days: count(4)?,
-                from_3_to_7_days: count(5)?,
-                from_7_to_30_days: count(6)?,
-                over_30_days: count(7)?,
-            },
-        );
+        let row_markaz = row.get_ref(0)?.as_str()?;
+        let row_group = row.get_ref(1)?;
+        let same = current.as_ref().is_some_and(|((markaz, group), _)| {
+            markaz == row_markaz
+                && match (group, row_group) {
+                    (Value::Text(group), rusqlite::types::ValueRef::Text(text)) => {
+                        group.as_bytes() == text
+                    }
+                    (Value::Integer(group), rusqlite::types::ValueRef::Integer(day)) => {
+                        *group == day
+                    }
+                    _ => false,
+                }
+        });
+        if !same {
+            if let Some(done) = current.take() {
+                finish(&mut backlog, done);
+            }
+            let group = match row_group {
+                rusqlite::types::ValueRef::Integer(day) => Value::Integer(day),
+                other => Value::Text(other.as_str()?.to_owned()),
+            };
+            current = Some(((row_markaz.to_owned(), group), OpenBacklog::default()));
+        }
+        let open_since: i64 = row.get(2)?;
+        if let Some((_, counts)) = &mut current {
+            counts.total += 1;
+            let band = if open_since > bounds[0] {
+                &mut counts.under_1_day
+            } else if open_since > bounds[1] {
+                &mut counts.from_1_to_3_days
+            } else if open_since > bounds[2] {
+                &mut counts.from_3_to_7_days
+            } else if open_since > bounds[3] {
+                &mut counts.from_7_to_30_days
+            } else {
+                &mut counts.over_30_days
+            };
+            *band += 1;
+        }
+    }
+    if let Some(done) = current.take() {
+        finish(&mut backlog, done);
     }
     Ok(backlog)
 }

@@ -19,6 +19,28 @@ pub enum Dimension {
     Officer = 2,
     Category = 3,
     Day = 4,
+    /// By category, every markaz summed (markaz ''): what a query of all
+    /// markaz by category reads, a twentieth of the per-markaz rows.
+    CategoryAllMarkaz = 5,
+    /// By day, every markaz summed (markaz '', group '').
+    DayAllMarkaz = 6,
+}
+
+impl Dimension {
+    /// The same grouping with every markaz summed, for the groupings whose
+    /// answer does not name the markaz.
+    pub fn all_markaz(self) -> Option<Dimension> {
+        match self {
+            Dimension::Category => Some(Dimension::CategoryAllMarkaz),
+            Dimension::Day => Some(Dimension::DayAllMarkaz),
+            _ => None,
+        }
+    }
+
+    /// Whether rows of this dimension are per day only (no month rows).
+    fn days_only(self) -> bool {
+        matches!(self, Dimension::Day | Dimension::DayAllMarkaz)
+    }
 }
 
 /// The length of the period a rollup row covers.
@@ -112,7 +134,7 @@ pub struct CellDeltas {
     /// The month rollups of a batch, summed from its day rollups (kept as above).
     months: FastMap<RollupKey, Measures>,
     /// Resolutions superseded by a later resolution of the same case, per
-    /// dimension: (dimension, day, next day, markaz, group).
+    /// dimension: (dimension, next day, day, markaz, group).
     superseded: FastMap<(Dimension, i64, i64, u32, u32), i64>,
 }
 
@@ -137,25 +159,38 @@ impl CellDeltas {
     }
 
     /// Records that a resolution on `day` (of the cell named) was followed by
-    /// another resolution of the same case on `next_day`.
+    /// another resolution of the same case on `next_day`: counted in that
+    /// cell, and kept by the days of both so that a range whose end falls
+    /// between them can leave it out of what it subtracts.
     pub fn supersede(
         &mut self,
         day: i64,
         next_day: i64,
         [markaz, unit, officer, category]: [&str; 4],
     ) {
+        let cell = self.cell(day, markaz, unit, officer, category);
+        cell.superseded += 1;
+        cell.superseded_same_day += i64::from(next_day == day);
         let markaz = self.names.id(markaz);
+        let everyone = self.names.id("");
+        // Grouped by day, a group's range is its own day: the rollup rows'
+        // `superseded_same_day` is all a query needs.
         let groups = [
             (Dimension::Unit, self.names.id(unit)),
             (Dimension::Officer, self.names.id(officer)),
             (Dimension::Category, self.names.id(category)),
-            (Dimension::Day, self.names.id("")),
         ];
         for (dimension, group) in groups {
             *self
                 .superseded
-                .entry((dimension, day, next_day, markaz, group))
+                .entry((dimension, next_day, day, markaz, group))
                 .or_default() += 1;
+            if let Some(all) = dimension.all_markaz() {
+                *self
+                    .superseded
+                    .entry((all, next_day, day, everyone, group))
+                    .or_default() += 1;
+            }
         }
     }
 
@@ -179,12 +214,26 @@ impl CellDeltas {
                 rollups.entry(key).or_default().add(delta);
             }
         }
+        // The rows of every markaz summed, from the batch's day rows by
+        // category and by day (far fewer than its cells).
+        for (day_key, delta) in rollups.iter() {
+            let Some(all) = day_key.dimension.all_markaz() else {
+                continue;
+            };
+            let key = RollupKey {
+                dimension: all,
+                markaz: everyone,
+                ..*day_key
+            };
+            self.months.entry(key).or_default().add(delta);
+        }
+        rollups.extend(self.months.drain());
         // A month row is the sum of its day rows, and a batch has far fewer
         // day rows than cells: summing those is cheaper than adding every
         // cell to its month rows too.
         let mut month_of: FastMap<i64, i64> = FastMap::default();
         for (day_key, delta) in rollups.iter() {
-            if day_key.dimension == Dimension::Day {
+            if day_key.dimension.days_only() {
                 continue; // Queries by day read day rows only.
             }
             let month = *month_of
@@ -228,11 +277,11 @@ impl CellDeltas {
             add_measures(tx, &rollup, key_values, delta)?;
         }
         let mut superseded: Vec<_> = self.superseded.iter().collect();
-        superseded.sort_unstable_by_key(|((dimension, day, next_day, markaz, group), _)| {
+        superseded.sort_unstable_by_key(|((dimension, next_day, day, markaz, group), _)| {
             (
                 *dimension,
-                *day,
                 *next_day,
+                *day,
                 rank[*markaz as usize],
                 rank[*group as usize],
             )
@@ -243,7 +292,7 @@ impl CellDeltas {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT DO UPDATE SET resolutions = resolutions + excluded.resolutions",
         )?;
-        for ((dimension, day, next_day, markaz, group), count) in superseded {
+        for ((dimension, next_day, day, markaz, group), count) in superseded {
             upsert.execute(rusqlite::params![
                 *dimension as i64,
                 day,
@@ -276,8 +325,8 @@ fn day_rollup_keys(cell: &CellKey, everyone: u32) -> [RollupKey; 4] {
 
 pub(crate) const MEASURE_COLUMNS: &str = "filed, acknowledged, referred, resolutions, \
     first_resolutions, resolutions_reopened, withdrawn, withdrawn_before_action, reopened, \
-    first_actions, ack_within_sla, resolved_within_sla, deadlines_missed, escalations, ratings, \
-    ack_seconds, first_resolve_seconds, final_resolve_seconds";
+    first_actions, ack_within_sla, resolved_within_sla, deadlines_missed, escalations, superseded, \
+    superseded_same_day, ratings, ack_seconds, first_resolve_seconds, final_resolve_seconds";
 
 /// Adds the measures of a row whose first measure column is at `first`.
 pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusqlite::Result<()> {
@@ -309,7 +358,7 @@ pub(crate) fn add_row(into: &mut Measures, row: &Row<'_>, first: usize) -> rusql
     Ok(())
 }
 
-/// Binds the five key values and the measures of `m` as the 23 parameters
+/// Binds the five key values and the measures of `m` as the 25 parameters
 /// of an insert, and runs it.
 fn bind_measures(
     key: &[&dyn ToSql; 5],
@@ -324,7 +373,8 @@ fn bind_measures(
     let last = m.final_resolve_seconds.encode();
     run(&[
         key[0], key[1], key[2], key[3], key[4], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6],
-        &c[7], &c[8], &c[9], &c[10], &c[11], &c[12], &c[13], &ratings, &ack, &first, &last,
+        &c[7], &c[8], &c[9], &c[10], &c[11], &c[12], &c[13], &c[14], &c[15], &ratings, &ack,
+        &first, &last,
     ])
 }
 
