@@ -381,3 +381,32 @@ async fn access_events_written_before_the_change_still_count() {
     assert_eq!(page["entries"][0]["at"], "2026-05-28T20:26:40.000000Z");
     assert_eq!(page["kind"], "service_request");
 }
+
+#[tokio::test]
+async fn an_export_records_the_service_requests_it_shows_as_theirs() {
+    let app = app().await;
+    let desk = app.officer(Role::Desk, Some("KCH")).await;
+    let auditor = app.officer(Role::Auditor, None).await;
+    let (id, _) = service_request(&app, &desk).await;
+    let export = app.get("/api/v1/audit/export", Some(&auditor)).await;
+    assert_eq!(export.status, 200);
+
+    let log = whole_log(&app).await;
+    let exported: Vec<_> = batches(&log)
+        .into_iter()
+        .filter(|batch| batch.what == AccessedView::Export)
+        .collect();
+    assert_eq!(exported.len(), 1, "one record for the one page");
+    let case = &exported[0].cases[0];
+    assert_eq!(case.case.kind(), CaseKind::ServiceRequest);
+    assert_eq!(case.case.uuid().to_string(), id);
+    assert!(case.personal_data);
+
+    let page = history(
+        &app,
+        &auditor,
+        &format!("/api/v1/audit/service-requests/{id}/access"),
+    )
+    .await;
+    assert_eq!(whats(&page), ["export"], "{page}");
+}

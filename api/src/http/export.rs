@@ -14,8 +14,9 @@
 //!
 //! An export shows every complaint's personal data unmasked, so before each
 //! page leaves, the access log records (as `export`) each complaint the page
-//! shows personal data of (its filing) and each gender-desk case it touches:
-//! once per complaint per export. Whether a case is a gender-desk case is
+//! shows personal data of (its filing), each gender-desk case it touches and
+//! each service request whose applicant it shows (its request), as a read of
+//! a service request: once per case per export, one event per page. Whether a case is a gender-desk case is
 //! judged by the case as it is now (a case referred to the gender desk after
 //! the exported events counts as one), as every other endpoint judges it.
 
@@ -30,7 +31,9 @@ use axum::routing::get;
 use axum::Router;
 use futures::stream::{self, StreamExt};
 use markaz_domain::codec::{decode, DomainEvent};
-use markaz_domain::{AccessedView, CaseRef, ComplaintEvent, ComplaintId, Timestamp};
+use markaz_domain::{
+    AccessedView, CaseRef, ComplaintEvent, ComplaintId, ServiceEvent, ServiceRequestId, Timestamp,
+};
 use markaz_store::command_loop::{load, CommandError};
 use markaz_store::transfer::jsonl;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
@@ -144,7 +147,23 @@ impl AccessRecorder {
         }
         let mut shown = Vec::new();
         for event in &page {
-            if !event.stream.starts_with(COMPLAINT_PREFIX) || self.seen.contains(&event.stream) {
+            if self.seen.contains(&event.stream) {
+                continue;
+            }
+            // A service request's request holds the applicant's phone, CNIC
+            // and address; its later events show none.
+            if let Some(request) = ServiceRequestId::from_stream_name(&event.stream) {
+                if is_request(event) {
+                    self.seen.insert(event.stream.clone());
+                    shown.push(CaseShown {
+                        case: CaseRef::ServiceRequest(request),
+                        gender_desk: false,
+                        personal_data: true,
+                    });
+                }
+                continue;
+            }
+            if !event.stream.starts_with(COMPLAINT_PREFIX) {
                 continue;
             }
             // The filing holds the complainant's phone, CNIC and address; a
@@ -194,6 +213,14 @@ impl AccessRecorder {
             personal_data: false,
         }))
     }
+}
+
+/// Whether `event` is the request that opens a service request.
+fn is_request(event: &RecordedEvent) -> bool {
+    matches!(
+        decode(&event.event_type, event.schema_version, &event.payload),
+        Ok(DomainEvent::Service(ServiceEvent::Requested(_)))
+    )
 }
 
 /// Whether `event` is a complaint's filing.
