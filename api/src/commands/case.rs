@@ -6,7 +6,7 @@
 //! types so a call names the kind by the id it passes.
 
 use markaz_domain::{Actor, Command, Decider};
-use markaz_store::command_loop::{handle_command, load, Aggregate, Handled};
+use markaz_store::command_loop::{handle_command, load, Aggregate, Handled, Loaded};
 use uuid::Uuid;
 
 use super::failure::CommandFailure;
@@ -108,16 +108,17 @@ impl Commands {
         Ok(Acted::from_handled(id, handled))
     }
 
-    /// The case `officer` may see, as its stream tells it now; an unknown
-    /// case and one the officer may not see are both `NotFound`.
+    /// The case `officer` may see, as its stream tells it now (its state and
+    /// the position of its last event); an unknown case and one the officer
+    /// may not see are both `NotFound`.
     pub async fn visible_case<I: CaseId>(
         &self,
         officer: &Principal,
         id: I,
-    ) -> Result<CaseState<I>, CommandFailure> {
+    ) -> Result<Loaded<I::Decider>, CommandFailure> {
         let case = load::<I::Decider>(self.store(), &id.stream()).await?;
         if I::visible(&case.state, officer) {
-            Ok(case.state)
+            Ok(case)
         } else {
             Err(CommandFailure::NotFound)
         }

@@ -6,9 +6,10 @@
 //! answers (`CaseRoute`); the route modules declare the handlers with
 //! `officer_step!`.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use markaz_domain::TrackingCode;
+use markaz_store::command_loop::Loaded;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -16,6 +17,7 @@ use super::command_errors::failure_problem;
 use super::idempotency::{run_once, with_precondition, CommandAnswer, Keyed};
 use super::openapi::vocabulary;
 use super::problem::Problem;
+use super::query_params::wait_for;
 use super::state::AppState;
 use crate::commands::{Acted, CaseId, CommandFailure};
 use crate::officers::Principal;
@@ -83,6 +85,35 @@ impl OfficerStep {
             if_match,
         }
     }
+}
+
+/// The case `principal` may see, for a single-case view: after the read
+/// models reach `min_position`, whether the caller may see it is decided
+/// from its own stream, never from read models that may trail it (or have
+/// stopped); then the read models are awaited up to the case's last event,
+/// so the view they give says at least what the stream said.
+pub async fn visible_for_view<I: CaseRoute>(
+    state: &AppState,
+    principal: &Principal,
+    id: I,
+    min_position: Option<u64>,
+) -> Result<Loaded<I::Decider>, Problem> {
+    wait_for(state, min_position).await?;
+    let case = state
+        .commands
+        .visible_case(principal, id)
+        .await
+        .map_err(case_problem::<I>)?;
+    wait_for(state, Some(case.last_position)).await?;
+    Ok(case)
+}
+
+/// `response` with the case's version as its `ETag` (what `If-Match` takes).
+pub fn with_etag(mut response: Response, version: u64) -> Response {
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
 }
 
 /// Runs an officer's step on the case the step names.

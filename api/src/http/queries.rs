@@ -5,7 +5,7 @@
 //! the visibility and masking rules of `privacy`.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::auth::{Authorized, ReadComplaints};
+use super::case_steps::{visible_for_view, with_etag};
 use super::command_errors::failure_problem;
 use super::complaints::{complaint_not_found, parse_complaint_id};
 use super::privacy::{
@@ -141,18 +142,7 @@ async fn one(
     ApiQuery(query): ApiQuery<MinPosition>,
 ) -> Result<Response, Problem> {
     let id = parse_complaint_id(&id)?;
-    wait_for(&state, query.min_position).await?;
-    // Who may see the case is decided from its own stream, never from read
-    // models that may trail it (or have stopped).
-    let case = load::<ComplaintDecider>(state.store.as_ref(), &id.stream_name())
-        .await
-        .map_err(|error| failure_problem(error.into()))?;
-    if !visible(&case.state, &auth.principal) {
-        return Err(complaint_not_found());
-    }
-    // The view itself comes from the read models once they hold the case's
-    // last event, so it says at least what the stream said.
-    wait_for(&state, Some(case.last_position)).await?;
+    visible_for_view(&state, &auth.principal, id, query.min_position).await?;
     let now = state.commands.now();
     let view = look_up(&state, || state.read_models.status_by_id(id, now))
         .await?
@@ -166,11 +156,10 @@ async fn one(
         [(&view, shown)],
     )
     .await?;
-    let mut response = Json(staff_view(&view, shown)).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", view.version)) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    Ok(response)
+    Ok(with_etag(
+        Json(staff_view(&view, shown)).into_response(),
+        view.version,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

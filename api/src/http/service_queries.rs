@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::{Authorized, ReadPerformance, ReadServiceRequests};
+use super::case_steps::{visible_for_view, with_etag};
 use super::privacy::{
     disclosure, display_cnic, mask_cnic, mask_phone, mask_tracking_code, Disclosure,
 };
@@ -175,14 +176,7 @@ async fn one(
     ApiQuery(query): ApiQuery<MinPosition>,
 ) -> Result<Response, Problem> {
     let id = parse_service_request_id(&id)?;
-    wait_for(&state, query.min_position).await?;
-    let case = load::<ServiceRequestDecider>(state.store.as_ref(), &id.stream_name())
-        .await
-        .map_err(|error| unavailable(error.into()))?;
-    if !service_visible(&case.state, &auth.principal) {
-        return Err(service_request_not_found());
-    }
-    wait_for(&state, Some(case.last_position)).await?;
+    let case = visible_for_view(&state, &auth.principal, id, query.min_position).await?;
     let now = state.commands.now();
     let view = look_up(&state, || state.read_models.service_request(id, now))
         .await?
@@ -197,11 +191,10 @@ async fn one(
         shown,
     )
     .await?;
-    let mut response = Json(staff_service_view(&view, shown)).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", view.version)) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    Ok(response)
+    Ok(with_etag(
+        Json(staff_service_view(&view, shown)).into_response(),
+        view.version,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
