@@ -20,7 +20,7 @@ use super::auth::{Audit, Authorized};
 use super::complaints::parse_complaint_id;
 use super::privacy::Disclosure;
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, parse_time, query_problem, wait_for, ApiPath, ApiQuery};
+use super::query_params::{parse_time, query_problem, wait_for, ApiPath, ApiQuery};
 use super::state::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
 use crate::audit::history::{self, HistoryError, PointInTime};
@@ -106,10 +106,16 @@ pub async fn record_views<'a>(
             personal_data: shown == Disclosure::Full,
         });
     }
-    access_log::record_all(state.store.as_ref(), principal, what, cases, now())
-        .await
-        .map(|_| ())
-        .map_err(access_problem)
+    access_log::record_all(
+        state.store.as_ref(),
+        principal,
+        what,
+        cases,
+        state.commands.now(),
+    )
+    .await
+    .map(|_| ())
+    .map_err(access_problem)
 }
 
 /// Records that `principal` is shown one case (see `record_views`).
@@ -119,10 +125,16 @@ pub async fn record_shown(
     what: AccessedView,
     case: CaseShown,
 ) -> Result<(), Problem> {
-    access_log::record(state.store.as_ref(), principal, what, case, now())
-        .await
-        .map(|_| ())
-        .map_err(access_problem)
+    access_log::record(
+        state.store.as_ref(),
+        principal,
+        what,
+        case,
+        state.commands.now(),
+    )
+    .await
+    .map(|_| ())
+    .map_err(access_problem)
 }
 
 /// The complaint as it stood at a time or version, with its events (auditor)
@@ -159,15 +171,7 @@ async fn complaint_at(
         gender_desk: past.gender_desk_now,
         personal_data: true,
     };
-    access_log::record(
-        state.store.as_ref(),
-        &auth.principal,
-        AccessedView::AuditHistory,
-        shown,
-        now(),
-    )
-    .await
-    .map_err(access_problem)?;
+    record_shown(&state, &auth.principal, AccessedView::AuditHistory, shown).await?;
     Ok(Json(history::past_complaint_json(&past, &state.officers)))
 }
 

@@ -32,7 +32,7 @@ use axum::Router;
 use futures::stream::{self, StreamExt};
 use markaz_domain::codec::{decode, DomainEvent};
 use markaz_domain::{
-    AccessedView, CaseRef, ComplaintEvent, ComplaintId, ServiceEvent, ServiceRequestId, Timestamp,
+    AccessedView, CaseRef, ComplaintEvent, ComplaintId, ServiceEvent, ServiceRequestId,
 };
 use markaz_store::command_loop::{load, CommandError};
 use markaz_store::transfer::jsonl;
@@ -44,6 +44,7 @@ use super::problem::Problem;
 use super::query_params::ApiQuery;
 use super::state::AppState;
 use crate::audit::access_log::{self, AccessLogError, CaseShown};
+use crate::commands::Clock;
 use crate::officers::{OfficerDirectory, Principal};
 use markaz_domain::ComplaintDecider;
 
@@ -100,6 +101,7 @@ async fn export(
     let recorder = AccessRecorder {
         store: Arc::clone(&state.store),
         officers: Arc::clone(&state.officers),
+        clock: Arc::clone(state.commands.clock()),
         principal: auth.principal,
         seen: HashSet::new(),
     };
@@ -130,8 +132,10 @@ async fn export(
 struct AccessRecorder {
     store: Arc<dyn EventStore>,
     officers: Arc<OfficerDirectory>,
+    /// The command layer's clock, which stamps the access records.
+    clock: Arc<dyn Clock>,
     principal: Principal,
-    /// Complaint streams already recorded, or found to need no record.
+    /// Case streams already recorded, or found to need no record.
     seen: HashSet<String>,
 }
 
@@ -176,7 +180,7 @@ impl AccessRecorder {
                 ..case
             }));
         }
-        let now = Timestamp::from_datetime(chrono::Utc::now());
+        let now = self.clock.now();
         access_log::record_all(
             self.store.as_ref(),
             &self.principal,

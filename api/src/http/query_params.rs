@@ -196,11 +196,6 @@ pub fn query_problem(error: QueryError) -> Problem {
     }
 }
 
-/// The current time, as every query and command sees it.
-pub fn now() -> Timestamp {
-    Timestamp::from_datetime(Utc::now())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

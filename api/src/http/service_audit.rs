@@ -12,13 +12,13 @@ use markaz_domain::{AccessedView, CaseRef, ServiceRequestDecider, ServiceState};
 use markaz_store::command_loop::load;
 use serde_json::{json, Value};
 
-use super::audit::{access_page, access_problem, point, AccessQuery, PointQuery};
+use super::audit::{access_page, point, AccessQuery, PointQuery};
 use super::auth::{Audit, Authorized};
 use super::problem::{FieldError, Problem};
-use super::query_params::{now, ApiPath, ApiQuery};
+use super::query_params::{ApiPath, ApiQuery};
 use super::service_requests::{parse_service_request_id, service_request_not_found};
 use super::state::AppState;
-use crate::audit::access_log::{self, CaseShown};
+use crate::audit::access_log::CaseShown;
 use crate::audit::history::PointInTime;
 use crate::timeline::{service_event_data, timeline_entry};
 
@@ -120,15 +120,7 @@ async fn service_request_at(
         gender_desk: false,
         personal_data: true,
     };
-    access_log::record(
-        state.store.as_ref(),
-        &auth.principal,
-        AccessedView::AuditHistory,
-        shown,
-        now(),
-    )
-    .await
-    .map_err(access_problem)?;
+    super::audit::record_shown(&state, &auth.principal, AccessedView::AuditHistory, shown).await?;
     // Events of a stream are recorded in time order, so the kept ones are a prefix.
     let kept: Vec<_> = loaded
         .events
