@@ -165,6 +165,43 @@ impl CaseRoute for ComplaintId {
     }
 }
 
+/// An officer's step on a complaint with the contract the steps after the
+/// acknowledgement share (parameters, every status), and its own summary,
+/// path and body.
+macro_rules! complaint_step {
+    ($name:ident, $summary:literal, $path:literal, $body:ty, $($action:tt)+) => {
+        officer_step!(
+            #[doc = $summary]
+            #[utoipa::path(post, path = $path, tag = "complaints",
+                params(
+                    ("id" = uuid::Uuid, Path),
+                    ("If-Match" = Option<String>, Header),
+                    ("Idempotency-Key" = Option<String>, Header),
+                ),
+                request_body = $body,
+                responses(
+                    (status = 200, body = crate::http::complaints::ActionAnswer),
+                    (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
+                    (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
+                    (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
+                    (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
+                ),
+                security(("bearer" = [])))]
+            $name,
+            ActOnComplaints,
+            ComplaintId,
+            $body,
+            $($action)+
+        );
+    };
+}
+
 officer_step!(
     /// Acknowledge a complaint
     #[utoipa::path(post, path = "/api/v1/complaints/{id}/acknowledge", tag = "complaints",
@@ -194,90 +231,24 @@ officer_step!(
     AcknowledgeBody,
     |state, body, _principal| body.validate()
 );
-officer_step!(
-    /// Refer a complaint to a police station, a Magistrate (s.155 CrPC), a department or the gender desk
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/referrals", tag = "complaints",
-        params(
-            ("id" = uuid::Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ReferBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
+complaint_step!(
     refer,
-    ActOnComplaints,
-    ComplaintId,
+    "Refer a complaint to a police station, a Magistrate (s.155 CrPC), a department or the gender desk",
+    "/api/v1/complaints/{id}/referrals",
     ReferBody,
     |state, body, _principal| body.validate()
 );
-officer_step!(
-    /// Record the outcome
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/resolution", tag = "complaints",
-        params(
-            ("id" = uuid::Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ResolveBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
+complaint_step!(
     resolve,
-    ActOnComplaints,
-    ComplaintId,
+    "Record the outcome",
+    "/api/v1/complaints/{id}/resolution",
     ResolveBody,
     |state, body, _principal| body.validate()
 );
-officer_step!(
-    /// Reopen a resolved complaint within the reopening window
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/reopen", tag = "complaints",
-        params(
-            ("id" = uuid::Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ReasonBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
+complaint_step!(
     reopen,
-    ActOnComplaints,
-    ComplaintId,
+    "Reopen a resolved complaint within the reopening window",
+    "/api/v1/complaints/{id}/reopen",
     ReasonBody,
     |state, body, _principal| body.reason().map(|reason| {
         ComplaintAction::Reopen {
@@ -286,32 +257,10 @@ officer_step!(
         }
     })
 );
-officer_step!(
-    /// Withdraw a complaint at the complainant's request
-    #[utoipa::path(post, path = "/api/v1/complaints/{id}/withdrawal", tag = "complaints",
-        params(
-            ("id" = uuid::Uuid, Path),
-            ("If-Match" = Option<String>, Header),
-            ("Idempotency-Key" = Option<String>, Header),
-        ),
-        request_body = crate::http::complaint_input::ReasonBody,
-        responses(
-            (status = 200, body = crate::http::complaints::ActionAnswer),
-            (status = 400, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 401, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 403, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 404, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 409, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 412, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 422, body = super::openapi::Problem, content_type = "application/problem+json"),
-            (status = 413, body = super::openapi::Problem, content_type = "application/problem+json", description = "Body over 64 KiB"),
-            (status = 415, body = super::openapi::Problem, content_type = "application/problem+json", description = "The body is not application/json"),
-            (status = 503, body = super::openapi::Problem, content_type = "application/problem+json", description = "The event store is unavailable or the case is contended: retry", headers(("Retry-After" = u64))),
-        ),
-        security(("bearer" = [])))]
+complaint_step!(
     withdraw,
-    ActOnComplaints,
-    ComplaintId,
+    "Withdraw a complaint at the complainant's request",
+    "/api/v1/complaints/{id}/withdrawal",
     ReasonBody,
     |state, body, _principal| body
         .reason()
