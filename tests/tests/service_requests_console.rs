@@ -140,6 +140,11 @@ async fn a_desk_officer_takes_acknowledges_and_issues_a_request_in_the_console()
         .await;
     assert!(browser.exists("#print-document").await);
     assert!(browser.exists("#download-document-pdf").await);
+    // For a person to look at: the issued request, its fields and its actions.
+    browser
+        .0
+        .screenshot("console-service-issued-en-desktop")
+        .await;
 
     // The console showed what the API holds.
     let tracked = app.track(&code, app.running_head().await).await;
@@ -148,5 +153,8 @@ async fn a_desk_officer_takes_acknowledges_and_issues_a_request_in_the_console()
     let number = tracked["document_number"].as_str().unwrap();
     let page_text = browser.text("main").await;
     assert!(page_text.contains(number), "{page_text}");
+    // The request's fields carry the catalogue's labels, not their names.
+    assert!(page_text.contains("FIR number and year"), "{page_text}");
+    assert!(!page_text.contains("fir_number"), "{page_text}");
     browser.0.close().await;
 }

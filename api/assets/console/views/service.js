@@ -6,7 +6,7 @@ import { api, IdempotencyKeys, session } from '../api.js';
 import { h, ltr } from '../dom.js';
 import { t } from '../i18n.js';
 import { clearFieldErrors, errorBox, facts, field, select, showFieldErrors, time } from '../ui.js';
-import { serviceName, services } from './services.js';
+import { fieldLabel, serviceName, services } from './services.js';
 
 /** The steps each status allows (the lifecycle table of docs/services.md). */
 function steps(view) {
@@ -97,7 +97,7 @@ export async function render(root, context, minPosition) {
           [t('services.requested_at'), time(view.requested_at)],
           [t('services.issue_by'), h('span', {}, time(view.issue_by), view.overdue ? h('span', { class: 'badge late' }, t('services.overdue')) : null)],
           [t('services.fee'), String(view.fee_rupees)],
-          ...(view.fields || []).map((f) => [f.name, f.value ?? '—']),
+          ...(view.fields || []).map((f) => [fieldLabel(list, view.service, f.name), f.value ?? '—']),
           view.station ? [t('service_field.station'), view.station] : null,
           view.finding ? [t('service_field.finding'), t(`finding.${view.finding}`)] : null,
           view.case_references ? [t('service_field.case_references'), view.case_references] : null,

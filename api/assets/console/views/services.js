@@ -23,6 +23,13 @@ export function serviceName(list, code) {
   return currentLang() === 'ur' ? found.name_ur : found.name_en;
 }
 
+/** The label of field `name` of service `code`, in the console's language (its name if unknown). */
+export function fieldLabel(list, code, name) {
+  const found = (list.find((s) => s.code === code)?.fields || []).find((f) => f.name === name);
+  if (!found) return name;
+  return currentLang() === 'ur' ? found.label_ur : found.label_en;
+}
+
 const ACTING_ROLES = ['desk', 'gender_desk', 'supervisor'];
 
 export async function render(root, context) {
