@@ -16,6 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use markaz_domain::Timestamp;
+use markaz_store::log_pages::LogPages;
 use markaz_store::{EventStore, RecordedEvent, StoreError};
 use rusqlite::Connection;
 use tokio::sync::mpsc;
@@ -158,15 +159,11 @@ async fn read_and_decode(
     until: Option<Timestamp>,
     batches: mpsc::Sender<Vec<ProjectedEvent>>,
 ) -> Result<(), RebuildError> {
-    let mut after = 0u64;
-    while after < head {
-        let mut page = store.read_all(after, REBUILD_BATCH).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.position;
-        let mut done = after >= head;
-        page.retain(|event| event.position <= head);
+    let mut pages = LogPages::after(store, 0)
+        .page_size(REBUILD_BATCH)
+        .up_to(head);
+    while let Some(mut page) = pages.next_page().await? {
+        let mut done = false;
         if let Some(until) = until {
             if let Some(late) = page.iter().position(|e| e.metadata.occurred_at > until) {
                 page.truncate(late);
