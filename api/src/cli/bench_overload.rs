@@ -3,7 +3,9 @@
 //!
 //! The server runs as a separate process (`markaz serve` on a fresh temporary
 //! data directory, started from this same binary), so that the load
-//! generator's work is not counted as the server's. The run:
+//! generator's work is not counted as the server's; the generator runs on
+//! one thread of its own (see `load_generator`), so the server always has
+//! the machine's other cores. The run:
 //!
 //! 1. measures the capacity: filings answered per second over
 //!    `--connections` keep-alive connections, each sending its next filing
@@ -20,20 +22,19 @@
 //!
 //! For each load it prints the p50 and p99 of the admitted filings (201),
 //! the share shed (503) and any other answer, and the server's resident
-//! memory (VmRSS) at the end.
+//! memory at the end (VmRSS, and in brackets its anonymous part, RssAnon).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::Semaphore;
 
-use super::bench::filing_body;
+use super::cpu_split::{pin_command, CpuSplit};
+use super::load_generator::{self, Pace, Target};
 
 #[derive(Clone, Debug, Args)]
 pub struct OverloadBenchArgs {
@@ -50,6 +51,10 @@ pub struct OverloadBenchArgs {
     /// more than --max-in-flight, so that the server sees more than it admits
     #[arg(long, default_value_t = 512, value_name = "N")]
     pub open_connections: usize,
+    /// Let the server and the load generator share every core (by default
+    /// the generator gets the last core to itself and the server the rest)
+    #[arg(long)]
+    pub share_cores: bool,
 }
 
 /// An in-flight limit no load of this benchmark reaches.
@@ -65,12 +70,17 @@ struct Server {
 
 impl Server {
     /// Starts `markaz serve` on a fresh data directory with one desk officer.
-    async fn start(max_in_flight: usize) -> anyhow::Result<Server> {
+    /// Pinned to `cpus` if given.
+    async fn start(max_in_flight: usize, cpus: Option<Vec<usize>>) -> anyhow::Result<Server> {
         let exe = std::env::current_exe().context("cannot find this program to start a server")?;
         let data_dir =
             std::env::temp_dir().join(format!("markaz-overload-{}", uuid::Uuid::new_v4()));
         let token = add_officer(&exe, &data_dir).await?;
-        let mut child = Command::new(&exe)
+        let mut command = Command::new(&exe);
+        if let Some(cpus) = cpus {
+            pin_command(&mut command, cpus);
+        }
+        let mut child = command
             .arg("--data-dir")
             .arg(&data_dir)
             .args(["--log-format", "json", "serve"])
@@ -105,19 +115,28 @@ impl Server {
         })
     }
 
-    /// The server's resident memory, in MiB.
-    fn rss_mib(&self) -> Option<f64> {
+    /// The server's resident memory, in MiB: all of it (VmRSS) and its
+    /// anonymous part (RssAnon: the heap and stacks). The rest is mostly the
+    /// read-model file's pages that the readers map (reclaimable page
+    /// cache, growing with the data the queries touch, not with the load).
+    fn memory(&self) -> Option<Memory> {
         let pid = self.child.id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kib / 1024.0)
+        let field = |name: &str| -> Option<f64> {
+            let kib: f64 = status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            Some(kib / 1024.0)
+        };
+        Some(Memory {
+            rss_mib: field("VmRSS:")?,
+            anon_mib: field("RssAnon:")?,
+        })
     }
 
     async fn stop(mut self) {
@@ -135,6 +154,55 @@ impl Server {
             );
         }
     }
+}
+
+/// Answers per second of a bare axum router (`markaz bench bare-route`, in a
+/// process of its own on the server's cores) to the same requests, which it
+/// answers at once with 404: what an HTTP exchange alone costs here.
+async fn bare_answers(
+    cpus: Option<Vec<usize>>,
+    connections: usize,
+    duration: Duration,
+    generator_cpu: Option<usize>,
+) -> anyhow::Result<f64> {
+    let exe = std::env::current_exe().context("cannot find this program")?;
+    let mut command = Command::new(&exe);
+    if let Some(cpus) = cpus {
+        pin_command(&mut command, cpus);
+    }
+    let mut child = command
+        .args(["bench", "bare-route", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start `markaz bench bare-route`")?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("no output from the bare route")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let Some(line) = lines.next_line().await? else {
+            bail!("the bare route stopped before it listened");
+        };
+        if let Some(url) = line.strip_prefix("bare route on http://") {
+            break url
+                .trim()
+                .trim_end_matches("/bare")
+                .parse()
+                .with_context(|| {
+                    format!("the bare route's address in {line:?} is not host:port")
+                })?;
+        }
+    };
+    let target = Target { addr, token: None };
+    let pace = Pace::Closed { duration };
+    let run = load_generator::run(target, pace, connections, 0, generator_cpu).await?;
+    let _ = child.kill().await;
+    let answered = run.outcomes.iter().filter(|o| o.status != 0).count();
+    Ok(answered as f64 / duration.as_secs_f64())
 }
 
 /// Registers a desk officer with `markaz officers add` and returns the token.
@@ -180,7 +248,12 @@ struct LoadFigures {
     other: u64,
     p50: Duration,
     p99: Duration,
-    rss_mib: Option<f64>,
+    memory: Option<Memory>,
+    /// Complaints the server held at the end (about: the capacity phase's
+    /// are estimated from its rate).
+    stored: u64,
+    /// The share of the time the generator's thread was on a CPU.
+    generator_busy: Option<f64>,
 }
 
 impl LoadFigures {
@@ -193,108 +266,64 @@ impl LoadFigures {
     }
 }
 
-fn client() -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .pool_max_idle_per_host(4_096)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("cannot build the HTTP client")
-}
-
-/// Closed loop: filings per second over `connections` connections.
-async fn capacity(server: &Server, connections: usize, duration: Duration) -> anyhow::Result<f64> {
-    let client = client()?;
-    let url = format!("{}/api/v1/complaints", server.base);
-    let started = Instant::now();
-    let deadline = started + duration;
-    let workers = (0..connections).map(|worker| {
-        let (client, url, token) = (client.clone(), url.clone(), server.token.clone());
-        tokio::spawn(async move {
-            let mut ok = 0u64;
-            let mut n = worker as u64 * 1_000_000;
-            while Instant::now() < deadline {
-                n += 1;
-                let sent = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&filing_body(n))
-                    .send()
-                    .await;
-                if let Ok(response) = sent {
-                    if response.status().as_u16() == 201 {
-                        ok += 1;
-                    }
-                    let _ = response.bytes().await;
-                }
-            }
-            ok
+impl Server {
+    /// The filing endpoint, with the officer's token or (`refused`) without.
+    fn target(&self, refused: bool) -> anyhow::Result<Target> {
+        let addr = self
+            .base
+            .trim_start_matches("http://")
+            .parse()
+            .with_context(|| format!("the server's address {} is not host:port", self.base))?;
+        Ok(Target {
+            addr,
+            token: (!refused).then(|| self.token.clone()),
         })
-    });
-    let mut ok = 0;
-    for worker in futures::future::join_all(workers).await {
-        ok += worker.unwrap_or(0);
     }
-    Ok(ok as f64 / started.elapsed().as_secs_f64())
 }
 
-/// Open loop: `rate` filings per second for `duration`.
+/// Closed loop: answers with `status` per second over `connections`
+/// connections, for filings with the officer's token or (`refused`) without.
+async fn answers_per_sec(
+    server: &Server,
+    refused: bool,
+    status: u16,
+    connections: usize,
+    duration: Duration,
+    generator_cpu: Option<usize>,
+) -> anyhow::Result<f64> {
+    let pace = Pace::Closed { duration };
+    let target = server.target(refused)?;
+    let run = load_generator::run(target, pace, connections, 0, generator_cpu).await?;
+    let answered = run.outcomes.iter().filter(|o| o.status == status).count();
+    Ok(answered as f64 / duration.as_secs_f64())
+}
+
+/// Open loop: `rate` filings per second for `duration`; filing numbers start
+/// at `first` so that each load files complaints of its own.
 async fn offer(
     server: &Server,
     label: String,
     rate: f64,
     duration: Duration,
     connections: usize,
+    first: u64,
+    generator_cpu: Option<usize>,
 ) -> anyhow::Result<LoadFigures> {
-    let client = client()?;
-    let url = Arc::new(format!("{}/api/v1/complaints", server.base));
-    let token = Arc::new(server.token.clone());
-    let outstanding = Arc::new(Semaphore::new(connections));
-    let total = (rate * duration.as_secs_f64()) as u64;
-    let interval = Duration::from_secs_f64(1.0 / rate.max(1e-9));
-    let started = tokio::time::Instant::now();
-    let mut tasks = Vec::with_capacity(total as usize);
-    for n in 0..total {
-        let due = started + interval.mul_f64(n as f64);
-        tokio::time::sleep_until(due).await;
-        let permit = Arc::clone(&outstanding)
-            .acquire_owned()
-            .await
-            .context("the generator's connection slots are gone")?;
-        let (client, url, token) = (client.clone(), Arc::clone(&url), Arc::clone(&token));
-        tasks.push(tokio::spawn(async move {
-            let answer = client
-                .post(url.as_str())
-                .bearer_auth(token.as_str())
-                .json(&filing_body(50_000_000 + n))
-                .send()
-                .await;
-            let status = match answer {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let _ = response.bytes().await;
-                    status
-                }
-                Err(_) => 0,
-            };
-            drop(permit);
-            (status, due.elapsed())
-        }));
-    }
+    let pace = Pace::Open { rate, duration };
+    let target = server.target(false)?;
+    let run = load_generator::run(target, pace, connections, first, generator_cpu).await?;
     let mut figures = LoadFigures {
         label,
         offered_per_sec: rate,
+        generator_busy: run.busy,
         ..LoadFigures::default()
     };
     let mut admitted = Vec::new();
-    for task in tasks {
-        let Ok((status, latency)) = task.await else {
-            figures.other += 1;
-            continue;
-        };
-        match status {
+    for outcome in run.outcomes {
+        match outcome.status {
             201 => {
                 figures.admitted += 1;
-                admitted.push(latency);
+                admitted.push(outcome.latency);
             }
             503 => figures.shed += 1,
             _ => figures.other += 1,
@@ -303,7 +332,7 @@ async fn offer(
     admitted.sort_unstable();
     figures.p50 = percentile(&admitted, 0.50);
     figures.p99 = percentile(&admitted, 0.99);
-    figures.rss_mib = server.rss_mib();
+    figures.memory = server.memory();
     Ok(figures)
 }
 
@@ -328,23 +357,63 @@ pub async fn bench_overload(args: &OverloadBenchArgs) -> anyhow::Result<()> {
         bail!("--max-in-flight must be at most {}", NO_SHEDDING / 10);
     }
     let duration = Duration::from_secs(args.duration);
-    let server = Server::start(args.max_in_flight).await?;
-    let idle_rss = server.rss_mib();
-    let capacity = capacity(&server, args.connections, duration).await?;
+    let split = (!args.share_cores)
+        .then(CpuSplit::of_this_process)
+        .flatten();
+    let server_cpus = split.as_ref().map(|split| split.server.clone());
+    let generator_cpu = split.as_ref().map(|split| split.generator);
+    let server = Server::start(args.max_in_flight, server_cpus.clone()).await?;
+    let idle = server.memory();
+    let connections = args.connections;
+    let capacity =
+        answers_per_sec(&server, false, 201, connections, duration, generator_cpu).await?;
     if capacity < 1.0 {
         bail!("the server answered no filing: is the officer registered?");
     }
+    // What refusing costs: a filing without a token passes the same layers
+    // as a shed one and is answered with a problem document too.
+    let refusals =
+        answers_per_sec(&server, true, 401, connections, duration, generator_cpu).await?;
+    let bare = bare_answers(server_cpus.clone(), connections, duration, generator_cpu).await?;
     let mut loads = Vec::new();
+    // Complaints the server holds: its memory grows with them (see the table).
+    let mut stored = (capacity * duration.as_secs_f64()) as u64;
     for multiple in [1.0, 2.0, 4.0] {
         let label = format!("{multiple:.0}x, shedding at {}", args.max_in_flight);
         let rate = capacity * multiple;
-        loads.push(offer(&server, label, rate, duration, args.open_connections).await?);
+        let first = 10_000_000 * multiple as u64;
+        let connections = args.open_connections;
+        let load = offer(
+            &server,
+            label,
+            rate,
+            duration,
+            connections,
+            first,
+            generator_cpu,
+        );
+        let mut load = load.await?;
+        stored += load.admitted;
+        load.stored = stored;
+        loads.push(load);
     }
     server.stop().await;
-    let baseline = Server::start(NO_SHEDDING).await?;
+    let baseline = Server::start(NO_SHEDDING, server_cpus).await?;
     let label = "4x, no shedding (baseline)".to_owned();
     let rate = capacity * 4.0;
-    loads.push(offer(&baseline, label, rate, duration, args.open_connections).await?);
+    let connections = args.open_connections;
+    let load = offer(
+        &baseline,
+        label,
+        rate,
+        duration,
+        connections,
+        0,
+        generator_cpu,
+    );
+    let mut load = load.await?;
+    load.stored = load.admitted;
+    loads.push(load);
     baseline.stop().await;
 
     println!(
@@ -354,18 +423,43 @@ pub async fn bench_overload(args: &OverloadBenchArgs) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         println!("warning: a debug build; measure with --release");
     }
+    match &split {
+        Some(split) => println!("cores: {}", split.describe()),
+        None => println!("cores: shared by the server and the load generator"),
+    }
     println!(
-        "capacity (closed loop, {} connections): {capacity:.0} filings/s; server RSS idle {}",
+        "capacity (closed loop, {} connections): {capacity:.0} filings/s; server RSS (anon) idle {}",
         args.connections,
-        mib(idle_rss)
+        mib(idle)
     );
     println!(
-        "{:<30} {:>9} {:>9} {:>8} {:>8} {:>9} {:>9} {:>10}",
-        "offered load", "per s", "admitted", "shed %", "other %", "p50 ms", "p99 ms", "RSS"
+        "refusals (closed loop, filings without a token, 401): {refusals:.0}/s, so a refusal \
+         costs {:.2} of a filing; refusing the 3 capacities of excess at 4x would take {:.0} % \
+         of the server's cores",
+        capacity / refusals.max(1.0),
+        100.0 * 3.0 * capacity / refusals.max(1.0)
+    );
+    println!(
+        "bare axum router (closed loop, the same requests answered 404 at once): {bare:.0}/s, \
+         so a bare HTTP exchange costs {:.2} of a filing",
+        capacity / bare.max(1.0)
+    );
+    println!(
+        "{:<30} {:>9} {:>9} {:>8} {:>8} {:>9} {:>9} {:>16} {:>8} {:>9}",
+        "offered load",
+        "per s",
+        "admitted",
+        "shed %",
+        "other %",
+        "p50 ms",
+        "p99 ms",
+        "RSS (anon)",
+        "stored",
+        "gen busy"
     );
     for load in &loads {
         println!(
-            "{:<30} {:>9.0} {:>9} {:>8.1} {:>8.1} {:>9.1} {:>9.1} {:>10}",
+            "{:<30} {:>9.0} {:>9} {:>8.1} {:>8.1} {:>9.1} {:>9.1} {:>16} {:>8} {:>9}",
             load.label,
             load.offered_per_sec,
             load.admitted,
@@ -373,7 +467,10 @@ pub async fn bench_overload(args: &OverloadBenchArgs) -> anyhow::Result<()> {
             load.share(load.other),
             load.p50.as_secs_f64() * 1e3,
             load.p99.as_secs_f64() * 1e3,
-            mib(load.rss_mib),
+            mib(load.memory),
+            load.stored,
+            load.generator_busy
+                .map_or_else(|| "?".to_owned(), |busy| format!("{:.0} %", busy * 100.0)),
         );
     }
     let one = loads[0].p99.as_secs_f64().max(1e-9);
@@ -385,6 +482,16 @@ pub async fn bench_overload(args: &OverloadBenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn mib(value: Option<f64>) -> String {
-    value.map_or_else(|| "?".to_owned(), |mib| format!("{mib:.1} MiB"))
+/// A server's resident memory, in MiB.
+#[derive(Clone, Copy, Debug)]
+struct Memory {
+    rss_mib: f64,
+    anon_mib: f64,
+}
+
+fn mib(memory: Option<Memory>) -> String {
+    memory.map_or_else(
+        || "?".to_owned(),
+        |m| format!("{:.0} ({:.0}) MiB", m.rss_mib, m.anon_mib),
+    )
 }

@@ -6,7 +6,9 @@
 pub mod audit;
 pub mod bench;
 pub mod bench_overload;
+mod cpu_split;
 pub mod demo;
+mod load_generator;
 pub mod notifications;
 pub mod officers;
 pub mod projections;
