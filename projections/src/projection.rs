@@ -96,6 +96,18 @@ impl ProjectionSet {
         })
     }
 
+    /// Keeps only the projections `keep` names (a rebuild splits the set
+    /// between two connections).
+    pub fn retain(&mut self, keep: impl Fn(&'static str) -> bool) {
+        let (projections, checkpoints) = std::mem::take(&mut self.projections)
+            .into_iter()
+            .zip(std::mem::take(&mut self.checkpoints))
+            .filter(|(projection, _)| keep(projection.name()))
+            .unzip();
+        self.projections = projections;
+        self.checkpoints = checkpoints;
+    }
+
     /// The lowest checkpoint: where the feed must be followed from.
     pub fn position(&self) -> u64 {
         self.checkpoints.iter().copied().min().unwrap_or(0)

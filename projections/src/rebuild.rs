@@ -9,11 +9,13 @@
 //! (see `database`). The generation before the new one is kept (servers may
 //! still be finishing queries on it); older ones are deleted.
 //!
-//! Reading and decoding run concurrently with applying, so the two halves use
-//! both cores. The rebuilt file is written without a journal (it is not live
+//! Reading and decoding run concurrently with applying, and the performance
+//! projection is applied on a connection of its own at the same time as the
+//! others (see `rebuild_into`), so a rebuild uses two cores. The rebuilt file is written without a journal (it is not live
 //! until the swap) and switched to WAL and synced before it is swapped in.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use markaz_domain::Timestamp;
 use markaz_store::log_pages::LogPages;
@@ -23,7 +25,7 @@ use tokio::sync::mpsc;
 
 use crate::database::{open_writer, DatabaseError, Durability, READ_MODEL_FILE};
 use crate::event::{project, DecodeError, ProjectedEvent};
-use crate::performance::Calendar;
+use crate::performance::{self, Calendar};
 use crate::projection::ApplyError;
 use crate::status::{fill_public_views, PublicViews};
 use crate::writer::ProjectionWriter;
@@ -91,6 +93,14 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) ->
 /// the head of the log as it was when the rebuild started, counting days in
 /// `calendar`'s time zones. `progress` gets (position reached, head
 /// position) after every step.
+///
+/// The performance projection, the costliest, is applied on a second
+/// connection to a side file, at the same time as the others on the first:
+/// one SQLite file takes one writer at a time, so this is what lets the
+/// rebuild use a second core. The first connection, done sooner, writes the
+/// public tracking answers and builds its indexes while the second is still
+/// applying; then the performance tables are copied in (in key order), their
+/// indexes built and the side file deleted.
 pub async fn rebuild_into(
     store: &dyn EventStore,
     path: &Path,
@@ -98,52 +108,50 @@ pub async fn rebuild_into(
     calendar: &Calendar,
     progress: impl Fn(u64, u64),
 ) -> Result<RebuildSummary, RebuildError> {
+    let side_path = side_file(path);
     remove_database_files(path)?;
-    let target = path.to_path_buf();
-    let calendar = calendar.clone();
-    let (mut writer, indexes) = tokio::task::spawn_blocking(move || -> Result<_, RebuildError> {
-        let conn = open_writer(&target, Durability::Bulk)?;
-        calendar.write(&conn).map_err(DatabaseError::Sql)?;
-        let indexes = drop_secondary_indexes(&conn).map_err(DatabaseError::Sql)?;
-        Ok((
-            ProjectionWriter::new(conn, PublicViews::AtTheEnd).map_err(DatabaseError::Sql)?,
-            indexes,
-        ))
-    })
-    .await
-    .map_err(|e| RebuildError::Task(e.to_string()))??;
+    remove_database_files(&side_path)?;
+    let (main, indexes) =
+        open_for_rebuild(path, calendar, |name| name != performance::NAME).await?;
+    let (side, _) =
+        open_for_rebuild(&side_path, calendar, |name| name == performance::NAME).await?;
+    let (side_indexes, main_indexes): (Vec<_>, Vec<_>) = indexes
+        .into_iter()
+        .partition(|index| performance::TABLES.contains(&index.table.as_str()));
     let head = store.head_position().await?;
     progress(0, head);
 
-    let (batches, mut ready) = mpsc::channel::<Vec<ProjectedEvent>>(2);
-    let produce = read_and_decode(store, head, until, batches);
-    let consume = async {
-        let mut events = 0u64;
-        while let Some(batch) = ready.recv().await {
-            events += batch.len() as u64;
-            let (back, result, applied) = tokio::task::spawn_blocking(move || {
-                let result = writer.apply_decoded(&batch);
-                (writer, result, batch)
-            })
-            .await
-            .map_err(|e| RebuildError::Task(e.to_string()))?;
-            // Freeing a batch's many small allocations is left to another
-            // thread, so the applying thread goes straight on to the next batch.
-            drop(tokio::task::spawn_blocking(move || drop(applied)));
-            writer = back;
-            result?;
-            progress(writer.set.position(), head);
-        }
-        Ok::<_, RebuildError>((writer, events))
+    let (to_main, main_batches) = mpsc::channel::<Batch>(2);
+    let (to_side, side_batches) = mpsc::channel::<Batch>(2);
+    let produce = read_and_decode(store, head, until, [to_main, to_side]);
+    let apply_main = async {
+        let (main, events) =
+            apply_all(main, main_batches, |position| progress(position, head)).await?;
+        let main = blocking(move || {
+            let mut main = main;
+            fill_public_views(&mut main.conn).map_err(DatabaseError::Sql)?;
+            create_indexes(&main.conn, &main_indexes)?;
+            Ok(main)
+        });
+        Ok::<_, RebuildError>((main.await?, events))
     };
-    let (produced, consumed) = tokio::join!(produce, consume);
-    let (writer, events) = consumed?;
+    let apply_side = apply_all(side, side_batches, |_| {});
+    let (produced, main, side) = tokio::join!(produce, apply_main, apply_side);
+    let (main, events) = main?;
+    let (side, _) = side?;
     produced?;
-    let position = writer.set.position();
+    let position = main.set.position().min(side.set.position());
     let target = path.to_path_buf();
-    tokio::task::spawn_blocking(move || finish(writer, &indexes, &target))
-        .await
-        .map_err(|e| RebuildError::Task(e.to_string()))??;
+    blocking(move || {
+        side.conn
+            .close()
+            .map_err(|(_, e)| RebuildError::Database(DatabaseError::Sql(e)))?;
+        copy_side_tables(&main.conn, &side_path)?;
+        remove_database_files(&side_path)?;
+        create_indexes(&main.conn, &side_indexes)?;
+        finish(main, &target)
+    })
+    .await?;
     Ok(RebuildSummary {
         path: path.to_path_buf(),
         events,
@@ -151,13 +159,109 @@ pub async fn rebuild_into(
     })
 }
 
+/// Runs `work` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, RebuildError> + Send + 'static,
+) -> Result<T, RebuildError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| RebuildError::Task(e.to_string()))?
+}
+
+/// A decoded batch, shared by the two applying connections.
+type Batch = Arc<Vec<ProjectedEvent>>;
+
+/// The side file the performance projection is rebuilt in.
+fn side_file(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.performance-part", path.display()))
+}
+
+/// Opens a fresh file for a rebuild: schema, calendar, no secondary indexes
+/// (their definitions are returned), and a writer for the projections
+/// `keep` names.
+async fn open_for_rebuild(
+    path: &Path,
+    calendar: &Calendar,
+    keep: fn(&str) -> bool,
+) -> Result<(ProjectionWriter, Vec<SecondaryIndex>), RebuildError> {
+    let (path, calendar) = (path.to_path_buf(), calendar.clone());
+    blocking(move || {
+        let conn = open_writer(&path, Durability::Bulk)?;
+        calendar.write(&conn).map_err(DatabaseError::Sql)?;
+        let indexes = drop_secondary_indexes(&conn).map_err(DatabaseError::Sql)?;
+        let mut writer =
+            ProjectionWriter::new(conn, PublicViews::AtTheEnd).map_err(DatabaseError::Sql)?;
+        writer.set.retain(keep);
+        Ok((writer, indexes))
+    })
+    .await
+}
+
+/// Applies every batch that arrives, one transaction each; `progress` gets
+/// the position reached after each. An error drops the receiver, which
+/// stops the reading side.
+async fn apply_all(
+    mut writer: ProjectionWriter,
+    mut ready: mpsc::Receiver<Batch>,
+    progress: impl Fn(u64),
+) -> Result<(ProjectionWriter, u64), RebuildError> {
+    let mut events = 0u64;
+    while let Some(batch) = ready.recv().await {
+        events += batch.len() as u64;
+        let (back, result, applied) = tokio::task::spawn_blocking(move || {
+            let result = writer.apply_decoded(&batch);
+            (writer, result, batch)
+        })
+        .await
+        .map_err(|e| RebuildError::Task(e.to_string()))?;
+        // Freeing a batch's many small allocations is left to another
+        // thread, so the applying thread goes straight on to the next batch.
+        drop(tokio::task::spawn_blocking(move || drop(applied)));
+        writer = back;
+        result?;
+        progress(writer.set.position());
+    }
+    Ok((writer, events))
+}
+
+/// Copies the performance projection's tables and checkpoint from the side
+/// file into `conn`'s file.
+fn copy_side_tables(conn: &Connection, side: &Path) -> Result<(), RebuildError> {
+    // ATTACH creates a missing file: a path that does not survive the trip
+    // to text must not silently attach an empty one.
+    let name = side.to_str().ok_or_else(|| RebuildError::Io {
+        action: "attaching",
+        path: side.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path is not valid UTF-8",
+        ),
+    })?;
+    let copy = || -> rusqlite::Result<()> {
+        conn.execute("ATTACH DATABASE ?1 AS side", [name])?;
+        for table in performance::TABLES {
+            conn.execute_batch(&format!(
+                "INSERT INTO main.{table} SELECT * FROM side.{table}"
+            ))?;
+        }
+        conn.execute(
+            "INSERT INTO main.projection_checkpoints
+             SELECT * FROM side.projection_checkpoints WHERE projection = ?1
+             ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+            [performance::NAME],
+        )?;
+        conn.execute_batch("DETACH DATABASE side")
+    };
+    copy().map_err(|e| RebuildError::Database(DatabaseError::Sql(e)))
+}
+
 /// Reads pages of the log up to `head` (or `until`), decodes them on the
-/// blocking pool and hands them on.
+/// blocking pool and hands each to every applying side.
 async fn read_and_decode(
     store: &dyn EventStore,
     head: u64,
     until: Option<Timestamp>,
-    batches: mpsc::Sender<Vec<ProjectedEvent>>,
+    consumers: [mpsc::Sender<Batch>; 2],
 ) -> Result<(), RebuildError> {
     let mut pages = LogPages::after(store, 0)
         .page_size(REBUILD_BATCH)
@@ -170,12 +274,15 @@ async fn read_and_decode(
                 done = true;
             }
         }
-        let decoded = tokio::task::spawn_blocking(move || decode_page(page))
-            .await
-            .map_err(|e| RebuildError::Task(e.to_string()))??;
-        if !decoded.is_empty() && batches.send(decoded).await.is_err() {
-            // The applying side failed; its error is the one reported.
-            return Ok(());
+        let decoded = blocking(move || Ok(decode_page(page)?)).await?;
+        if !decoded.is_empty() {
+            let decoded = Arc::new(decoded);
+            for consumer in &consumers {
+                if consumer.send(Arc::clone(&decoded)).await.is_err() {
+                    // That applying side failed; its error is the one reported.
+                    return Ok(());
+                }
+            }
         }
         if done {
             break;
@@ -188,35 +295,48 @@ fn decode_page(page: Vec<RecordedEvent>) -> Result<Vec<ProjectedEvent>, DecodeEr
     page.into_iter().map(project).collect()
 }
 
+/// A secondary index of the read models: the table it is on and the SQL that
+/// creates it.
+struct SecondaryIndex {
+    table: String,
+    sql: String,
+}
+
 /// Drops the secondary indexes of the read models and returns their
 /// definitions: building each index once at the end is much cheaper than
 /// keeping it up to date row by row. Primary keys stay (the projections look
 /// rows up by them).
-fn drop_secondary_indexes(conn: &Connection) -> Result<Vec<String>, rusqlite::Error> {
-    let indexes: Vec<(String, String)> = conn
+fn drop_secondary_indexes(conn: &Connection) -> Result<Vec<SecondaryIndex>, rusqlite::Error> {
+    let indexes: Vec<(String, SecondaryIndex)> = conn
         .prepare(
-            "SELECT name, sql FROM sqlite_master
+            "SELECT name, tbl_name, sql FROM sqlite_master
              WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
         )?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                SecondaryIndex {
+                    table: row.get(1)?,
+                    sql: row.get(2)?,
+                },
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     for (name, _) in &indexes {
         conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
     }
-    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+    Ok(indexes.into_iter().map(|(_, index)| index).collect())
 }
 
-/// Makes the rebuilt file a normal live file: its public tracking answers
-/// written, its indexes back, WAL mode, everything on disk.
-fn finish(
-    mut writer: ProjectionWriter,
-    indexes: &[String],
-    path: &Path,
-) -> Result<(), RebuildError> {
-    fill_public_views(&mut writer.conn).map_err(DatabaseError::Sql)?;
-    for sql in indexes {
-        writer.conn.execute_batch(sql).map_err(DatabaseError::Sql)?;
+fn create_indexes(conn: &Connection, indexes: &[SecondaryIndex]) -> Result<(), RebuildError> {
+    for index in indexes {
+        conn.execute_batch(&index.sql).map_err(DatabaseError::Sql)?;
     }
+    Ok(())
+}
+
+/// Makes the rebuilt file a normal live file: WAL mode, everything on disk.
+fn finish(writer: ProjectionWriter, path: &Path) -> Result<(), RebuildError> {
     writer
         .conn
         .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
@@ -282,7 +402,10 @@ pub async fn rebuild(
         .into_iter()
         .filter(|g| *g + 1 < generation)
     {
-        remove_database_files(&data_dir.join(format!("{READ_MODEL_FILE}.gen-{old}")))?;
+        let old = data_dir.join(format!("{READ_MODEL_FILE}.gen-{old}"));
+        remove_database_files(&old)?;
+        // Left behind only by a rebuild that crashed.
+        remove_database_files(&side_file(&old))?;
     }
     tracing::info!(
         file = %summary.path.display(),
