@@ -182,7 +182,11 @@ impl Config {
     pub const DEFAULT_ADMIN_LISTEN: &'static str = "127.0.0.1:9090";
     pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
     pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
-    pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
+    /// Low enough that at twice the filings a 2-core machine takes the
+    /// admitted ones stay within a few times their latency at capacity
+    /// (`markaz bench overload`, docs/benchmarks.md); a markaz's real load
+    /// is far below it.
+    pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
     pub const DEFAULT_MAX_CONNECTIONS: usize = 4_096;
     pub const DEFAULT_MAX_EVENT_STREAMS: usize = 500;
     pub const DEFAULT_MAX_EVENT_STREAMS_PER_OFFICER: usize = 4;

@@ -292,6 +292,8 @@ async fn many_distinct_clients_keep_the_limiter_bounded() {
     let app = spawn_app_with(|config| {
         config.max_tracked_clients = 1_000;
         config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        // A hundred requests at once: about the limiter, not load shedding.
+        config.limits.max_in_flight = 1_000;
     })
     .await;
     let clients: Vec<String> = (0..5_000u32)

@@ -44,8 +44,8 @@ pub struct OverloadBenchArgs {
     /// Seconds of each phase
     #[arg(long, default_value_t = 10, value_name = "S")]
     pub duration: u64,
-    /// The server's --max-in-flight
-    #[arg(long, default_value_t = 256, value_name = "N")]
+    /// The server's --max-in-flight (by default the server's default)
+    #[arg(long, default_value_t = crate::config::Config::DEFAULT_MAX_IN_FLIGHT, value_name = "N")]
     pub max_in_flight: usize,
     /// Connections of the offered loads (each with one filing in flight);
     /// more than --max-in-flight, so that the server sees more than it admits

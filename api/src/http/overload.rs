@@ -26,6 +26,14 @@ use super::problem::Problem;
 use super::state::AppState;
 use crate::metrics::Metrics;
 
+/// Marks an answer refused by load shedding. Shedding is the server doing
+/// what it should under overload, not a failure: such answers are counted
+/// (`markaz_http_shed_total`) but not logged one by one, since a log line
+/// per refusal would spend the CPU that shedding exists to save, and let a
+/// flood of requests flood the logs too.
+#[derive(Clone, Copy, Debug)]
+pub struct Shed;
+
 /// What a shed client is asked to wait, in seconds.
 const SHED_RETRY_AFTER_SECS: u64 = 1;
 
@@ -68,12 +76,14 @@ pub fn shed_load(
 /// The answer for an error raised by one of these layers.
 fn layer_failure(error: &BoxError) -> Response {
     if error.is::<Overloaded>() {
-        return Problem::unavailable(
+        let mut response = Problem::unavailable(
             "the server is answering as many requests as it can: retry after the seconds \
              given in Retry-After",
             SHED_RETRY_AFTER_SECS,
         )
         .into_response();
+        response.extensions_mut().insert(Shed);
+        return response;
     }
     if error.is::<Elapsed>() {
         return Problem::unavailable(

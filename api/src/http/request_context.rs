@@ -37,6 +37,7 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 use uuid::Uuid;
 
+use super::overload::Shed;
 use crate::metrics::Metrics;
 
 /// The header that carries the request id.
@@ -195,7 +196,8 @@ where
                 in_flight
                     .metrics()
                     .record_request(method, route, status.as_u16(), elapsed);
-                if status.is_server_error() {
+                let shed = response.extensions().get::<Shed>().is_some();
+                if status.is_server_error() && !shed {
                     tracing::error!(
                         status = status.as_u16(),
                         latency_ms = elapsed.as_millis() as u64,
