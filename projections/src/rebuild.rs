@@ -11,8 +11,9 @@
 //!
 //! Reading and decoding run concurrently with applying, and the performance
 //! projection is applied on a connection of its own at the same time as the
-//! others (see `rebuild_into`), so a rebuild uses two cores. The rebuilt file is written without a journal (it is not live
-//! until the swap) and switched to WAL and synced before it is swapped in.
+//! others (see `rebuild_into`), so a rebuild uses two cores. The rebuilt file
+//! is written without a journal (it is not live until the swap) and switched
+//! to WAL and synced before it is swapped in.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -109,6 +110,25 @@ pub async fn rebuild_into(
     progress: impl Fn(u64, u64),
 ) -> Result<RebuildSummary, RebuildError> {
     let side_path = side_file(path);
+    let rebuilt = rebuild_with_side_file(store, path, &side_path, until, calendar, progress).await;
+    if rebuilt.is_err() {
+        // The side file is only ever a part of a rebuild in progress.
+        if let Err(error) = remove_database_files(&side_path) {
+            tracing::warn!(%error, "could not remove a failed rebuild's side file");
+        }
+    }
+    rebuilt
+}
+
+async fn rebuild_with_side_file(
+    store: &dyn EventStore,
+    path: &Path,
+    side_path: &Path,
+    until: Option<Timestamp>,
+    calendar: &Calendar,
+    progress: impl Fn(u64, u64),
+) -> Result<RebuildSummary, RebuildError> {
+    let side_path = side_path.to_path_buf();
     remove_database_files(path)?;
     remove_database_files(&side_path)?;
     let (main, indexes) =
