@@ -80,7 +80,7 @@ impl Server {
         if let Some(cpus) = cpus {
             pin_command(&mut command, cpus);
         }
-        let mut child = command
+        command
             .arg("--data-dir")
             .arg(&data_dir)
             .args(["--log-format", "json", "serve"])
@@ -88,25 +88,8 @@ impl Server {
             .args(["--public-rate-limit", "1000000000"])
             .args(["--staff-rate-limit", "1000000000"])
             .args(["--max-in-flight", &max_in_flight.to_string()])
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot start `markaz serve`")?;
-        let stdout = child.stdout.take().context("no output from the server")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let Some(line) = lines.next_line().await? else {
-                bail!("the server stopped before it listened");
-            };
-            if let Some(url) = line.strip_prefix("markaz listening on ") {
-                break url.trim().to_owned();
-            }
-        };
-        // Keep reading (and dropping) its output so that it never blocks on it.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            .env("RUST_LOG", "error");
+        let (child, base) = spawn_announced(&mut command, "markaz listening on ").await?;
         Ok(Server {
             child,
             base,
@@ -170,39 +153,43 @@ async fn bare_answers(
     if let Some(cpus) = cpus {
         pin_command(&mut command, cpus);
     }
-    let mut child = command
-        .args(["bench", "bare-route", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot start `markaz bench bare-route`")?;
-    let stdout = child
-        .stdout
-        .take()
-        .context("no output from the bare route")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let Some(line) = lines.next_line().await? else {
-            bail!("the bare route stopped before it listened");
-        };
-        if let Some(url) = line.strip_prefix("bare route on http://") {
-            break url
-                .trim()
-                .trim_end_matches("/bare")
-                .parse()
-                .with_context(|| {
-                    format!("the bare route's address in {line:?} is not host:port")
-                })?;
-        }
-    };
+    command.args(["bench", "bare-route", "--listen", "127.0.0.1:0"]);
+    let (mut child, url) = spawn_announced(&mut command, "bare route on http://").await?;
+    let addr = url
+        .trim_end_matches("/bare")
+        .parse()
+        .with_context(|| format!("the bare route's address {url:?} is not host:port"))?;
     let target = Target { addr, token: None };
     let pace = Pace::Closed { duration };
     let run = load_generator::run(target, pace, connections, 0, generator_cpu).await?;
     let _ = child.kill().await;
     let answered = run.outcomes.iter().filter(|o| o.status != 0).count();
     Ok(answered as f64 / duration.as_secs_f64())
+}
+
+/// Starts `command` and returns the process and the rest of the first line
+/// of its output that starts with `prefix` (where it says it listens); the
+/// rest of its output is read and dropped, so that it never blocks on it.
+async fn spawn_announced(command: &mut Command, prefix: &str) -> anyhow::Result<(Child, String)> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start a benchmark process")?;
+    let stdout = child.stdout.take().context("no output from the process")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let announced = loop {
+        let Some(line) = lines.next_line().await? else {
+            bail!("the process stopped before it listened");
+        };
+        if let Some(rest) = line.strip_prefix(prefix) {
+            break rest.trim().to_owned();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, announced))
 }
 
 /// Registers a desk officer with `markaz officers add` and returns the token.
